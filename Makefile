@@ -1,0 +1,65 @@
+# The two commands of README.md: `make run` and `make test`. Everything else serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed messages-compiled
+
+messages-compiled: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+assets: node_modules/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@echo "Serving the portal at http://$(HOST):$(PORT)/ (admin: /admin/)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-migrations: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages: install
+	cd empowerment && ../$(PY) ../manage.py makemessages -l fa --no-obsolete
+	for app in centres programs trainees; do (cd $$app && ../$(PY) ../manage.py makemessages -l fa --no-obsolete); done
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+worker: install
+	$(VENV)/bin/celery -A empowerment worker --loglevel=info
+
+beat: install
+	$(VENV)/bin/celery -A empowerment beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,127 @@
+"""What each staff role may do, as Django permissions on a group per role.
+
+Scope (which rows) is decided by `scope.py`; this decides which actions. Each entry maps
+"app_label.model" to the actions allowed: v(iew), a(dd), c(hange), d(elete). Apps further up
+the layers add their models here by name, so that one table shows every role's rights.
+Extra permissions (such as importing a spreadsheet) are listed by codename.
+"""
+
+from .models import StaffRole
+
+R = StaffRole.Role
+
+READ_GEOGRAPHY = {
+    "centres.province": "v",
+    "centres.city": "v",
+    "centres.district": "v",
+    "centres.neighbourhood": "v",
+    "centres.centre": "v",
+    "centres.headquarters": "v",
+    "centres.partner": "v",
+}
+
+ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
+    R.CENTRE_STAFF: {
+        **READ_GEOGRAPHY,
+        "programs.programme": "v",
+        "programs.cohort": "vac",
+        "programs.cohortsession": "vacd",
+        "programs.ideacall": "v",
+        "programs.idea": "v",
+        "trainees.trainee": "vac",
+        "trainees.enrolment": "vac",
+        "trainees.attendance": "vacd",
+        "trainees.outcome": "vac",
+        "trainees.product": "vac",
+        "trainees.sale": "vacd",
+        "trainees.possibleduplicate": "vc",
+        "trainees.traineeimport": "va",
+    },
+    R.CENTRE_MANAGER: {
+        **READ_GEOGRAPHY,
+        "centres.centre": "vc",
+        "centres.staffrole": "v",
+        "centres.meeting": "vacd",
+        "centres.agendaitem": "vacd",
+        "centres.resolution": "vac",
+        "centres.resolutionfollowup": "va",
+        "centres.commitment": "vac",
+        "centres.commitmentmilestone": "vacd",
+        "programs.programme": "vac",
+        "programs.cohort": "vacd",
+        "programs.cohortsession": "vacd",
+        "programs.ideacall": "vacd",
+        "programs.ideacriterion": "vacd",
+        "programs.idea": "vc",
+        "programs.ideareview": "v",
+        "trainees.trainee": "vacd",
+        "trainees.enrolment": "vacd",
+        "trainees.attendance": "vacd",
+        "trainees.outcome": "vacd",
+        "trainees.product": "vacd",
+        "trainees.sale": "vacd",
+        "trainees.possibleduplicate": "vc",
+        "trainees.traineeimport": "va",
+    },
+    R.HQ_SECRETARY: {
+        **READ_GEOGRAPHY,
+        "centres.meeting": "vacd",
+        "centres.agendaitem": "vacd",
+        "centres.resolution": "vacd",
+        "centres.resolutionfollowup": "vac",
+        "centres.commitment": "vacd",
+        "centres.commitmentmilestone": "vacd",
+        "centres.indicator": "vacd",
+    },
+    R.PARTNER_OFFICER: {
+        "centres.partner": "v",
+        "centres.meeting": "v",
+        "centres.resolution": "v",
+        "centres.resolutionfollowup": "va",
+        "centres.commitment": "v",
+    },
+    R.COUNCIL_MEMBER: {
+        **READ_GEOGRAPHY,
+        "centres.meeting": "v",
+        "centres.resolution": "v",
+        "centres.commitment": "v",
+        "centres.indicator": "v",
+    },
+    R.VIEWER: {**READ_GEOGRAPHY},
+    R.REVIEWER: {
+        "programs.ideacall": "v",
+        "programs.idea": "v",
+        "programs.ideareview": "vac",
+    },
+    R.ADMINISTRATOR: {},
+}
+
+# Roles that work in the admin (is_staff); council members and viewers use the dashboards.
+ADMIN_ROLES = {
+    R.CENTRE_STAFF,
+    R.CENTRE_MANAGER,
+    R.HQ_SECRETARY,
+    R.PARTNER_OFFICER,
+    R.REVIEWER,
+    R.ADMINISTRATOR,
+}
+
+ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
+
+EXTRA_PERMISSIONS: dict[str, list[str]] = {
+    R.CENTRE_STAFF: ["trainees.import_trainees"],
+    R.CENTRE_MANAGER: ["trainees.import_trainees", "trainees.override_capacity"],
+}
+
+
+def permission_names(role: str) -> list[str]:
+    names = [
+        f"{model.split('.')[0]}.{ACTIONS[letter]}_{model.split('.')[1]}"
+        for model, letters in ROLE_PERMISSIONS.get(role, {}).items()
+        for letter in letters
+    ]
+    return names + EXTRA_PERMISSIONS.get(role, [])
+
+
+def group_name(role: str) -> str:
+    return f"role:{role}"

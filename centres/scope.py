@@ -1,0 +1,172 @@
+"""Scope: the one mechanism that decides which rows a signed-in person may see.
+
+Every person acts within a scope given by their staff roles: a centre, a headquarters, a
+partner organisation, a city or a province (or everything, for administrators). Scoped
+models get their manager from `ScopedQuerySet` and declare, per kind of scope, the lookup
+path from the row to that scope. `Model.objects.visible_to(user)` is then used by the
+admin, the API and the dashboards alike; nothing filters by scope any other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Q
+
+SCOPE_KINDS = ("centre", "headquarters", "partner", "city", "province")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one person may see. Built once per user object and cached on it."""
+
+    is_global: bool = False
+    user_id: int | None = None
+    centre: frozenset[int] = field(default_factory=frozenset)
+    headquarters: frozenset[int] = field(default_factory=frozenset)
+    partner: frozenset[int] = field(default_factory=frozenset)
+    city: frozenset[int] = field(default_factory=frozenset)
+    province: frozenset[int] = field(default_factory=frozenset)
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def ids(self, kind: str) -> frozenset[int]:
+        return getattr(self, kind)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.is_global and not any(self.ids(kind) for kind in SCOPE_KINDS)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_global or bool(self.roles.intersection(roles))
+
+
+NO_SCOPE = Scope()
+_CACHE_ATTR = "_empowerment_scope"
+
+
+def scope_for(user) -> Scope:
+    """The scope of a user, from their active staff roles (one query, cached on the user).
+
+    A headquarters role also reaches the HQ's area (a provincial HQ official sees the
+    province, a city HQ the city) so that they can read what happens there.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NO_SCOPE
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from .models import StaffRole
+
+    if user.is_superuser:
+        scope = Scope(is_global=True, user_id=user.pk, roles=frozenset({"administrator"}))
+    else:
+        sets: dict[str, set[int]] = {kind: set() for kind in SCOPE_KINDS}
+        roles: set[str] = set()
+        is_global = False
+        rows = (
+            StaffRole.objects.filter(user=user, is_active=True)
+            .select_related("headquarters")
+            .only(
+                "role",
+                "centre_id",
+                "headquarters_id",
+                "partner_id",
+                "city_id",
+                "province_id",
+                "headquarters__level",
+                "headquarters__city_id",
+                "headquarters__province_id",
+            )
+        )
+        for role in rows:
+            roles.add(role.role)
+            if role.role == StaffRole.Role.ADMINISTRATOR:
+                is_global = True
+            for kind in SCOPE_KINDS:
+                value = getattr(role, f"{kind}_id")
+                if value:
+                    sets[kind].add(value)
+            hq = role.headquarters
+            if hq is not None:
+                if hq.level == hq.Level.NATIONAL:
+                    is_global = True
+                elif hq.level == hq.Level.PROVINCIAL and hq.province_id:
+                    sets["province"].add(hq.province_id)
+                elif hq.level == hq.Level.CITY and hq.city_id:
+                    sets["city"].add(hq.city_id)
+        scope = Scope(
+            is_global=is_global,
+            user_id=user.pk,
+            roles=frozenset(roles),
+            **{kind: frozenset(ids) for kind, ids in sets.items()},
+        )
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope after the user's roles changed."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base queryset of every scoped model.
+
+    Subclasses set `scope_paths`: for each scope kind, the lookup (or lookups) from the row
+    to the id of that kind, e.g. `{"centre": "centre", "city": "centre__city"}`. A kind that
+    is not listed gives no access through it. `"self"` maps to the user who owns a row (a
+    resident's own record). Paths through a many-valued relation are wrapped in a subquery
+    so that no row is repeated.
+    """
+
+    scope_paths: dict[str, str | tuple[str, ...]] = {}
+
+    def visible_to(self, user) -> ScopedQuerySet:
+        scope = user if isinstance(user, Scope) else scope_for(user)
+        if scope.is_global:
+            return self.all()
+        condition = self.scope_condition(scope)
+        if condition is None:
+            return self.none()
+        return self.filter(condition)
+
+    def scope_condition(self, scope: Scope) -> Q | None:
+        condition: Q | None = None
+        for kind, paths in self.scope_paths.items():
+            if kind == "self":
+                ids = {scope.user_id} if scope.user_id else set()
+            else:
+                ids = scope.ids(kind)
+            if not ids:
+                continue
+            for path in (paths,) if isinstance(paths, str) else paths:
+                part = self._path_condition(path, ids)
+                condition = part if condition is None else condition | part
+        return condition
+
+    def _path_condition(self, path: str, ids) -> Q:
+        if path in ("id", "pk"):
+            return Q(pk__in=ids)
+        if self._is_many_valued(path):
+            matching = self.model._base_manager.filter(**{f"{path}__in": ids}).values("pk")
+            return Q(pk__in=matching)
+        return Q(**{f"{path}__in": ids})
+
+    def _is_many_valued(self, path: str) -> bool:
+        model = self.model
+        for name in path.split("__"):
+            try:
+                model_field = model._meta.get_field(name)
+            except Exception:
+                return False
+            if model_field.many_to_many or model_field.one_to_many:
+                return True
+            if not model_field.is_relation:
+                return False
+            model = model_field.related_model
+        return False
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)

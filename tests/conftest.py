@@ -1,0 +1,39 @@
+"""Test configuration: the test-only overrides live here, not in a second settings tree."""
+
+import pytest
+
+from centres.demo import DEMO_PASSWORD
+
+from .factories import CentreFactory, staff_user
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def password():
+    return DEMO_PASSWORD
+
+
+@pytest.fixture
+def two_centres(db):
+    """Two centres in two provinces, each with a member of staff."""
+    isfahan = CentreFactory(name="مرکز اصفهان", city__name="اصفهان", city__province__name="اصفهان")
+    karaj = CentreFactory(name="مرکز کرج", city__name="کرج", city__province__name="البرز")
+    staff_isfahan = staff_user("staff.a", "centre_staff", isfahan)
+    staff_karaj = staff_user("staff.b", "centre_staff", karaj)
+    return {
+        "isfahan": isfahan,
+        "karaj": karaj,
+        "staff_isfahan": staff_isfahan,
+        "staff_karaj": staff_karaj,
+    }

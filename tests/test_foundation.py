@@ -1,0 +1,134 @@
+"""Settings, health check, demo data and the shared Persian/Jalali helpers."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run_manage(*args, env_overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_debug_off_refuses_to_start_without_a_secret_key():
+    result = _run_manage("check", env_overrides={"DJANGO_DEBUG": "0"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_debug_off_refuses_a_weak_secret_key():
+    result = _run_manage("check", env_overrides={"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "short"})
+    assert result.returncode != 0
+    assert "too weak" in result.stderr
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    result = _run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_overrides={
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "k3y-" + "x9Qz!7pL#2vR" * 6,
+            "DJANGO_ALLOWED_HOSTS": "portal.example.ir",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_redis(client, settings):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok"
+    if settings.REDIS_URL:
+        assert body["redis"] == "ok"
+    else:
+        assert body["redis"] == "not configured"
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_redis_is_down(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["redis"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_builds_the_real_places(client):
+    from django.contrib.auth import get_user_model
+
+    from centres.models import Centre, Headquarters, Neighbourhood, StaffRole
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    counts = (Centre.objects.count(), StaffRole.objects.count(), get_user_model().objects.count())
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert (
+        Centre.objects.count(),
+        StaffRole.objects.count(),
+        get_user_model().objects.count(),
+    ) == counts
+    assert Neighbourhood.objects.filter(name__in=["حصه", "جلوان"], district__number=14).count() == 2
+    assert Headquarters.objects.filter(name="قرارگاه اجتماعی استان البرز").exists()
+    # Each demo account signs in with the documented password, and scope holds.
+    assert client.login(username="staff.karaj", password="demo-pass-1403")
+    response = client.get(reverse("admin:centres_centre_changelist"))
+    assert "کرج" in response.content.decode()
+    assert "مناطق ۱۰ و ۱۴" not in response.content.decode()
+    # The home page lists the centres.
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "مرکز توانمندسازی و اشتغال مناطق ۱۰ و ۱۴ اصفهان" in home.content.decode()
+    assert 'dir="rtl"' in home.content.decode()
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_in_production_unless_told(settings):
+    from django.core.management.base import CommandError
+
+    settings.SEED_DEMO_ALLOWED = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+
+
+@pytest.mark.django_db
+def test_admin_speaks_persian_right_to_left(client):
+    from .factories import staff_user
+
+    client.force_login(staff_user("root", "administrator"))
+    response = client.get(reverse("admin:index"))
+    body = response.content.decode()
+    assert 'dir="rtl"' in body
+    assert "مدیریت" in body or "سامانه" in body
+
+
+def test_compose_file_runs_the_same_image_for_every_process():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+    for name in ("web", "worker", "beat"):
+        assert services[name].get("build") or services[name].get("image")
+        env = services[name]["environment"]
+        assert "DATABASE_URL" in env and "REDIS_URL" in env
+    assert "gunicorn" in " ".join(services["web"]["command"])

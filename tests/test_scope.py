@@ -1,0 +1,76 @@
+import pytest
+
+from centres.models import Centre, Headquarters, StaffRole
+from centres.scope import scope_for
+
+from .factories import CentreFactory, HeadquartersFactory, PartnerFactory, staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_provincial_hq_secretary_reaches_the_province(two_centres):
+    karaj = two_centres["karaj"]
+    hq = HeadquartersFactory(name="قرارگاه البرز", province=karaj.city.province)
+    secretary = staff_user("sec", "hq_secretary", hq)
+    assert set(Centre.objects.visible_to(secretary)) == {karaj}
+    assert set(Headquarters.objects.visible_to(secretary)) == {hq}
+
+
+def test_no_role_sees_nothing(two_centres):
+    from .factories import UserFactory
+
+    nobody = UserFactory()
+    assert scope_for(nobody).is_empty
+    assert not Centre.objects.visible_to(nobody).exists()
+
+
+def test_roles_are_idempotent_and_give_group_and_staff_flag(two_centres):
+    partner = PartnerFactory()
+    officer = staff_user("officer", "partner_officer", partner)
+    from centres.services import staff_role_assign
+
+    staff_role_assign(user=officer, role="partner_officer", scope=partner)
+    assert StaffRole.objects.filter(user=officer).count() == 1
+    assert officer.is_staff
+    assert officer.groups.filter(name="role:partner_officer").exists()
+    assert officer.has_perm("centres.view_partner")
+    assert not officer.has_perm("centres.change_centre")
+
+
+def test_role_in_the_wrong_kind_of_scope_is_refused(two_centres):
+    from django.core.exceptions import ValidationError
+
+    from centres.services import staff_role_assign
+
+    from .factories import UserFactory
+
+    with pytest.raises(ValidationError):
+        staff_role_assign(
+            user=UserFactory(), role="centre_staff", scope=two_centres["isfahan"].city
+        )
+    assert not StaffRole.objects.filter(role="centre_staff", city__isnull=False).exists()
+
+
+def test_visible_to_does_not_repeat_rows_through_many_valued_paths(two_centres):
+    from centres.models import Neighbourhood
+
+    centre = two_centres["isfahan"]
+    staff = two_centres["staff_isfahan"]
+    # The neighbourhood is reached both through the centre and through its district.
+    rows = list(Neighbourhood.objects.visible_to(staff))
+    assert len(rows) == len(set(rows)) == centre.neighbourhoods.count()
+
+
+def test_headquarters_level_rules():
+    from django.core.exceptions import ValidationError
+
+    hq = Headquarters(name="بی‌نام", level=Headquarters.Level.CITY)
+    with pytest.raises(ValidationError) as excinfo:
+        hq.full_clean()
+    assert "city" in excinfo.value.message_dict
+
+
+def test_centre_factory_builds_scope_paths():
+    centre = CentreFactory()
+    council = staff_user("prov", "council_member", centre.city.province)
+    assert list(Centre.objects.visible_to(council)) == [centre]
