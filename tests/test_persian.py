@@ -41,9 +41,9 @@ def test_valid_national_codes(code):
 @pytest.mark.parametrize(
     ("code", "message"),
     [
-        ("0499370898", "check digit"),
-        ("1111111111", "repeated"),
-        ("049937089", "10 digits"),
+        ("0499370898", "رقم کنترل"),
+        ("1111111111", "تکرار یک رقم"),
+        ("049937089", "دقیقاً ۱۰ رقم"),
     ],
 )
 def test_invalid_national_codes(code, message):
