@@ -50,7 +50,7 @@ def _hq(name: str, **kwargs) -> Headquarters:
     )
 
 
-def seed() -> dict:
+def seed(context: dict | None = None) -> dict:
     isfahan_province, _ = Province.objects.get_or_create(name="اصفهان")
     alborz, _ = Province.objects.get_or_create(name="البرز")
     isfahan, _ = City.objects.get_or_create(province=isfahan_province, name="اصفهان")

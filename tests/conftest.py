@@ -3,8 +3,7 @@
 import pytest
 
 from centres.demo import DEMO_PASSWORD
-
-from .factories import CentreFactory, staff_user
+from tests.centres.factories import CentreFactory, staff_user
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,17 @@
 """Build the demo portal from the real places and organisations of the source articles."""
 
+import importlib
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from centres import demo as centres_demo
+
+# Each layer adds its demo data on top of the same context, lowest layer first.
+SEEDERS = [
+    "centres.demo",
+]
 
 
 class Command(BaseCommand):
@@ -24,8 +31,9 @@ class Command(BaseCommand):
                 "Pass --allow-production to load demo data anyway."
             )
         with transaction.atomic():
-            context = centres_demo.seed()
-            # Each layer adds its demo data on top of the same context, lowest first.
+            context: dict = {}
+            for module_name in SEEDERS:
+                context.update(importlib.import_module(module_name).seed(context) or {})
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data is ready. Accounts (password {centres_demo.DEMO_PASSWORD}):"

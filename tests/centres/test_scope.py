@@ -2,8 +2,7 @@ import pytest
 
 from centres.models import Centre, Headquarters, StaffRole
 from centres.scope import scope_for
-
-from .factories import CentreFactory, HeadquartersFactory, PartnerFactory, staff_user
+from tests.centres.factories import CentreFactory, HeadquartersFactory, PartnerFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +16,7 @@ def test_provincial_hq_secretary_reaches_the_province(two_centres):
 
 
 def test_no_role_sees_nothing(two_centres):
-    from .factories import UserFactory
+    from tests.centres.factories import UserFactory
 
     nobody = UserFactory()
     assert scope_for(nobody).is_empty
@@ -41,8 +40,7 @@ def test_role_in_the_wrong_kind_of_scope_is_refused(two_centres):
     from django.core.exceptions import ValidationError
 
     from centres.services import staff_role_assign
-
-    from .factories import UserFactory
+    from tests.centres.factories import UserFactory
 
     with pytest.raises(ValidationError):
         staff_role_assign(

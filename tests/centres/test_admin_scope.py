@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from centres.models import Centre, StaffRole
-
-from .factories import staff_user
+from tests.centres.factories import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +79,7 @@ def test_manager_can_change_own_centre_and_history_records_it(client, two_centre
 
 
 def test_city_council_member_sees_every_centre_of_the_city_only(client, two_centres):
-    from .factories import CentreFactory
+    from tests.centres.factories import CentreFactory
 
     isfahan = two_centres["isfahan"]
     second = CentreFactory(name="مرکز دوم اصفهان", city=isfahan.city)

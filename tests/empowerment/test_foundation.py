@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_manage(*args, env_overrides):
@@ -112,7 +112,7 @@ def test_seed_demo_refuses_in_production_unless_told(settings):
 
 @pytest.mark.django_db
 def test_admin_speaks_persian_right_to_left(client):
-    from .factories import staff_user
+    from tests.centres.factories import staff_user
 
     client.force_login(staff_user("root", "administrator"))
     response = client.get(reverse("admin:index"))

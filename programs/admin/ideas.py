@@ -1,0 +1,3 @@
+"""admin: ideas (filled by its issue)."""
+
+__all__: list[str] = []

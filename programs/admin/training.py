@@ -1,0 +1,3 @@
+"""admin: training (filled by its issue)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""models: ideas (filled by its issue)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""models: training (filled by its issue)."""
+
+__all__: list[str] = []

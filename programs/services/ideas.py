@@ -1,0 +1,3 @@
+"""services: ideas (filled by its issue)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""services: training (filled by its issue)."""
+
+__all__: list[str] = []
