@@ -111,6 +111,10 @@ class ArticleAdminForm(forms.ModelForm):
             "neighbourhood",
             "published_at",
         ]
+        # Django's own check (Pillow cannot open it) says the same as ours.
+        error_messages = {
+            "cover": {"invalid_image": news.COVER_INVALID_MESSAGE},
+        }
 
     def clean_cover(self):
         cover = self.cleaned_data.get("cover")

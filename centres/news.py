@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .models import Article, Centre, Comment, Neighbourhood
@@ -32,6 +33,7 @@ COVER_MAX_PIXELS = 40_000_000
 COVER_MAX_WIDTH = 1600
 COVER_ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 COVER_JPEG_QUALITY = 85
+COVER_INVALID_MESSAGE = gettext_lazy("The file is not a JPEG, PNG or WebP image.")
 
 
 def cover_image_prepare(upload) -> ContentFile:
@@ -55,9 +57,7 @@ def cover_image_prepare(upload) -> ContentFile:
             _("The image is larger than %(limit)s MB.") % {"limit": COVER_MAX_BYTES // 2**20},
             code="image_too_large",
         )
-    not_an_image = ValidationError(
-        _("The file is not a JPEG, PNG or WebP image."), code="image_invalid"
-    )
+    not_an_image = ValidationError(COVER_INVALID_MESSAGE, code="image_invalid")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in COVER_ALLOWED_FORMATS:
