@@ -36,6 +36,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "trainees.sale": "vacd",
         "trainees.possibleduplicate": "vc",
         "trainees.traineeimport": "va",
+        "centres.article": "vac",
+        "centres.comment": "vc",
     },
     R.CENTRE_MANAGER: {
         **READ_GEOGRAPHY,
@@ -62,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "trainees.sale": "vacd",
         "trainees.possibleduplicate": "vc",
         "trainees.traineeimport": "va",
+        "centres.article": "vacd",
+        "centres.comment": "vcd",
     },
     R.HQ_SECRETARY: {
         **READ_GEOGRAPHY,

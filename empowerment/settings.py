@@ -46,6 +46,9 @@ elif not DEBUG and (
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the client
+# address is REMOTE_ADDR). Used to find a reader's address for the comment rate limit.
+NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", "0"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,13 +1,10 @@
-"""Cross-app pages: health check and the public home page."""
+"""Cross-app pages: the health check. The public pages are in `empowerment/public/`."""
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from centres.models import Centre
 
 
 @never_cache
@@ -39,13 +36,3 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **state}, status=200 if healthy else 503
     )
-
-
-def home(request):
-    centres = (
-        Centre.objects.active()
-        .select_related("city__province")
-        .prefetch_related("neighbourhoods")
-        .order_by("city__province__name", "city__name", "name")
-    )
-    return render(request, "public/home.html", {"centres": centres})

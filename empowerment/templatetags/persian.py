@@ -1,4 +1,7 @@
+import datetime
+
 from django import template
+from django.utils import timezone
 
 from empowerment.jalali import format_jalali
 from empowerment.persian import to_persian_digits
@@ -18,4 +21,7 @@ def fa_digits(value):
 
 @register.filter
 def jalali(value):
+    # A stored (UTC) moment is shown as the date in Tehran, not the date in UTC.
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     return to_persian_digits(format_jalali(value))

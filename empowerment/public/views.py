@@ -1,0 +1,185 @@
+"""Public pages: the centres, one centre, the news and one article with its comments.
+
+Nobody signs in here, so nothing is scoped: only active centres and published articles are
+ever shown, and only published comments.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from centres import news
+from centres.models import Article, Centre, Comment, District, Headquarters, Neighbourhood
+from empowerment.persian import normalize_text
+
+from .forms import CommentForm
+
+NEWS_PER_PAGE = 10
+LATEST_NEWS = 4
+
+
+def client_ip(request) -> str | None:
+    """The reader's address: REMOTE_ADDR or, behind NUM_PROXIES trusted proxies, the address
+    the outermost of them saw (counted from the right of X-Forwarded-For, since a client can
+    write anything at its left).
+    """
+    proxies = settings.NUM_PROXIES
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _published_articles_count():
+    return Count(
+        "articles",
+        filter=Q(
+            articles__state=Article.State.PUBLISHED,
+            articles__published_at__lte=timezone.now(),
+        ),
+        distinct=True,
+    )
+
+
+@require_GET
+def home(request):
+    """The centres by province and city, each with the neighbourhoods it serves; a search by
+    neighbourhood name; figures; the latest news.
+    """
+    query = normalize_text(request.GET.get("q", ""), digits="persian")
+    centres = Centre.objects.active()
+    if query:
+        # Neighbourhood names keep Persian digits and are stored normalised: the normalised
+        # query finds «منطقه ۱۴» typed as «منطقه 14» and «حصه» typed with an Arabic keyboard.
+        centres = centres.filter(
+            Q(name__icontains=query)
+            | Q(city__name__icontains=query)
+            | Q(neighbourhoods__name__icontains=query)
+            | Q(districts__name__icontains=query)
+        ).distinct()
+    centres = (
+        centres.select_related("city__province")
+        .prefetch_related(
+            Prefetch(
+                "neighbourhoods",
+                queryset=Neighbourhood.objects.select_related("district").order_by(
+                    "district__number", "name"
+                ),
+            ),
+            # A district without a name is shown by its number and city.
+            Prefetch("districts", queryset=District.objects.select_related("city")),
+        )
+        .annotate(news_count=_published_articles_count())
+        .order_by("city__province__name", "city__name", "name")
+    )
+    served = Neighbourhood.objects.filter(centres__is_active=True)
+    figures = {
+        "centres": Centre.objects.active().count(),
+        **served.aggregate(
+            neighbourhoods=Count("pk", distinct=True),
+            less_privileged=Count("pk", filter=Q(is_less_privileged=True), distinct=True),
+        ),
+        "articles": Article.objects.published().count(),
+    }
+    context = {
+        "centres": centres,
+        "query": query,
+        "figures": figures,
+        "latest_news": news.article_list_public()[:LATEST_NEWS],
+    }
+    return render(request, "public/home.html", context)
+
+
+@require_GET
+def centre_detail(request, pk: int):
+    centre = get_object_or_404(
+        Centre.objects.active()
+        .select_related("city__province")
+        .prefetch_related(Prefetch("districts", queryset=District.objects.select_related("city"))),
+        pk=pk,
+    )
+    neighbourhoods = (
+        Neighbourhood.objects.filter(Q(centres=centre) | Q(district__centres=centre))
+        .select_related("district__city")
+        .distinct()
+        .order_by("district__number", "name")
+    )
+    context = {
+        "centre": centre,
+        "neighbourhoods": neighbourhoods,
+        "headquarters": Headquarters.objects.filter(centre=centre, is_active=True).select_related(
+            "neighbourhood"
+        ),
+        "latest_news": news.article_list_public(centre=centre)[:LATEST_NEWS],
+    }
+    return render(request, "public/centre_detail.html", context)
+
+
+@require_GET
+def news_list(request):
+    articles = news.article_list_public()
+    centre = None
+    centre_id = request.GET.get("centre", "")
+    if centre_id:
+        if not centre_id.isdigit():
+            raise Http404
+        centre = get_object_or_404(Centre.objects.active(), pk=int(centre_id))
+        articles = articles.filter(centre=centre)
+    page = Paginator(articles, NEWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "public/news_list.html", {"page": page, "centre": centre})
+
+
+@require_http_methods(["GET", "POST"])
+def article_detail(request, slug: str):
+    article = news.article_get_public(slug=slug)
+    if article is None:
+        raise Http404
+    status = 200
+    if request.method == "POST":
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            accepted = _("Thank you. Your comment will be shown after review.")
+            if form.is_spam():
+                # Answer a robot exactly as a person, so it learns nothing; store nothing.
+                messages.success(request, accepted)
+                return redirect(article.get_absolute_url() + "#comments")
+            try:
+                news.comment_submit(
+                    article=article,
+                    name=form.cleaned_data["name"],
+                    text=form.cleaned_data["text"],
+                    ip_address=client_ip(request),
+                )
+            except news.CommentRateLimited:
+                form.add_error(
+                    None,
+                    _("You have sent several comments in a short time. Please try again later."),
+                )
+                status = 429
+            except ValidationError as error:
+                # The model's rules run on the normalised text, so they may still refuse.
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, accepted)
+                return redirect(article.get_absolute_url() + "#comments")
+    else:
+        form = CommentForm()
+    comments = Comment.objects.published().filter(article=article).order_by("created_at")
+    context = {"article": article, "comments": comments, "form": form}
+    return render(request, "public/article_detail.html", context, status=status)
