@@ -132,3 +132,13 @@ def test_compose_file_runs_the_same_image_for_every_process():
         env = services[name]["environment"]
         assert "DATABASE_URL" in env and "REDIS_URL" in env
     assert "gunicorn" in " ".join(services["web"]["command"])
+
+
+@pytest.mark.django_db
+def test_pages_are_persian_whatever_the_browser_asks_unless_english_is_chosen(client, settings):
+    english_browser = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
+    page = client.get("/", **english_browser)
+    assert 'lang="fa" dir="rtl"' in page.content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/", **english_browser)
+    assert 'lang="en" dir="ltr"' in page.content.decode()
