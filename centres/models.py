@@ -710,7 +710,8 @@ class AgendaItem(models.Model):
 
 
 class MeetingAttendee(models.Model):
-    """A person or a partner organisation (or a person for one) present at a meeting."""
+    """Who was present: a person (by name or by position, such as «استاندار») and/or the
+    partner organisation they came for."""
 
     meeting = models.ForeignKey(
         Meeting, on_delete=models.CASCADE, related_name="attendees", verbose_name=_("meeting")
@@ -734,7 +735,7 @@ class MeetingAttendee(models.Model):
         ordering = ["meeting", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(name="") | Q(partner__isnull=False),
+                condition=~Q(name="") | ~Q(position="") | Q(partner__isnull=False),
                 name="attendee_is_a_person_or_a_partner",
             )
         ]
@@ -744,7 +745,7 @@ class MeetingAttendee(models.Model):
         return "، ".join(parts)
 
     def clean(self) -> None:
-        if not self.name and not self.partner_id:
+        if not self.name and not self.position and not self.partner_id:
             raise ValidationError(_("Name the attendee or choose their organisation."))
 
 

@@ -14,19 +14,19 @@ def ideas_ranked(*, user, call) -> QuerySet:
     every criterion, this equals the mean of each reviewer's weighted mean. `reviewers` is
     how many reviewers scored. Unscored ideas come last with a score of None.
     """
-    return (
-        Idea.objects.visible_to(user)
-        .filter(call=call)
-        .annotate(
-            score=Cast(
-                Sum(F("reviews__scores__score") * F("reviews__scores__criterion__weight")),
-                FloatField(),
-            )
-            / Cast(Sum("reviews__scores__criterion__weight"), FloatField()),
-            reviewers=Count("reviews", distinct=True),
+    return with_ranking(Idea.objects.visible_to(user).filter(call=call))
+
+
+def with_ranking(ideas: QuerySet) -> QuerySet:
+    """Annotate `score` and `reviewers` (see `ideas_ranked`) and order best first."""
+    return ideas.annotate(
+        score=Cast(
+            Sum(F("reviews__scores__score") * F("reviews__scores__criterion__weight")),
+            FloatField(),
         )
-        .order_by(F("score").desc(nulls_last=True), "created_at")
-    )
+        / Cast(Sum("reviews__scores__criterion__weight"), FloatField()),
+        reviewers=Count("reviews", distinct=True),
+    ).order_by(F("score").desc(nulls_last=True), "created_at")
 
 
 def ideas_of_submitter(*, user) -> QuerySet:
