@@ -1,15 +1,37 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_jalali.admin.filters import JDateFieldListFilter
 
-from .admin_base import ScopedAdmin, jalali_column
+from .admin_base import ScopedAdmin, ScopedStackedInline, ScopedTabularInline, jalali_column
+from .meetings import (
+    commitment_milestone_complete,
+    meeting_create,
+    resolution_cancel,
+    resolution_create,
+    resolution_follow_up_add,
+    resolution_reporter_partner,
+)
 from .models import (
+    PENDING_STATUSES,
+    AgendaItem,
     Centre,
     City,
+    Commitment,
+    CommitmentMilestone,
     District,
     Headquarters,
+    Meeting,
+    MeetingAttendee,
     Neighbourhood,
     Partner,
     Province,
+    Resolution,
+    ResolutionFollowUp,
     StaffRole,
 )
 from .services import user_sync_groups
@@ -88,10 +110,6 @@ class StaffRoleAdmin(ScopedAdmin):
 # --- News --------------------------------------------------------------------------------
 
 # Imports of this section stay here so that the section merges as one block.
-from django import forms  # noqa: E402
-from django.contrib import messages  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
 from django.utils.translation import ngettext  # noqa: E402
 
 from . import news  # noqa: E402
@@ -258,3 +276,366 @@ class CommentAdmin(ScopedAdmin):
             Comment.State.REJECTED,
             lambda n: ngettext("%(count)d comment rejected.", "%(count)d comments rejected.", n),
         )
+
+
+# --- Meetings, resolutions and commitments -----------------------------------------------
+
+
+class AgendaItemInline(ScopedTabularInline):
+    model = AgendaItem
+    fields = ["order", "title", "notes"]
+
+
+class MeetingAttendeeInline(ScopedTabularInline):
+    model = MeetingAttendee
+    fields = ["name", "position", "partner"]
+
+
+class MeetingResolutionInline(ScopedStackedInline):
+    model = Resolution
+    fields = [("number", "deadline", "status"), "text", ("responsible", "cooperating")]
+    readonly_fields = ["status"]
+    filter_horizontal = []
+    show_change_link = True
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ScopedAdmin):
+    """The secretary records a meeting with attendees, agenda and resolutions on one page."""
+
+    list_display = ["number", "body_display", "kind", "date_display", "venue", "duration_hours"]
+    list_filter = [
+        "kind",
+        ("headquarters", admin.RelatedOnlyFieldListFilter),
+        ("centre", admin.RelatedOnlyFieldListFilter),
+        ("date", JDateFieldListFilter),
+    ]
+    search_fields = ["venue", "chair", "minutes", "agenda_items__title"]
+    list_select_related = ["headquarters", "centre"]
+    fieldsets = [
+        (None, {"fields": [("headquarters", "centre"), ("number", "kind")]}),
+        (
+            _("When and where"),
+            {"fields": [("date", "start_time", "duration_hours"), "venue", "chair"]},
+        ),
+        (_("Minutes"), {"fields": ["minutes"]}),
+    ]
+    inlines = [MeetingAttendeeInline, AgendaItemInline, MeetingResolutionInline]
+    date_display = jalali_column("date", _("date"))
+
+    @admin.display(description=_("body"))
+    def body_display(self, obj):
+        return obj.body
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # A new meeting goes through the service, which gives the body's next number.
+        data = form.cleaned_data
+        meeting = meeting_create(
+            body=data["headquarters"] or data["centre"],
+            number=data.get("number"),
+            kind=data["kind"],
+            date=data["date"],
+            start_time=data.get("start_time"),
+            venue=data.get("venue", ""),
+            chair=data.get("chair", ""),
+            duration_hours=data.get("duration_hours") or 0,
+            minutes=data.get("minutes", ""),
+        )
+        obj.pk, obj.number, obj.created_at = meeting.pk, meeting.number, meeting.created_at
+        obj._state.adding = False
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Resolution:
+            return super().save_formset(request, form, formset, change)
+        # The admin's change message reads these lists, which formset.save() would fill.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.deleted_forms:
+            if inline_form.instance.pk:
+                formset.deleted_objects.append(inline_form.instance)
+                inline_form.instance.delete()
+        for inline_form in formset.forms:
+            if inline_form in formset.deleted_forms or not inline_form.has_changed():
+                continue
+            data = inline_form.cleaned_data
+            if inline_form.instance.pk is None:
+                created = resolution_create(
+                    meeting=form.instance,
+                    number=data.get("number"),
+                    text=data["text"],
+                    responsible=data["responsible"],
+                    cooperating=data.get("cooperating") or (),
+                    deadline=data.get("deadline"),
+                )
+                formset.new_objects.append(created)
+            else:
+                formset.changed_objects.append((inline_form.instance, inline_form.changed_data))
+                inline_form.save()
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        if self.value() == "no":
+            return queryset.not_overdue()
+        return queryset
+
+
+class FollowUpFormMixin:
+    """Refuses, as a form error, a report the service would refuse (who, and when)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        resolution = cleaned.get("resolution") or getattr(self, "parent_resolution", None)
+        if resolution is not None and self.request is not None:
+            try:
+                resolution_reporter_partner(user=self.request.user, resolution=resolution)
+            except PermissionDenied as error:
+                raise ValidationError(str(error)) from error
+        return cleaned
+
+
+class ResolutionFollowUpInline(ScopedTabularInline):
+    model = ResolutionFollowUp
+    fields = ["reported_on", "progress", "note", "reported_by", "partner"]
+    readonly_fields = ["reported_by", "partner"]
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        # The log is append-only: earlier reports are shown, never edited.
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        base_form = formset.form
+
+        class Form(FollowUpFormMixin, base_form):
+            pass
+
+        Form.request = request
+        Form.parent_resolution = obj
+        formset.form = Form
+        return formset
+
+
+@admin.register(Resolution)
+class ResolutionAdmin(ScopedAdmin):
+    list_display = [
+        "code_display",
+        "meeting",
+        "short_text",
+        "responsible",
+        "deadline_display",
+        "status",
+        "progress",
+        "overdue_display",
+    ]
+    list_filter = [
+        ("meeting__headquarters", admin.RelatedOnlyFieldListFilter),
+        ("meeting__centre", admin.RelatedOnlyFieldListFilter),
+        ("responsible", admin.RelatedOnlyFieldListFilter),
+        "status",
+        OverdueFilter,
+        ("deadline", JDateFieldListFilter),
+    ]
+    search_fields = ["text", "responsible__name", "meeting__venue"]
+    list_select_related = ["meeting__headquarters", "meeting__centre", "responsible"]
+    fields = [
+        "meeting",
+        ("number", "deadline"),
+        "text",
+        "responsible",
+        "cooperating",
+        ("status", "progress", "completed_on"),
+        "report_link",
+    ]
+    readonly_fields = ["status", "progress", "completed_on", "report_link"]
+    filter_horizontal = ["cooperating"]
+    inlines = [ResolutionFollowUpInline]
+    deadline_display = jalali_column("deadline", _("deadline"))
+    actions = ["cancel_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_overdue()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["meeting", "number"]
+        return fields
+
+    @admin.display(description=_("code"), ordering="number")
+    def code_display(self, obj):
+        return obj.code
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj):
+        return obj.text if len(obj.text) <= 80 else obj.text[:78] + "…"
+
+    @admin.display(description=_("overdue"), boolean=True, ordering="overdue_flag")
+    def overdue_display(self, obj):
+        return obj.overdue_flag
+
+    @admin.display(description=_("report progress"))
+    def report_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:centres_resolutionfollowup_add") + f"?resolution={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Add a follow-up report"))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        resolution = resolution_create(
+            meeting=data["meeting"],
+            number=data.get("number"),
+            text=data["text"],
+            responsible=data["responsible"],
+            cooperating=data.get("cooperating") or (),
+            deadline=data.get("deadline"),
+        )
+        obj.pk, obj.number = resolution.pk, resolution.number
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            form.save_m2m()
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ResolutionFollowUp:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.extra_forms:
+            if not inline_form.has_changed():
+                continue
+            data = inline_form.cleaned_data
+            created = resolution_follow_up_add(
+                resolution=form.instance,
+                user=request.user,
+                progress=data["progress"],
+                note=data["note"],
+                reported_on=data.get("reported_on"),
+            )
+            formset.new_objects.append(created)
+
+    @admin.action(description=_("Cancel the selected resolutions"), permissions=["change"])
+    def cancel_selected(self, request, queryset):
+        for resolution in queryset:
+            try:
+                resolution_cancel(
+                    resolution=resolution,
+                    user=request.user,
+                    reason=gettext("Cancelled by the headquarters secretary."),
+                )
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, f"{resolution}: {error}", messages.ERROR)
+
+
+class ResolutionFollowUpForm(FollowUpFormMixin, forms.ModelForm):
+    request = None
+
+    class Meta:
+        model = ResolutionFollowUp
+        fields = ["resolution", "reported_on", "progress", "note"]
+
+
+@admin.register(ResolutionFollowUp)
+class ResolutionFollowUpAdmin(ScopedAdmin):
+    """Where a partner's officer reports on the resolutions assigned to their organisation."""
+
+    form = ResolutionFollowUpForm
+    list_display = ["resolution", "reported", "progress", "reported_by", "partner"]
+    list_filter = [("resolution__responsible", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["resolution__meeting", "reported_by", "partner"]
+    search_fields = ["note", "resolution__text"]
+    reported = jalali_column("reported_on", _("reported on"))
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "resolution":
+            # Only what is still pending can be reported on.
+            kwargs["queryset"] = (
+                Resolution.objects.visible_to(request.user)
+                .filter(status__in=PENDING_STATUSES)
+                .select_related("meeting")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = resolution_follow_up_add(
+            resolution=data["resolution"],
+            user=request.user,
+            progress=data["progress"],
+            note=data["note"],
+            reported_on=data.get("reported_on"),
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+
+class CommitmentMilestoneInline(ScopedTabularInline):
+    model = CommitmentMilestone
+    fields = ["title", "due_date", "completed_on", "evidence"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ScopedAdmin):
+    list_display = [
+        "title",
+        "neighbourhood",
+        "promised_by",
+        "due_display",
+        "status",
+        "progress",
+        "overdue_display",
+    ]
+    list_filter = ["status", OverdueFilter, ("due_date", JDateFieldListFilter), "neighbourhood"]
+    search_fields = ["title", "promised_by", "location", "neighbourhood__name"]
+    list_select_related = ["neighbourhood"]
+    readonly_fields = ["status", "progress", "completed_on"]
+    inlines = [CommitmentMilestoneInline]
+    due_display = jalali_column("due_date", _("due date"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_overdue()
+
+    @admin.display(description=_("overdue"), boolean=True, ordering="overdue_flag")
+    def overdue_display(self, obj):
+        return obj.overdue_flag
+
+    def save_formset(self, request, form, formset, change):
+        # A milestone newly marked done goes through the service (progress follows it).
+        completing = [
+            f
+            for f in formset.forms
+            if f.instance.pk and "completed_on" in f.changed_data and f.cleaned_data["completed_on"]
+        ]
+        super().save_formset(request, form, formset, change)
+        for inline_form in completing:
+            commitment_milestone_complete(
+                milestone=inline_form.instance,
+                completed_on=inline_form.cleaned_data["completed_on"],
+                evidence=inline_form.cleaned_data.get("evidence", ""),
+            )

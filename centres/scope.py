@@ -29,9 +29,25 @@ class Scope:
     city: frozenset[int] = field(default_factory=frozenset)
     province: frozenset[int] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
+    # Which ids came from which role: {"reviewer": {"centre": {3}}, ...}. The merged sets
+    # above are enough for most models; a model whose rows a role reaches more narrowly than
+    # its scope (a reviewer sees only the ideas of the calls they review, not every idea of
+    # their centre) reads this instead, in its own `scope_condition`.
+    by_role: dict[str, dict[str, frozenset[int]]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
 
     def ids(self, kind: str) -> frozenset[int]:
         return getattr(self, kind)
+
+    def role_ids(self, kind: str, *, roles=None, exclude=()) -> frozenset[int]:
+        """The ids of `kind` reached through the given roles (all roles but `exclude`)."""
+        ids: set[int] = set()
+        for role, kinds in self.by_role.items():
+            if role in exclude or (roles is not None and role not in roles):
+                continue
+            ids |= kinds.get(kind, frozenset())
+        return frozenset(ids)
 
     @property
     def is_empty(self) -> bool:
@@ -62,6 +78,7 @@ def scope_for(user) -> Scope:
         scope = Scope(is_global=True, user_id=user.pk, roles=frozenset({"administrator"}))
     else:
         sets: dict[str, set[int]] = {kind: set() for kind in SCOPE_KINDS}
+        per_role: dict[str, dict[str, set[int]]] = {}
         roles: set[str] = set()
         is_global = False
         rows = (
@@ -83,22 +100,30 @@ def scope_for(user) -> Scope:
             roles.add(role.role)
             if role.role == StaffRole.Role.ADMINISTRATOR:
                 is_global = True
+            mine = per_role.setdefault(role.role, {kind: set() for kind in SCOPE_KINDS})
             for kind in SCOPE_KINDS:
                 value = getattr(role, f"{kind}_id")
                 if value:
                     sets[kind].add(value)
+                    mine[kind].add(value)
             hq = role.headquarters
             if hq is not None:
                 if hq.level == hq.Level.NATIONAL:
                     is_global = True
                 elif hq.level == hq.Level.PROVINCIAL and hq.province_id:
                     sets["province"].add(hq.province_id)
+                    mine["province"].add(hq.province_id)
                 elif hq.level == hq.Level.CITY and hq.city_id:
                     sets["city"].add(hq.city_id)
+                    mine["city"].add(hq.city_id)
         scope = Scope(
             is_global=is_global,
             user_id=user.pk,
             roles=frozenset(roles),
+            by_role={
+                role: {kind: frozenset(ids) for kind, ids in kinds.items()}
+                for role, kinds in per_role.items()
+            },
             **{kind: frozenset(ids) for kind, ids in sets.items()},
         )
     setattr(user, _CACHE_ATTR, scope)

@@ -1,3 +1,360 @@
-"""admin: ideas (filled by its issue)."""
+"""Admin for calls for ideas: the call with its criteria and ideas ranked, ideas, reviews."""
 
-__all__: list[str] = []
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_jalali.admin.filters import JDateFieldListFilter
+
+from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
+from centres.models import Centre, StaffRole
+from empowerment.persian import to_persian_digits
+
+from ..models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview
+from ..selectors import with_ranking
+from ..services.ideas import (
+    idea_advance,
+    idea_call_assign_reviewers,
+    idea_call_publish_decisions,
+    idea_decide,
+    idea_follow_up_record,
+    idea_review_submit,
+)
+
+__all__ = ["IdeaCallAdmin", "IdeaAdmin", "IdeaReviewAdmin"]
+
+
+def _report(model_admin, request, rows, service, **kwargs):
+    """Run a service per row; refusals become messages, not errors."""
+    done = 0
+    for row in rows:
+        try:
+            service(**kwargs, **{model_admin.service_arg: row}, user=request.user)
+            done += 1
+        except (PermissionDenied, ValidationError) as error:
+            text = "؛ ".join(error.messages) if hasattr(error, "messages") else str(error)
+            model_admin.message_user(request, f"{row}: {text}", messages.ERROR)
+    if done:
+        model_admin.message_user(
+            request, gettext("%(count)s done.") % {"count": done}, messages.SUCCESS
+        )
+
+
+class IdeaCriterionInline(ScopedTabularInline):
+    model = IdeaCriterion
+    fields = ["order", "name", "weight"]
+
+    def _reviewed(self, obj) -> bool:
+        return obj is not None and IdeaReview.objects.filter(idea__call=obj).exists()
+
+    # Once an idea is scored, the criteria it was scored on no longer change.
+    def has_add_permission(self, request, obj=None):
+        return not self._reviewed(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._reviewed(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._reviewed(obj) and super().has_delete_permission(request, obj)
+
+
+class RankedIdeaInline(ScopedTabularInline):
+    """The call's ideas, best weighted mean first, with how many reviewers scored."""
+
+    model = Idea
+    verbose_name = _("idea (ranked)")
+    verbose_name_plural = _("ideas ranked by the reviewers' weighted mean")
+    fields = ["rank_score", "reviewer_count", "title", "submitter_name", "jobs_expected", "status"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return with_ranking(super().get_queryset(request))
+
+    @admin.display(description=_("score (0–10)"))
+    def rank_score(self, obj):
+        return "—" if obj.score is None else to_persian_digits(f"{obj.score:.2f}")
+
+    @admin.display(description=_("reviewers"))
+    def reviewer_count(self, obj):
+        return to_persian_digits(obj.reviewers)
+
+
+@admin.register(IdeaCall)
+class IdeaCallAdmin(ScopedAdmin):
+    list_display = ["title", "centre", "opens", "closes", "idea_count", "published"]
+    list_filter = [
+        ("centre", admin.RelatedOnlyFieldListFilter),
+        ("closes_on", JDateFieldListFilter),
+    ]
+    search_fields = ["title", "description"]
+    list_select_related = ["centre"]
+    fields = [
+        "centre",
+        "title",
+        "description",
+        ("opens_on", "closes_on"),
+        "reviewers",
+        ("decisions_published_at", "decisions_published_by"),
+    ]
+    readonly_fields = ["decisions_published_at", "decisions_published_by"]
+    filter_horizontal = ["reviewers"]
+    inlines = [IdeaCriterionInline, RankedIdeaInline]
+    actions = ["publish_decisions"]
+    service_arg = "call"
+    opens = jalali_column("opens_on", _("opens on"))
+    closes = jalali_column("closes_on", _("closes on"))
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(ideas_total=Count("ideas"))
+
+    @admin.display(description=_("ideas"), ordering="ideas_total")
+    def idea_count(self, obj):
+        return obj.ideas_total
+
+    @admin.display(description=_("decisions published"), boolean=True)
+    def published(self, obj):
+        return obj.decisions_published
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "reviewers":
+            centres = Centre.objects.visible_to(request.user)
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(
+                    staff_roles__role=StaffRole.Role.REVIEWER,
+                    staff_roles__is_active=True,
+                    staff_roles__centre__in=centres,
+                )
+                .distinct()
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+        idea_call_assign_reviewers(call=form.instance, reviewers=form.cleaned_data["reviewers"])
+
+    @admin.action(description=_("Publish the decisions"), permissions=["change"])
+    def publish_decisions(self, request, queryset):
+        _report(self, request, queryset, idea_call_publish_decisions)
+
+
+class IdeaReviewInline(ScopedTabularInline):
+    model = IdeaReview
+    fields = ["reviewer", "comment", "updated_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Idea)
+class IdeaAdmin(ScopedAdmin):
+    list_display = ["title", "call", "submitter_name", "jobs_expected", "status", "submitted"]
+    list_filter = ["status", "follow_up", ("call", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "summary", "submitter_name", "submitter_mobile"]
+    list_select_related = ["call"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "call",
+                    ("submitter_name", "submitter_mobile"),
+                    "title",
+                    "summary",
+                    "team_members",
+                    "support_needed",
+                    "jobs_expected",
+                    "review_link",
+                ]
+            },
+        ),
+        (_("Decision"), {"fields": [("status", "decided_by", "decided_at"), "decision_note"]}),
+        (
+            _("Follow-up"),
+            {
+                "fields": [
+                    ("follow_up", "mentor", "incubation_progress"),
+                    "business_opened_on",
+                    "follow_up_note",
+                ]
+            },
+        ),
+    ]
+    follow_up_fields = [
+        "follow_up",
+        "mentor",
+        "incubation_progress",
+        "business_opened_on",
+        "follow_up_note",
+    ]
+    inlines = [IdeaReviewInline]
+    actions = ["to_screening", "to_review", "accept", "reject"]
+    service_arg = "idea"
+    submitted = jalali_column("created_at", _("submitted"))
+
+    def has_add_permission(self, request):
+        # Residents submit through the call (idea_submit), not as staff in the admin.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [f.name for f in Idea._meta.fields] + ["review_link"]
+        return [n for n in names if n not in self.follow_up_fields]
+
+    @admin.display(description=_("review"))
+    def review_link(self, obj):
+        url = reverse("admin:programs_ideareview_add") + f"?idea={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Score this idea"))
+
+    def save_model(self, request, obj, form, change):
+        if not set(form.changed_data) & set(self.follow_up_fields):
+            return
+        data = form.cleaned_data
+        try:
+            idea_follow_up_record(
+                idea=obj,
+                user=request.user,
+                follow_up=data["follow_up"],
+                mentor=data.get("mentor", ""),
+                progress=data.get("incubation_progress") or 0,
+                note=data.get("follow_up_note", ""),
+                business_opened_on=data.get("business_opened_on"),
+            )
+        except (PermissionDenied, ValidationError) as error:
+            self.message_user(request, "؛ ".join(getattr(error, "messages", [str(error)])), "error")
+
+    @admin.action(description=_("Move to screening"), permissions=["change"])
+    def to_screening(self, request, queryset):
+        _report(self, request, queryset, idea_advance, to_status=Idea.Status.SCREENING)
+
+    @admin.action(description=_("Send to the reviewers"), permissions=["change"])
+    def to_review(self, request, queryset):
+        _report(self, request, queryset, idea_advance, to_status=Idea.Status.UNDER_REVIEW)
+
+    @admin.action(description=_("Accept (centre manager)"), permissions=["change"])
+    def accept(self, request, queryset):
+        _report(self, request, queryset, idea_decide, accept=True)
+
+    @admin.action(description=_("Reject (centre manager)"), permissions=["change"])
+    def reject(self, request, queryset):
+        _report(self, request, queryset, idea_decide, accept=False)
+
+
+class IdeaReviewForm(forms.ModelForm):
+    """The review with one 0–10 field per criterion of the idea's call."""
+
+    class Meta:
+        model = IdeaReview
+        fields = ["idea", "comment"]
+
+    criteria: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        existing = {}
+        if self.instance.pk:
+            existing = dict(self.instance.scores.values_list("criterion_id", "score"))
+            self.fields["idea"].disabled = True
+        for criterion in self.criteria:
+            self.fields[f"score_{criterion.pk}"] = forms.IntegerField(
+                label=f"{criterion.name} ({_('weight')} {to_persian_digits(criterion.weight)})",
+                min_value=0,
+                max_value=10,
+                initial=existing.get(criterion.pk),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        idea = cleaned.get("idea") or (self.instance.idea if self.instance.pk else None)
+        user = getattr(self, "request", None) and self.request.user
+        if idea is not None and user is not None:
+            if idea.call.decisions_published:
+                raise ValidationError(
+                    _("The decisions of this call are published; its reviews can no longer change.")
+                )
+            if not idea.call.reviewers.filter(pk=user.pk).exists():
+                raise ValidationError(_("You are not a reviewer of this call."))
+        return cleaned
+
+    def scores(self) -> dict[int, int]:
+        return {c.pk: self.cleaned_data[f"score_{c.pk}"] for c in self.criteria}
+
+
+@admin.register(IdeaReview)
+class IdeaReviewAdmin(ScopedAdmin):
+    """A reviewer scores an idea of their call here (`?idea=<id>` from the idea's page)."""
+
+    form = IdeaReviewForm
+    list_display = ["idea", "reviewer", "changed"]
+    list_filter = [("idea__call", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["idea", "reviewer"]
+    search_fields = ["idea__title", "comment"]
+    changed = jalali_column("updated_at", _("last changed"))
+
+    def _idea(self, request, obj):
+        if obj is not None:
+            return obj.idea
+        raw = request.POST.get("idea") or request.GET.get("idea")
+        if raw and str(raw).isdigit():
+            return Idea.objects.visible_to(request.user).filter(pk=raw).first()
+        return None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The score fields are added by the form itself, not by the model.
+        kwargs["fields"] = ["idea", "comment"]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        idea = self._idea(request, obj)
+        form.criteria = list(IdeaCriterion.objects.filter(call=idea.call_id)) if idea else []
+        form.request = request
+        return form
+
+    def get_fields(self, request, obj=None):
+        idea = self._idea(request, obj)
+        criteria = IdeaCriterion.objects.filter(call=idea.call_id) if idea else []
+        return ["idea", *[f"score_{c.pk}" for c in criteria], "comment"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "idea":
+            kwargs["queryset"] = Idea.objects.visible_to(request.user).filter(
+                status=Idea.Status.UNDER_REVIEW
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        # A reviewer revises only their own review.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.reviewer_id == request.user.pk)
+
+    def save_model(self, request, obj, form, change):
+        if not form.criteria:
+            raise ValidationError(_("Choose the idea first."))
+        review = idea_review_submit(
+            idea=form.cleaned_data.get("idea") or obj.idea,
+            reviewer=request.user,
+            scores=form.scores(),
+            comment=form.cleaned_data.get("comment", ""),
+        )
+        obj.pk, obj.reviewer = review.pk, review.reviewer
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        pass

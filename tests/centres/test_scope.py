@@ -72,3 +72,23 @@ def test_centre_factory_builds_scope_paths():
     centre = CentreFactory()
     council = staff_user("prov", "council_member", centre.city.province)
     assert list(Centre.objects.visible_to(council)) == [centre]
+
+
+def test_scope_keeps_which_ids_came_from_which_role(two_centres):
+    isfahan, karaj = two_centres["isfahan"], two_centres["karaj"]
+    from centres.services import staff_role_assign
+
+    user = staff_user("both", "reviewer", isfahan)
+    staff_role_assign(user=user, role="centre_staff", scope=karaj)
+    hq = HeadquartersFactory(name="قرارگاه البرز", province=karaj.city.province)
+    staff_role_assign(user=user, role="hq_secretary", scope=hq)
+    user.refresh_from_db()
+    scope = scope_for(user)
+    # The merged sets stay as before (backward compatible) ...
+    assert scope.centre == {isfahan.pk, karaj.pk}
+    assert scope.province == {karaj.city.province_id}
+    # ... and the per-role view tells a reviewer's centre from a staff member's.
+    assert scope.role_ids("centre", roles={"reviewer"}) == {isfahan.pk}
+    assert scope.role_ids("centre", exclude={"reviewer"}) == {karaj.pk}
+    assert scope.role_ids("province", roles={"hq_secretary"}) == {karaj.city.province_id}
+    assert scope.role_ids("headquarters") == {hq.pk}

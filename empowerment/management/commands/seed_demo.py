@@ -12,6 +12,8 @@ from centres import demo as centres_demo
 SEEDERS = [
     "centres.demo",
     "centres.demo_news",
+    "centres.demo_meetings",
+    "programs.demo_ideas",
 ]
 
 

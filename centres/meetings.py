@@ -1,0 +1,335 @@
+"""Services for meetings, their resolutions and follow-ups, and public commitments.
+
+Kept apart from `services.py` (centres, HQs and roles) because this is a second subject of
+the same app. Every write here is the one path the admin, the API and the demo seed use.
+"""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+import jdatetime
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from .models import (
+    Centre,
+    Commitment,
+    CommitmentMilestone,
+    Headquarters,
+    Meeting,
+    MeetingAttendee,
+    Neighbourhood,
+    Partner,
+    Resolution,
+    ResolutionFollowUp,
+    StaffRole,
+    TrackedStatus,
+    local_today,
+)
+from .scope import scope_for
+
+R = StaffRole.Role
+
+
+def _gregorian(value) -> datetime.date | None:
+    if isinstance(value, jdatetime.date):
+        return value.togregorian()
+    return value
+
+
+def _lock_body(body: Headquarters | Centre) -> None:
+    # Numbers are "max + 1" per body: lock the body's row so that two secretaries saving
+    # at once cannot both take the same number (the unique constraint is the last guard).
+    type(body).objects.select_for_update().filter(pk=body.pk).first()
+
+
+def meeting_next_number(*, body: Headquarters | Centre) -> int:
+    field = "headquarters" if isinstance(body, Headquarters) else "centre"
+    last = Meeting.objects.filter(**{field: body}).aggregate(last=Max("number"))["last"]
+    return (last or 0) + 1
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    body: Headquarters | Centre,
+    date,
+    kind: str = Meeting.Kind.REGULAR,
+    number: int | None = None,
+    start_time: datetime.time | None = None,
+    venue: str = "",
+    chair: str = "",
+    duration_hours: Decimal | int | float = 0,
+    minutes: str = "",
+    attendees: Iterable[tuple[str, str, Partner | None]] = (),
+    agenda: Iterable[str] = (),
+) -> Meeting:
+    """Record a meeting of an HQ or a centre, with its attendees and agenda.
+
+    Without a number the meeting takes the body's next one; a given number (say, the 73rd
+    meeting of a body whose earlier meetings were never entered) must not be taken yet.
+    `attendees` are (name, position, partner) triples; `agenda` the items' titles in order.
+    """
+    if not isinstance(body, Headquarters | Centre):
+        raise ValidationError(_("A meeting belongs to a headquarters or a centre."))
+    _lock_body(body)
+    field = "headquarters" if isinstance(body, Headquarters) else "centre"
+    if number is None:
+        number = meeting_next_number(body=body)
+    elif Meeting.objects.filter(**{field: body, "number": number}).exists():
+        raise ValidationError(
+            {
+                "number": _("%(body)s already has a meeting number %(number)s.")
+                % {"body": body, "number": number}
+            }
+        )
+    meeting = Meeting(
+        **{field: body},
+        number=number,
+        kind=kind,
+        date=date,
+        start_time=start_time,
+        venue=venue,
+        chair=chair,
+        duration_hours=Decimal(str(duration_hours)),
+        minutes=minutes,
+    )
+    meeting.full_clean()
+    meeting.save()
+    for name, position, partner in attendees:
+        attendee = MeetingAttendee(meeting=meeting, name=name, position=position, partner=partner)
+        attendee.full_clean()
+        attendee.save()
+    meeting.agenda_items.bulk_create(
+        [
+            meeting.agenda_items.model(meeting=meeting, order=order, title=title)
+            for order, title in enumerate(agenda, start=1)
+        ]
+    )
+    return meeting
+
+
+@transaction.atomic
+def resolution_create(
+    *,
+    meeting: Meeting,
+    text: str,
+    responsible: Partner,
+    cooperating: Iterable[Partner] = (),
+    deadline=None,
+    number: int | None = None,
+) -> Resolution:
+    """Add a decision to a meeting, numbered next within it (73-1, 73-2, ...)."""
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    if number is None:
+        last = meeting.resolutions.aggregate(last=Max("number"))["last"]
+        number = (last or 0) + 1
+    elif meeting.resolutions.filter(number=number).exists():
+        raise ValidationError(
+            {
+                "number": _("This meeting already has a resolution number %(number)s.")
+                % {"number": number}
+            }
+        )
+    cooperating = [p for p in cooperating if p.pk != responsible.pk]
+    resolution = Resolution(
+        meeting=meeting, number=number, text=text, responsible=responsible, deadline=deadline
+    )
+    resolution.full_clean()
+    resolution.save()
+    resolution.cooperating.set(cooperating)
+    return resolution
+
+
+def resolution_reporter_partner(*, user, resolution: Resolution) -> Partner | None:
+    """Whether `user` may report on `resolution`, and for which organisation.
+
+    Returns the responsible partner when the user reports as its officer, None when they
+    report as the body's secretary or manager; raises PermissionDenied otherwise.
+    """
+    scope = scope_for(user)
+    meeting = resolution.meeting
+    if user.is_superuser or R.ADMINISTRATOR in scope.roles:
+        return None
+    if meeting.headquarters_id and meeting.headquarters_id in scope.role_ids(
+        "headquarters", roles={R.HQ_SECRETARY}
+    ):
+        return None
+    if meeting.centre_id and meeting.centre_id in scope.role_ids(
+        "centre", roles={R.CENTRE_MANAGER}
+    ):
+        return None
+    if resolution.responsible_id in scope.role_ids("partner", roles={R.PARTNER_OFFICER}):
+        return resolution.responsible
+    raise PermissionDenied(
+        _(
+            "Only the body's secretary or an officer of the responsible organisation may "
+            "report on this resolution."
+        )
+    )
+
+
+@transaction.atomic
+def resolution_follow_up_add(
+    *,
+    resolution: Resolution,
+    user,
+    progress: int,
+    note: str,
+    reported_on=None,
+) -> ResolutionFollowUp:
+    """Log a dated progress report; the resolution's progress and status follow it.
+
+    Any progress starts an open resolution; 100% completes it on the report's date.
+    """
+    resolution = (
+        Resolution.objects.select_for_update().select_related("meeting").get(pk=resolution.pk)
+    )
+    partner = resolution_reporter_partner(user=user, resolution=resolution)
+    if resolution.status in (TrackedStatus.DONE, TrackedStatus.CANCELLED):
+        raise ValidationError(
+            _("Resolution %(code)s is %(status)s; it takes no more reports.")
+            % {"code": resolution.code, "status": resolution.get_status_display()}
+        )
+    reported_on = _gregorian(reported_on) or local_today()
+    if reported_on > local_today():
+        raise ValidationError({"reported_on": _("A report cannot be dated in the future.")})
+    meeting_date = _gregorian(resolution.meeting.date)
+    if reported_on < meeting_date:
+        raise ValidationError(
+            {"reported_on": _("A report cannot be dated before the meeting that decided it.")}
+        )
+    follow_up = ResolutionFollowUp(
+        resolution=resolution,
+        reported_on=reported_on,
+        progress=progress,
+        note=note,
+        reported_by=user,
+        partner=partner,
+    )
+    follow_up.full_clean()
+    follow_up.save()
+    resolution.progress = progress
+    if progress >= 100:
+        resolution.status = TrackedStatus.DONE
+        resolution.completed_on = reported_on
+    elif progress > 0:
+        resolution.status = TrackedStatus.IN_PROGRESS
+    resolution.save(update_fields=["progress", "status", "completed_on", "updated_at"])
+    return follow_up
+
+
+@transaction.atomic
+def resolution_cancel(*, resolution: Resolution, user, reason: str) -> Resolution:
+    """Cancel a resolution (the body's secretary or manager only), logging the reason."""
+    resolution = (
+        Resolution.objects.select_for_update().select_related("meeting").get(pk=resolution.pk)
+    )
+    if resolution_reporter_partner(user=user, resolution=resolution) is not None:
+        raise PermissionDenied(_("Only the body's secretary may cancel a resolution."))
+    if not reason.strip():
+        raise ValidationError({"note": _("Give the reason for cancelling.")})
+    if resolution.status == TrackedStatus.DONE:
+        raise ValidationError(_("A resolution that is done cannot be cancelled."))
+    ResolutionFollowUp.objects.create(
+        resolution=resolution,
+        reported_on=local_today(),
+        progress=resolution.progress,
+        note=reason,
+        reported_by=user,
+    )
+    resolution.status = TrackedStatus.CANCELLED
+    resolution.save(update_fields=["status", "updated_at"])
+    return resolution
+
+
+@transaction.atomic
+def commitment_create(
+    *,
+    title: str,
+    promised_by: str,
+    neighbourhood: Neighbourhood,
+    due_date,
+    description: str = "",
+    promiser_partner: Partner | None = None,
+    location: str = "",
+    headquarters: Headquarters | None = None,
+    promised_on=None,
+    milestones: Iterable[tuple[str, object]] = (),
+) -> Commitment:
+    """Record a public promise to a neighbourhood, with its milestones (title, due date)."""
+    commitment = Commitment(
+        title=title,
+        promised_by=promised_by,
+        neighbourhood=neighbourhood,
+        due_date=due_date,
+        description=description,
+        promiser_partner=promiser_partner,
+        location=location,
+        headquarters=headquarters,
+        promised_on=promised_on,
+    )
+    commitment.full_clean()
+    if promised_on and _gregorian(promised_on) > _gregorian(due_date):
+        raise ValidationError({"due_date": _("The due date cannot be before the promise.")})
+    commitment.save()
+    for title_, due in milestones:
+        milestone = CommitmentMilestone(commitment=commitment, title=title_, due_date=due)
+        milestone.full_clean()
+        milestone.save()
+    return commitment
+
+
+def _commitment_set_progress(commitment: Commitment, progress: int, on) -> None:
+    commitment.progress = progress
+    if progress >= 100:
+        commitment.status = TrackedStatus.DONE
+        commitment.completed_on = on
+    elif progress > 0:
+        commitment.status = TrackedStatus.IN_PROGRESS
+        commitment.completed_on = None
+    commitment.save(update_fields=["progress", "status", "completed_on", "updated_at"])
+
+
+@transaction.atomic
+def commitment_milestone_complete(
+    *, milestone: CommitmentMilestone, completed_on=None, evidence: str = ""
+) -> CommitmentMilestone:
+    """Mark a milestone done; the commitment's progress is the share of milestones done."""
+    commitment = Commitment.objects.select_for_update().get(pk=milestone.commitment_id)
+    if commitment.status == TrackedStatus.CANCELLED:
+        raise ValidationError(_("This commitment was cancelled."))
+    completed_on = _gregorian(completed_on) or local_today()
+    if completed_on > local_today():
+        raise ValidationError({"completed_on": _("A milestone cannot be done in the future.")})
+    milestone.completed_on = completed_on
+    if evidence:
+        milestone.evidence = evidence
+    milestone.full_clean()
+    milestone.save()
+    milestones = list(commitment.milestones.values_list("completed_on", flat=True))
+    done = sum(1 for value in milestones if value is not None)
+    _commitment_set_progress(commitment, round(100 * done / len(milestones)), completed_on)
+    return milestone
+
+
+@transaction.atomic
+def commitment_progress_record(
+    *, commitment: Commitment, progress: int, evidence: str = "", on=None
+) -> Commitment:
+    """Record progress (and evidence) on a commitment tracked without milestones."""
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if commitment.milestones.exists():
+        raise ValidationError(
+            _("This commitment's progress follows its milestones: complete them instead.")
+        )
+    if not 0 <= progress <= 100:
+        raise ValidationError({"progress": _("Progress is a percentage from 0 to 100.")})
+    if evidence:
+        commitment.evidence = evidence
+        commitment.save(update_fields=["evidence", "updated_at"])
+    _commitment_set_progress(commitment, progress, _gregorian(on) or local_today())
+    return commitment

@@ -1,0 +1,107 @@
+"""Reads and figures on meetings, resolutions and commitments, always scoped to the reader."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+
+from .models import Commitment, Meeting, Resolution, local_today
+
+
+def opportunity_meeting_hours(*, user) -> QuerySet:
+    """Hours of opportunity-finding meetings per centre the user may see (one query).
+
+    Rows: {"centre": id, "centre__name": name, "hours": Decimal, "meetings": n}.
+    """
+    return (
+        Meeting.objects.visible_to(user)
+        .opportunity_finding()
+        .filter(centre__isnull=False)
+        .values("centre", "centre__name")
+        .annotate(hours=Sum("duration_hours"), meetings=Count("pk"))
+        .order_by("centre__name")
+    )
+
+
+def centre_opportunity_hours(*, user, centre) -> Decimal:
+    row = opportunity_meeting_hours(user=user).filter(centre=centre.pk).first()
+    return row["hours"] if row else Decimal("0")
+
+
+def resolutions_for(
+    *,
+    user,
+    today: datetime.date | None = None,
+    headquarters=None,
+    centre=None,
+    responsible=None,
+    status: str | None = None,
+    overdue: bool | None = None,
+    deadline_from=None,
+    deadline_to=None,
+) -> QuerySet:
+    """The resolutions the user may see, filtered, each with `overdue_flag`."""
+    today = today or local_today()
+    rows = (
+        Resolution.objects.visible_to(user)
+        .with_overdue(today)
+        .select_related("meeting__headquarters", "meeting__centre", "responsible")
+    )
+    if headquarters is not None:
+        rows = rows.filter(meeting__headquarters=headquarters)
+    if centre is not None:
+        rows = rows.filter(meeting__centre=centre)
+    if responsible is not None:
+        rows = rows.filter(responsible=responsible)
+    if status:
+        rows = rows.filter(status=status)
+    if overdue is True:
+        rows = rows.overdue(today)
+    elif overdue is False:
+        rows = rows.not_overdue(today)
+    if deadline_from is not None:
+        rows = rows.filter(deadline__gte=deadline_from)
+    if deadline_to is not None:
+        rows = rows.filter(deadline__lte=deadline_to)
+    return rows
+
+
+def overdue_by_partner(*, user, today: datetime.date | None = None) -> QuerySet:
+    """What is overdue and for whom: per responsible organisation, the overdue count and
+    the oldest deadline missed (one aggregate query)."""
+    today = today or local_today()
+    return (
+        Resolution.objects.visible_to(user)
+        .overdue(today)
+        .values("responsible", "responsible__name")
+        .annotate(overdue=Count("pk"), oldest_deadline=Min("deadline"))
+        .order_by("-overdue", "responsible__name")
+    )
+
+
+def resolution_status_counts(*, user, today: datetime.date | None = None) -> dict[str, int]:
+    """Counts by status plus overdue, in one aggregate query."""
+    today = today or local_today()
+    rows = Resolution.objects.visible_to(user)
+    overdue_q = rows._overdue_q(today)
+    counts = rows.aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(status=Resolution.Status.OPEN)),
+        in_progress=Count("pk", filter=Q(status=Resolution.Status.IN_PROGRESS)),
+        done=Count("pk", filter=Q(status=Resolution.Status.DONE)),
+        cancelled=Count("pk", filter=Q(status=Resolution.Status.CANCELLED)),
+        overdue=Count("pk", filter=overdue_q),
+    )
+    return counts
+
+
+def commitments_for(*, user, today: datetime.date | None = None) -> QuerySet:
+    return (
+        Commitment.objects.visible_to(user)
+        .with_overdue(today or local_today())
+        .select_related("neighbourhood", "promiser_partner")
+        .annotate(
+            milestones_total=Count("milestones"),
+            milestones_done=Count("milestones", filter=Q(milestones__completed_on__isnull=False)),
+        )
+    )
