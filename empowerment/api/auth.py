@@ -96,9 +96,18 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
+DIGIT = "[0-9۰-۹٠-٩]"
+MOBILE_MESSAGE = _("Mobile number must be an Iranian mobile number such as 09121234567.")
+
+
 class OTPRequestSerializer(serializers.Serializer):
-    mobile = serializers.CharField(
-        max_length=20, help_text=_("Iranian mobile number, e.g. 09121234567 (Persian digits ok).")
+    # The pattern lets through what a phone keyboard gives (+98, spaces, Persian digits);
+    # the service normalises and validates the number itself.
+    mobile = serializers.RegexField(
+        rf"^[+ ()\-]*({DIGIT}[ ()\-]*){{10,14}}$",
+        max_length=24,
+        help_text=_("Iranian mobile number, e.g. 09121234567 (Persian digits ok)."),
+        error_messages={"invalid": MOBILE_MESSAGE},
     )
 
 
@@ -108,7 +117,7 @@ class OTPRequestAnswerSerializer(serializers.Serializer):
 
 
 class OTPVerifySerializer(OTPRequestSerializer):
-    code = serializers.CharField(max_length=12, help_text=_("The code received by SMS."))
+    code = serializers.RegexField(rf"^{DIGIT}{{4,8}}$", help_text=_("The code received by SMS."))
 
 
 class OTPRequestView(APIView):
