@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean
+.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ run: seed
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The schemathesis run of `make test`, longer: FUZZ_EXAMPLES examples per API operation.
+fuzz-api: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(PY) -m pytest -q tests/api/test_fuzz.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,7 @@ PostgreSQL and Redis come in through DATABASE_URL and REDIS_URL (CI, docker-comp
 production).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -164,6 +165,9 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# The API answers a lock with its own JSON error (429, Persian or English); other pages get
+# axes' plain message.
+AXES_LOCKOUT_CALLABLE = "empowerment.api.auth.lockout_response"
 
 # --- Language and time: Persian first (right to left), English available; Tehran time.
 LANGUAGE_CODE = "fa"
@@ -214,29 +218,81 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# --- Outgoing messages
+# --- Outgoing messages (the outbox: empowerment.models.OutboxMessage)
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "empowerment.sms.ConsoleSMSBackend")
+SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "")
+SMS_BASE_URL = os.environ.get("SMS_BASE_URL", "https://api.kavenegar.com")
+SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
+# A failed send is tried again after 30 s, 60 s, 120 s, ... up to this many attempts.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
+OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
+
+# --- Residents' sign-in by one-time code (SMS)
+OTP_LENGTH = 6
+OTP_TTL_SECONDS = int(os.environ.get("OTP_TTL_SECONDS", "120"))
+OTP_MAX_ATTEMPTS = int(os.environ.get("OTP_MAX_ATTEMPTS", "5"))
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 
 # --- Demo data may be loaded on a production database only when asked explicitly.
 SEED_DEMO_ALLOWED = env_bool("SEED_DEMO_ALLOWED", DEBUG)
 
-# --- REST framework (the API issue grows this)
+# --- REST API (empowerment/api/): JWT for mobile clients, the session for the browser.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "empowerment.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "empowerment.api.filters.PersianSearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "empowerment.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "empowerment.api.throttling.UserThrottle",
+        "empowerment.api.throttling.IPThrottle",
+    ],
+    "EXCEPTION_HANDLER": "empowerment.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DATETIME_FORMAT": "iso-8601",
+    "DATE_FORMAT": "iso-8601",
+}
+# Requests per period ("N/second|minute|hour|day") for each throttle scope of
+# empowerment/api/throttling.py. Sign-in and one-time codes are the strict ones.
+API_THROTTLE_RATES = {
+    "user": os.environ.get("API_THROTTLE_USER", "120/minute"),
+    "ip": os.environ.get("API_THROTTLE_IP", "300/minute"),
+    "sign_in": os.environ.get("API_THROTTLE_SIGN_IN", "10/minute"),
+    "otp_request_ip": os.environ.get("API_THROTTLE_OTP_REQUEST_IP", "20/hour"),
+    "otp_request_mobile": os.environ.get("API_THROTTLE_OTP_REQUEST_MOBILE", "5/hour"),
+    "otp_verify": os.environ.get("API_THROTTLE_OTP_VERIFY", "10/minute"),
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": datetime.timedelta(
+        minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15"))
+    ),
+    "REFRESH_TOKEN_LIFETIME": datetime.timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "7"))),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Empowerment portal API",
+    "DESCRIPTION": (
+        "REST API of the empowerment and employment centres. Sign in with "
+        "`POST /api/v1/auth/token/` (staff) or the one-time code by SMS (residents), then "
+        "send `Authorization: Bearer <access>`. Errors are JSON of the `Error` shape, in "
+        "Persian or English by `Accept-Language`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -3,12 +3,14 @@
 - ConsoleSMSBackend (default): writes the message to the log and keeps it in memory, so a
   developer or a test can read an OTP code without a provider.
 - KavenegarSMSBackend: Kavenegar's HTTP API (an Iranian SMS provider), configured by
-  SMS_API_KEY and SMS_SENDER.
+  SMS_API_KEY, SMS_SENDER, SMS_BASE_URL (a local fake server in tests) and SMS_TIMEOUT.
+
+Backends are called only by the outbox (`empowerment.services.message_send`), never by
+views, so that every SMS is recorded, idempotent and retried.
 """
 
 import json
 import logging
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -51,12 +53,13 @@ class ConsoleSMSBackend(BaseSMSBackend):
 
 
 class KavenegarSMSBackend(BaseSMSBackend):
-    url_template = "https://api.kavenegar.com/v1/{key}/sms/send.json"
+    path_template = "/v1/{key}/sms/send.json"
 
     def __init__(self):
-        self.api_key = os.environ.get("SMS_API_KEY", "")
-        self.sender = os.environ.get("SMS_SENDER", "")
-        self.timeout = float(os.environ.get("SMS_TIMEOUT", "10"))
+        self.api_key = settings.SMS_API_KEY
+        self.sender = settings.SMS_SENDER
+        self.base_url = settings.SMS_BASE_URL.rstrip("/")
+        self.timeout = settings.SMS_TIMEOUT
         if not self.api_key:
             raise SMSError("SMS_API_KEY is not set", retryable=False)
 
@@ -65,7 +68,9 @@ class KavenegarSMSBackend(BaseSMSBackend):
             {"receptor": to, "message": text, **({"sender": self.sender} if self.sender else {})}
         ).encode()
         request = urllib.request.Request(
-            self.url_template.format(key=self.api_key), data=data, method="POST"
+            self.base_url + self.path_template.format(key=urllib.parse.quote(self.api_key)),
+            data=data,
+            method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -82,10 +87,17 @@ class KavenegarSMSBackend(BaseSMSBackend):
             raise SMSError(f"provider unreachable: {exc}", retryable=True) from exc
         try:
             body = json.loads(reply)
+            status = int((body.get("return") or {}).get("status", 200))
             entries = body.get("entries") or [{}]
-            return SMSResult(provider_id=str(entries[0].get("messageid", "")), reply=reply)
-        except (ValueError, AttributeError) as exc:
+            provider_id = str(entries[0].get("messageid", ""))
+        except (ValueError, AttributeError, TypeError) as exc:
             raise SMSError("provider reply is not JSON", retryable=True, reply=reply) from exc
+        if status != 200:
+            # The body's status repeats the HTTP one; trust it if a proxy changed the latter.
+            raise SMSError(
+                f"provider answered {status}", retryable=status >= 500 or status == 429, reply=reply
+            )
+        return SMSResult(provider_id=provider_id, reply=reply)
 
 
 def get_sms_backend() -> BaseSMSBackend:

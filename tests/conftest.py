@@ -1,6 +1,7 @@
 """Test configuration: the test-only overrides live here, not in a second settings tree."""
 
 import pytest
+from django.core.cache import cache
 
 from centres.demo import DEMO_PASSWORD
 from tests.centres.factories import CentreFactory, staff_user
@@ -16,6 +17,13 @@ def _fast_and_isolated(settings, tmp_path):
     }
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.AXES_ENABLED = False
+    # Throttles count in the cache: start each test from zero, with rates no ordinary test
+    # reaches (the throttling tests set their own low rates).
+    settings.API_THROTTLE_RATES = {scope: "10000/minute" for scope in settings.API_THROTTLE_RATES}
+    cache.clear()
+    from empowerment.sms import ConsoleSMSBackend
+
+    ConsoleSMSBackend.outbox.clear()
 
 
 @pytest.fixture

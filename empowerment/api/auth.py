@@ -1,0 +1,190 @@
+"""Sign-in to the API: JWT for staff by password, and for residents by a code sent by SMS.
+
+The password endpoint goes through django.contrib.auth.authenticate() with the request,
+so django-axes counts failures and locks the username and IP after AXES_FAILURE_LIMIT; a
+locked sign-in is answered 429 with the API's error shape.
+"""
+
+from django.contrib.auth import authenticate
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from empowerment import services
+
+from .exceptions import SignInLocked
+from .throttling import (
+    OTPRequestIPThrottle,
+    OTPRequestMobileThrottle,
+    OTPVerifyThrottle,
+    SignInThrottle,
+)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(read_only=True, help_text=_("Short-lived access token."))
+    refresh = serializers.CharField(read_only=True, help_text=_("Token to get a new access."))
+
+
+def tokens_for(user) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class PasswordSignInSerializer(jwt_serializers.TokenObtainPairSerializer):
+    default_error_messages = {
+        "no_active_account": _("The username or password is not correct."),
+    }
+
+    def validate(self, attrs):
+        request = self.context["request"]
+        # axes keeps its bookkeeping on the Django request (its middleware reads it), so
+        # authenticate() gets that one, not DRF's wrapper.
+        http_request = getattr(request, "_request", request)
+        user = authenticate(
+            request=http_request,
+            username=attrs[self.username_field],
+            password=attrs["password"],
+        )
+        if getattr(http_request, "axes_locked_out", False):
+            raise SignInLocked()
+        if not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise exceptions.AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            )
+        self.user = user
+        return tokens_for(user)
+
+
+class TokenObtainView(jwt_views.TokenObtainPairView):
+    serializer_class = PasswordSignInSerializer
+    throttle_classes = [SignInThrottle]
+    # Lockout after repeated failures is a 429 (see module docstring).
+    extra_error_statuses = (400, 429)
+
+    @extend_schema(
+        summary="Sign in with username and password",
+        description=(
+            "Returns a JWT pair. Send `Authorization: Bearer <access>`; renew with "
+            "`/api/v1/auth/token/refresh/`. After repeated failures the username is locked "
+            "for a while and the answer is 429 with code `sign_in_locked`."
+        ),
+        responses={200: TokenPairSerializer},
+        tags=["auth"],
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    throttle_classes = [SignInThrottle]
+
+    @extend_schema(
+        summary="Get a new access token",
+        responses={200: jwt_serializers.TokenRefreshSerializer},
+        tags=["auth"],
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+DIGIT = "[0-9۰-۹٠-٩]"
+MOBILE_MESSAGE = _("Mobile number must be an Iranian mobile number such as 09121234567.")
+
+
+class OTPRequestSerializer(serializers.Serializer):
+    # The pattern lets through what a phone keyboard gives (+98, spaces, Persian digits);
+    # the service normalises and validates the number itself.
+    mobile = serializers.RegexField(
+        rf"^[+ ()\-]*({DIGIT}[ ()\-]*){{10,14}}$",
+        max_length=24,
+        help_text=_("Iranian mobile number, e.g. 09121234567 (Persian digits ok)."),
+        error_messages={"invalid": MOBILE_MESSAGE},
+    )
+
+
+class OTPRequestAnswerSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text=_("Seconds the code stays valid."))
+
+
+class OTPVerifySerializer(OTPRequestSerializer):
+    code = serializers.RegexField(rf"^{DIGIT}{{4,8}}$", help_text=_("The code received by SMS."))
+
+
+class OTPRequestView(APIView):
+    """Send a one-time sign-in code by SMS to a resident's mobile."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [OTPRequestIPThrottle, OTPRequestMobileThrottle]
+    extra_error_statuses = (400, 429)
+
+    @extend_schema(
+        summary="Residents: ask for a sign-in code by SMS",
+        request=OTPRequestSerializer,
+        responses={202: OTPRequestAnswerSerializer},
+        examples=[OpenApiExample("mobile", value={"mobile": "09121234567"}, request_only=True)],
+        tags=["auth"],
+    )
+    def post(self, request):
+        serializer = OTPRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        otp = services.otp_request(mobile=serializer.validated_data["mobile"])
+        seconds = int((otp.expires_at - otp.created_at).total_seconds())
+        return Response(
+            {"detail": str(_("The code was sent by SMS.")), "expires_in": seconds},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class OTPVerifyView(APIView):
+    """Check the code; the first sign-in creates the resident's account."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [OTPVerifyThrottle]
+    extra_error_statuses = (400, 429)
+
+    @extend_schema(
+        summary="Residents: sign in with the code received by SMS",
+        description=(
+            "Codes expire after a short time, work once, and die after a few wrong tries."
+        ),
+        request=OTPVerifySerializer,
+        responses={200: TokenPairSerializer},
+        tags=["auth"],
+    )
+    def post(self, request):
+        serializer = OTPVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.otp_verify(**serializer.validated_data)
+        return Response(tokens_for(user))
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked sign-in (AXES_LOCKOUT_CALLABLE).
+
+    The API has already answered 429 in its own error shape; keep that. Elsewhere (the
+    admin's login form) a plain translated message with axes' status.
+    """
+    from axes.conf import settings as axes_settings
+
+    if request.path.startswith("/api/"):
+        if original_response is not None and original_response.status_code == 429:
+            return original_response
+        return JsonResponse(
+            {"detail": str(SignInLocked.default_detail), "code": "sign_in_locked", "errors": {}},
+            status=429,
+        )
+    return HttpResponse(
+        str(SignInLocked.default_detail),
+        status=axes_settings.AXES_HTTP_RESPONSE_CODE,
+        content_type="text/plain; charset=utf-8",
+    )

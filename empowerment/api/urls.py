@@ -1,0 +1,33 @@
+"""The API's URLs: /api/v1/ resources, /api/schema/ (OpenAPI 3) and /api/docs/ (Swagger UI
+served from the app's own static files).
+
+A new resource is one line here: `router.register("cohorts", CohortViewSet)`.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from centres.api.views import CentreViewSet
+
+from . import auth, me
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("centres", CentreViewSet, basename="centre")
+
+v1 = [
+    path("auth/token/", auth.TokenObtainView.as_view(), name="token"),
+    path("auth/token/refresh/", auth.TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/otp/request/", auth.OTPRequestView.as_view(), name="otp-request"),
+    path("auth/otp/verify/", auth.OTPVerifyView.as_view(), name="otp-verify"),
+    path("me/", me.MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

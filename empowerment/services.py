@@ -1,0 +1,322 @@
+"""Cross-app writes: the outbox of outgoing messages and residents' sign-in by one-time code.
+
+Every SMS or e-mail the portal sends goes through `message_queue` (idempotent by key) and
+is sent by the `outbox_send` task through `message_send`, which claims the row first so
+that two workers never send the same message twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+import smtplib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from .models import OneTimeCode, OutboxMessage
+from .sms import SMSError, get_sms_backend
+from .validators import normalize_mobile, validate_mobile
+
+logger = logging.getLogger(__name__)
+
+# --- Outbox ------------------------------------------------------------------------------
+
+
+class SendDeferred(Exception):
+    """A send failed in a way worth trying again; the task retries after `countdown`."""
+
+    def __init__(self, message: str, *, countdown: int):
+        super().__init__(message)
+        self.countdown = countdown
+
+
+def retry_countdown(attempt: int) -> int:
+    """Seconds to wait after the `attempt`-th failed send: base, 2×base, 4×base, ..."""
+    return settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempt - 1, 0)
+
+
+def _stale_claim_before() -> datetime.datetime:
+    # A row left in "sending" longer than a task may run belongs to a worker that died
+    # (acks_late puts its task back on the queue); it may be claimed again.
+    return timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+@transaction.atomic
+def message_queue(
+    *,
+    key: str,
+    recipient: str,
+    channel: str,
+    text: str,
+    subject: str = "",
+    sensitive: bool = False,
+) -> OutboxMessage:
+    """Queue a message once per `key` and have it sent after the transaction commits.
+
+    Queueing the same key again returns the existing message and sends nothing more, so a
+    job that runs twice (a retried task, a double click) cannot send twice.
+    """
+    if channel not in OutboxMessage.Channel.values:
+        raise ValidationError({"channel": _("Unknown message channel.")})
+    if channel == OutboxMessage.Channel.SMS:
+        recipient = normalize_mobile(recipient)
+        validate_mobile(recipient)
+    # get_or_create catches the unique-key race between two callers in a savepoint.
+    message, created = OutboxMessage.objects.get_or_create(
+        key=key,
+        defaults={
+            "recipient": recipient,
+            "channel": channel,
+            "text": text,
+            "subject": subject,
+            "sensitive": sensitive,
+        },
+    )
+    if created:
+        _enqueue_on_commit(message.pk)
+    return message
+
+
+def _enqueue_on_commit(message_id: int, countdown: int | None = None) -> None:
+    from .tasks import outbox_send
+
+    transaction.on_commit(lambda: outbox_send.apply_async(args=[message_id], countdown=countdown))
+
+
+def _claim(message_id: int) -> bool:
+    """Move the message to "sending" if nobody else holds it. One conditional UPDATE: of two
+    workers running this at once, exactly one sees a row count of 1."""
+    claimable = Q(state=OutboxMessage.State.QUEUED) | Q(
+        state=OutboxMessage.State.SENDING, claimed_at__lt=_stale_claim_before()
+    )
+    claimed = (
+        OutboxMessage.objects.filter(claimable, pk=message_id)
+        .filter(attempts__lt=settings.OUTBOX_MAX_ATTEMPTS)
+        .update(
+            state=OutboxMessage.State.SENDING,
+            claimed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            updated_at=timezone.now(),
+        )
+    )
+    return claimed == 1
+
+
+@dataclass
+class _Delivery:
+    provider_id: str
+    reply: str
+
+
+def _deliver(message: OutboxMessage) -> _Delivery:
+    if message.channel == OutboxMessage.Channel.SMS:
+        result = get_sms_backend().send(to=message.recipient, text=message.text)
+        return _Delivery(provider_id=result.provider_id, reply=result.reply)
+    try:
+        count = send_mail(
+            message.subject or _("Empowerment portal"),
+            message.text,
+            settings.DEFAULT_FROM_EMAIL,
+            [message.recipient],
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        permanent = isinstance(exc, smtplib.SMTPRecipientsRefused)
+        raise SMSError(f"e-mail not sent: {exc}", retryable=not permanent) from exc
+    return _Delivery(provider_id="", reply=f"accepted {count}")
+
+
+def _save_state(message: OutboxMessage, **changes) -> None:
+    for name, value in changes.items():
+        setattr(message, name, value)
+    if message.sensitive and message.state in (
+        OutboxMessage.State.SENT,
+        OutboxMessage.State.FAILED,
+    ):
+        # The code is no use once the message is done; keep no copy of it.
+        message.text = _("[hidden: sign-in code]")
+    message.save()
+
+
+def message_send(*, message_id: int) -> OutboxMessage | None:
+    """Send one queued message through its backend and record the provider's reply.
+
+    Returns None when the message is not ours to send (already sent, failed, or held by
+    another worker). Raises SendDeferred after a retryable failure while attempts remain;
+    after the last attempt, or a permanent refusal, the message is marked failed.
+    """
+    if not _claim(message_id):
+        return None
+    # Not inside a transaction: the claim must be visible to other workers before the
+    # (slow) provider call, and the outcome must be recorded even if later code fails.
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        delivery = _deliver(message)
+    except SMSError as exc:
+        last = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        failed = last or not exc.retryable
+        _save_state(
+            message,
+            state=OutboxMessage.State.FAILED if failed else OutboxMessage.State.QUEUED,
+            last_error=str(exc),
+            provider_reply=exc.reply,
+        )
+        logger.warning("outbox %s attempt %s: %s", message.pk, message.attempts, exc)
+        if failed:
+            return message
+        raise SendDeferred(str(exc), countdown=retry_countdown(message.attempts)) from exc
+    _save_state(
+        message,
+        state=OutboxMessage.State.SENT,
+        sent_at=timezone.now(),
+        provider_id=delivery.provider_id[:100],
+        provider_reply=delivery.reply,
+        last_error="",
+    )
+    return message
+
+
+@transaction.atomic
+def message_retry(*, message: OutboxMessage) -> bool:
+    """Put a failed message back on the queue with fresh attempts (the admin's action)."""
+    updated = OutboxMessage.objects.filter(
+        pk=message.pk, state=OutboxMessage.State.FAILED, sensitive=False
+    ).update(state=OutboxMessage.State.QUEUED, attempts=0, last_error="", updated_at=timezone.now())
+    if updated:
+        _enqueue_on_commit(message.pk)
+    return bool(updated)
+
+
+# --- Residents' sign-in by one-time code -------------------------------------------------
+
+RESIDENT_GROUP = "residents"
+
+# Sent with the resident's user each time one signs in by code. The trainee registry
+# connects a receiver that links the user to the Trainee with the same mobile, so that this
+# module needs no import from an app above it.
+resident_signed_in = Signal()
+
+
+def _code_hash(*, mobile: str, code: str) -> str:
+    return salted_hmac("empowerment.otp", f"{mobile}:{code}").hexdigest()
+
+
+@transaction.atomic
+def otp_request(*, mobile: str) -> OneTimeCode:
+    """Issue a one-time code for `mobile` and queue its SMS. Earlier unused codes die."""
+    mobile = normalize_mobile(mobile)
+    try:
+        validate_mobile(mobile)
+    except ValidationError as exc:
+        raise ValidationError({"mobile": exc.messages}) from exc
+    _refuse_staff_account(mobile)
+    now = timezone.now()
+    OneTimeCode.objects.filter(mobile=mobile, used_at=None, expires_at__gt=now).update(
+        expires_at=now
+    )
+    code = "".join(secrets.choice("0123456789") for _ in range(settings.OTP_LENGTH))
+    otp = OneTimeCode.objects.create(
+        mobile=mobile,
+        code_hash=_code_hash(mobile=mobile, code=code),
+        created_at=now,
+        expires_at=now + datetime.timedelta(seconds=settings.OTP_TTL_SECONDS),
+    )
+    message_queue(
+        key=f"otp:{otp.pk}",
+        recipient=mobile,
+        channel=OutboxMessage.Channel.SMS,
+        text=_("Your sign-in code for the empowerment portal: %(code)s") % {"code": code},
+        sensitive=True,
+    )
+    return otp
+
+
+def otp_verify(*, mobile: str, code: str):
+    """Check a code and return the resident's user. Raises ValidationError with a message
+    on the `code` field when it is wrong, expired, used or locked after too many tries.
+
+    A wrong code is counted even though an error is raised: the count is committed in its
+    own transaction before the error leaves this function.
+    """
+    mobile = normalize_mobile(mobile)
+    code = normalize_mobile(code)  # Persian digits and stray spaces from a phone keyboard
+    error = None
+    with transaction.atomic():
+        # Lock the newest code so that two guesses at once cannot both be counted as one.
+        otp = (
+            OneTimeCode.objects.select_for_update()
+            .filter(mobile=mobile, used_at=None)
+            .order_by("-created_at")
+            .first()
+        )
+        if otp is None or otp.is_expired:
+            error = _("The code has expired or was not requested. Ask for a new code.")
+        elif otp.attempts >= settings.OTP_MAX_ATTEMPTS:
+            error = _("Too many wrong codes. Ask for a new code.")
+        elif not constant_time_compare(otp.code_hash, _code_hash(mobile=mobile, code=code)):
+            otp.attempts += 1
+            otp.save(update_fields=["attempts"])
+            error = (
+                _("Too many wrong codes. Ask for a new code.")
+                if otp.attempts >= settings.OTP_MAX_ATTEMPTS
+                else _("The code is not correct.")
+            )
+        else:
+            otp.used_at = timezone.now()
+            otp.save(update_fields=["used_at"])
+            user = resident_user_for_mobile(mobile=mobile)
+    if error:
+        raise ValidationError({"code": error})
+    return user
+
+
+def _refuse_staff_account(mobile: str) -> None:
+    existing = get_user_model().objects.filter(username=mobile).first()
+    if existing is not None and (
+        existing.is_staff or existing.is_superuser or existing.has_usable_password()
+    ):
+        # A staff account named after a mobile must not be opened by an SMS code.
+        raise ValidationError(
+            {"mobile": _("This number belongs to a staff account; sign in with its password.")}
+        )
+
+
+@transaction.atomic
+def resident_user_for_mobile(*, mobile: str):
+    """The Django user of the resident with this mobile, created on first sign-in.
+
+    Username is the normalised mobile, the password is unusable (residents sign in by code
+    only) and the user has no staff role, so their scope is their own records alone. The
+    `resident_signed_in` signal lets the trainee registry link the user to its Trainee.
+    """
+    mobile = normalize_mobile(mobile)
+    validate_mobile(mobile)
+    _refuse_staff_account(mobile)
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=mobile)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        group, _created = Group.objects.get_or_create(name=RESIDENT_GROUP)
+        user.groups.add(group)
+    resident_signed_in.send(sender=resident_user_for_mobile, user=user, mobile=mobile)
+    return user
+
+
+def user_is_resident(user) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.groups.filter(name=RESIDENT_GROUP).exists()
+    )

@@ -1,0 +1,66 @@
+"""The serializer pieces: dates in ISO or Jalali with Persian digits, masked numbers."""
+
+import datetime
+
+import jdatetime
+import pytest
+from rest_framework import serializers
+from rest_framework.test import APIRequestFactory
+
+from empowerment.api.serializers import IsoDateField, MaskedField, mask
+from tests.centres.factories import UserFactory, staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("2025-03-17", datetime.date(2025, 3, 17)),
+        ("1403-12-27", datetime.date(2025, 3, 17)),
+        ("۱۴۰۳/۱۲/۲۷", datetime.date(2025, 3, 17)),
+        ("۲۰۲۵-۰۳-۱۷", datetime.date(2025, 3, 17)),
+    ],
+)
+def test_a_date_is_read_in_iso_or_jalali_with_any_digits(given, expected):
+    assert IsoDateField().to_internal_value(given) == expected
+
+
+@pytest.mark.parametrize("given", ["1403-12-31", "2025-02-30", "17/03/2025", "tomorrow"])
+def test_an_impossible_date_is_refused(given):
+    with pytest.raises(serializers.ValidationError):
+        IsoDateField().to_internal_value(given)
+
+
+def test_a_jalali_date_is_written_in_iso():
+    assert IsoDateField().to_representation(jdatetime.date(1403, 12, 27)) == "2025-03-17"
+
+
+class _PersonSerializer(serializers.Serializer):
+    national_code = MaskedField()
+    mobile = MaskedField(keep_start=4)
+
+
+def _as(user):
+    request = APIRequestFactory().get("/")
+    request.user = user
+    return _PersonSerializer(
+        {"national_code": "0012345679", "mobile": "09121234567"}, context={"request": request}
+    ).data
+
+
+def test_council_members_and_viewers_get_masked_numbers(demo_centres):
+    masked = {"national_code": "********79", "mobile": "0912*****67"}
+    assert _as(demo_centres["council_isfahan"]) == masked
+    viewer = staff_user("viewer.one", "viewer", demo_centres["isfahan"])
+    assert _as(viewer) == masked
+
+
+def test_staff_and_administrators_get_the_numbers(demo_centres):
+    plain = {"national_code": "0012345679", "mobile": "09121234567"}
+    assert _as(demo_centres["staff_isfahan"]) == plain
+    assert _as(UserFactory(username="root", is_superuser=True)) == plain
+
+
+def test_mask_keeps_nothing_of_a_short_value():
+    assert mask("12", keep_start=1, keep_end=1) == "**"
