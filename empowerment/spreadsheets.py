@@ -15,7 +15,7 @@ import filetype
 import openpyxl
 from django.utils.translation import gettext as _
 
-from .persian import normalize_text, search_key
+from .persian import normalize_text, search_key, to_persian_digits
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -65,7 +65,9 @@ def read_rows(upload, *, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: int = MAX_
 
 
 def _too_big(max_bytes: int) -> str:
-    return _("The file is larger than %(size)s MB.") % {"size": max_bytes // (1024 * 1024)}
+    return _("The file is larger than %(size)s MB.") % {
+        "size": to_persian_digits(max_bytes // (1024 * 1024))
+    }
 
 
 def _xlsx_table(data: bytes):
@@ -128,7 +130,7 @@ def _rows(table, max_rows: int):
         if len(rows) > max_rows:
             raise SpreadsheetError(
                 _("The file has more than %(count)s rows; split it into smaller files.")
-                % {"count": max_rows}
+                % {"count": to_persian_digits(max_rows)}
             )
     if not rows:
         raise SpreadsheetError(_("The file has no rows below its column names."))
