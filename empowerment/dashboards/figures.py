@@ -48,7 +48,8 @@ class Column:
             return format_number(value, 0)
         if self.kind == "level":
             if isinstance(value, int):
-                return f"{to_persian_digits(value)} · {LEVEL_NAMES.get(value, '')}"
+                # "متوسط (۲)": a middle dot would read as the Persian zero (۰).
+                return f"{LEVEL_NAMES.get(value, '')} ({to_persian_digits(value)})"
             return format_number(value, 1)
         if self.kind == "decimal":
             return format_number(value, self.decimals)
@@ -103,6 +104,11 @@ class Figure:
     export_url: str = ""  # set by the page: same filters, same scope
     subtitle: str = ""  # the filters in words, set by the page
     extra: dict = field(default_factory=dict)
+
+    @property
+    def is_wide(self) -> bool:
+        """A table too wide to sit beside its chart: the chart goes above it."""
+        return len(self.columns) > 6
 
     @property
     def label_column(self) -> Column:

@@ -31,6 +31,10 @@ def _indicators(*, user, filters: DashboardFilterForm):
     return Indicator.objects.visible_to(user).for_period(period.year, period.quarter)
 
 
+def latest_indicator_year(*, user) -> int | None:
+    return Indicator.objects.visible_to(user).aggregate(year=Max("year"))["year"]
+
+
 def neighbourhood_indicators(*, user, filters: DashboardFilterForm) -> list[dict]:
     """Each neighbourhood's figures for the period (its most specific ones), one query."""
     rows = (

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from centres.models import Indicator
+from centres.models import District, Indicator, Neighbourhood
 
 from . import selectors
 from .exports import figure_xlsx_response
@@ -88,7 +88,12 @@ class DashboardPage(DashboardBase):
         return super().dispatch(request, *args, **kwargs)
 
     def get_filters(self) -> DashboardFilterForm:
-        return self.form_class(self.request.GET, user=self.request.user)
+        default_year = None if self.request.GET.get("year") else self.get_default_year()
+        return self.form_class(self.request.GET, user=self.request.user, default_year=default_year)
+
+    def get_default_year(self) -> int | None:
+        """The year shown when none is chosen (None: the current Jalali year)."""
+        return None
 
     def get_figures(self, filters: DashboardFilterForm) -> list[Figure]:
         raise NotImplementedError
@@ -133,6 +138,10 @@ class NeighbourhoodsDashboard(DashboardPage):
     permission = "centres.view_indicator"
     template_name = "dashboard/neighbourhoods.html"
 
+    def get_default_year(self):
+        # Figures are entered after a period ends: open on the latest year that has some.
+        return selectors.latest_indicator_year(user=self.request.user)
+
     def get_figures(self, filters):
         districts = selectors.district_indicators(user=self.request.user, filters=filters)
         neighbourhoods = selectors.neighbourhood_indicators(user=self.request.user, filters=filters)
@@ -161,7 +170,7 @@ class NeighbourhoodsDashboard(DashboardPage):
                         **selectors.combine_weighted(rest),
                     }
                 )
-        district_label = Column("label", _("District"))
+        district_label = Column("label", District._meta.verbose_name)
         share = {"kind": "decimal", "decimals": 1}
         age = Figure(
             slug="districts",
@@ -196,8 +205,8 @@ class NeighbourhoodsDashboard(DashboardPage):
             slug="neighbourhoods",
             title=_("Neighbourhoods"),
             columns=[
-                Column("neighbourhood_name", _("Neighbourhood")),
-                Column("district", _("District")),
+                Column("neighbourhood_name", Neighbourhood._meta.verbose_name),
+                Column("district", District._meta.verbose_name),
                 Column("period", _("Figures of")),
                 Column("population", _("Population"), "int"),
                 Column("youth_share", _("Young people (%)"), chart=True, **share),

@@ -131,3 +131,14 @@ def test_query_count_is_pinned(django_assert_num_queries, council_client, places
         # figures. More neighbourhoods, districts or periods add no query.
         response = council_client.get(URL, {"year": 1403, "quarter": 1})
     assert response.status_code == 200
+
+
+def test_without_a_year_the_page_opens_on_the_latest_year_with_figures(
+    django_assert_num_queries, council_client
+):
+    council_client.get(URL)
+    with django_assert_num_queries(13):
+        # The 12 of the pinned test above, and 13 the latest year with figures.
+        response = council_client.get(URL)
+    assert response.context["filters"].period.year == 1404
+    assert figure(response, "districts").rows
