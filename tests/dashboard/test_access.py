@@ -85,3 +85,11 @@ def test_a_user_without_any_role_is_told_so(client):
     response = client.get(reverse("dashboard:index"))
     assert response.status_code == 200
     assert "هیچ داشبوردی" in response.content.decode()
+
+
+def test_landing_page_query_count_is_pinned(django_assert_num_queries, council_client):
+    council_client.get(reverse("dashboard:index"))
+    with django_assert_num_queries(4):
+        # 1 session, 2 user, 3-4 permissions of the user and of their groups (which
+        # dashboards to link). Scope is not needed to list the dashboards.
+        council_client.get(reverse("dashboard:index"))
