@@ -23,6 +23,7 @@ READ_GEOGRAPHY = {
 ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
     R.CENTRE_STAFF: {
         **READ_GEOGRAPHY,
+        "centres.indicator": "v",
         "programs.programme": "v",
         "programs.cohort": "vac",
         "programs.cohortsession": "vacd",
@@ -44,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         **READ_GEOGRAPHY,
         "centres.centre": "vc",
         "centres.staffrole": "v",
+        "centres.indicator": "v",
         "centres.meeting": "vacd",
         "centres.agendaitem": "vacd",
         "centres.meetingattendee": "vacd",
@@ -96,7 +98,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "centres.commitment": "v",
         "centres.indicator": "v",
     },
-    R.VIEWER: {**READ_GEOGRAPHY},
+    R.VIEWER: {**READ_GEOGRAPHY, "centres.indicator": "v"},
     R.REVIEWER: {
         "programs.ideacall": "v",
         "programs.idea": "v",

@@ -1,6 +1,8 @@
 """Writes on centres, headquarters and staff roles that are more than a save."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -8,8 +10,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from empowerment.persian import normalize_digits, search_key, to_persian_digits
+from empowerment.spreadsheets import SpreadsheetError, header_key, read_rows
+
 from . import roles
-from .models import Centre, City, District, Headquarters, Neighbourhood, StaffRole
+from .models import (
+    Centre,
+    City,
+    District,
+    Headquarters,
+    Indicator,
+    Neighbourhood,
+    StaffRole,
+)
 from .scope import forget_scope
 
 User = get_user_model()
@@ -139,3 +152,237 @@ def user_sync_groups(*, user) -> None:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])
     forget_scope(user)
+
+
+# --- Neighbourhood indicators ------------------------------------------------------------
+# Self-contained section: recording a neighbourhood's figures for a period, one by one
+# (admin, demo) or from a spreadsheet (all rows or none).
+
+INDICATOR_COLUMNS = {
+    # Persian column name in an import file -> model field. English field names work too.
+    "شهر": "city",
+    "منطقه": "district",
+    "محله": "neighbourhood",
+    "سال": "year",
+    "فصل": "quarter",
+    "جمعیت": "population",
+    "سهم جوانان": "youth_share",
+    "سهم بالای ۶۵ سال": "over_65_share",
+    "نرخ بیکاری": "unemployment_rate",
+    "اعتیاد": "addiction_level",
+    "فقر": "poverty_level",
+    "بیکاری": "unemployment_level",
+    "ناامنی": "insecurity_level",
+    "منبع": "source",
+}
+INDICATOR_REQUIRED_COLUMNS = ("city", "district", "neighbourhood", "year")
+INDICATOR_VALUE_FIELDS = (
+    "population",
+    *Indicator.SHARE_FIELDS,
+    *Indicator.PROBLEM_FIELDS,
+    "source",
+)
+_LEVEL_WORDS = {"ندارد": 0, "هیچ": 0, "کم": 1, "متوسط": 2, "زیاد": 3, "شدید": 4, "بحرانی": 4}
+_QUARTER_WORDS = {"بهار": 1, "تابستان": 2, "پاییز": 3, "پائیز": 3, "زمستان": 4}
+
+
+class IndicatorImportError(ValidationError):
+    """The import was refused; `messages` lists each problem (row by row), in Persian."""
+
+
+@dataclass(frozen=True)
+class IndicatorImportResult:
+    created: int
+    updated: int
+
+
+@transaction.atomic
+def indicator_record(
+    *, neighbourhood: Neighbourhood, year: int, quarter: int | None = None, **values
+) -> tuple[Indicator, bool]:
+    """Record a neighbourhood's figures for a period, replacing those already recorded.
+
+    Returns (indicator, created). Fields not given keep their value on an update.
+    """
+    unknown = set(values) - set(INDICATOR_VALUE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not indicator fields: {sorted(unknown)}")
+    indicator = (
+        Indicator.objects.select_for_update()
+        .filter(neighbourhood=neighbourhood, year=year, quarter=quarter)
+        .first()
+    )
+    created = indicator is None
+    if created:
+        indicator = Indicator(neighbourhood=neighbourhood, year=year, quarter=quarter)
+    elif all(getattr(indicator, name) == value for name, value in values.items()):
+        return indicator, False  # nothing changed: no save, no history row
+    for name, value in values.items():
+        setattr(indicator, name, value)
+    indicator.full_clean()
+    indicator.save()
+    return indicator, created
+
+
+def indicator_import(*, user, upload) -> IndicatorImportResult:
+    """Import figures from an .xlsx or .csv file with Persian column names.
+
+    All or nothing: every row is checked first (neighbourhood within the user's scope,
+    period, numbers, levels, the model's rules); if any row is wrong nothing is written and
+    the error lists each problem by row number. A row for a period already recorded
+    replaces its figures (the history keeps the old ones).
+    """
+    try:
+        headers, rows = read_rows(upload)
+    except SpreadsheetError as exc:
+        raise IndicatorImportError([str(exc)]) from exc
+    columns = {header_key(k): v for k, v in INDICATOR_COLUMNS.items()}
+    columns.update({header_key(v): v for v in INDICATOR_COLUMNS.values()})
+    fields_present = {columns[h] for h in headers if h in columns}
+    missing = [
+        name
+        for name, field in INDICATOR_COLUMNS.items()
+        if field in INDICATOR_REQUIRED_COLUMNS and field not in fields_present
+    ]
+    if missing:
+        raise IndicatorImportError(
+            [_("Columns missing from the file: %(names)s.") % {"names": "، ".join(missing)}]
+        )
+    # One query for every neighbourhood the user may record figures for.
+    neighbourhoods = {
+        (search_key(city), number, search_key(name)): pk
+        for pk, city, number, name in Neighbourhood.objects.visible_to(user).values_list(
+            "pk", "district__city__name", "district__number", "name"
+        )
+    }
+    errors: list[str] = []
+    parsed: dict[tuple[int, int, int | None], tuple[int, dict]] = {}
+    for row in rows:
+        values = {columns[h]: v for h, v in row.values.items() if h in columns}
+        row_errors: list[str] = []
+        record = _indicator_row(values, neighbourhoods, row_errors)
+        if record is not None:
+            key = (record["neighbourhood_id"], record["year"], record["quarter"])
+            if key in parsed:
+                row_errors.append(
+                    _("the same neighbourhood and period is also in row %(row)s")
+                    % {"row": to_persian_digits(parsed[key][0])}
+                )
+            else:
+                parsed[key] = (row.number, record)
+        errors.extend(_row_error(row.number, message) for message in row_errors)
+    if errors:
+        raise IndicatorImportError(errors)
+
+    # One query for the figures already recorded for these neighbourhoods and years.
+    existing = {
+        (i.neighbourhood_id, i.year, i.quarter): i
+        for i in Indicator.objects.filter(
+            neighbourhood_id__in={k[0] for k in parsed}, year__in={k[1] for k in parsed}
+        )
+    }
+    to_save = []
+    for key, (number, record) in parsed.items():
+        indicator = existing.get(key) or Indicator(
+            neighbourhood_id=key[0], year=key[1], quarter=key[2]
+        )
+        for name in INDICATOR_VALUE_FIELDS:
+            if name in record:
+                setattr(indicator, name, record[name])
+        try:
+            # Uniqueness is settled above (within the file and against `existing`).
+            indicator.full_clean(exclude=["neighbourhood"], validate_constraints=False)
+        except ValidationError as exc:
+            errors.extend(_row_error(number, m) for m in _flat_messages(exc))
+        to_save.append(indicator)
+    if errors:
+        raise IndicatorImportError(errors)
+    with transaction.atomic():
+        for indicator in to_save:
+            indicator.save()
+    created = sum(1 for i in to_save if (i.neighbourhood_id, i.year, i.quarter) not in existing)
+    return IndicatorImportResult(created=created, updated=len(to_save) - created)
+
+
+def _row_error(number: int, message: str) -> str:
+    return _("Row %(row)s: %(message)s") % {"row": to_persian_digits(number), "message": message}
+
+
+def _flat_messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [
+            f"{Indicator._meta.get_field(f).verbose_name if f != '__all__' else ''}: {m}".lstrip(
+                ": "
+            )
+            for f, errs in exc.message_dict.items()
+            for m in errs
+        ]
+    return list(exc.messages)
+
+
+def _indicator_row(values: dict, neighbourhoods: dict, errors: list[str]) -> dict | None:
+    record: dict = {}
+    district = values.get("district", "")
+    district_number = _whole_number(district.replace("منطقه", "").strip())
+    if not values.get("city") or not values.get("neighbourhood") or district_number is None:
+        errors.append(_("city, district number and neighbourhood are required"))
+    else:
+        key = (search_key(values["city"]), district_number, search_key(values["neighbourhood"]))
+        record["neighbourhood_id"] = neighbourhoods.get(key)
+        if record["neighbourhood_id"] is None:
+            errors.append(
+                _(
+                    "neighbourhood «%(name)s» of district %(district)s of %(city)s is not found in "
+                    "your area"
+                )
+                % {
+                    "name": values["neighbourhood"],
+                    "district": to_persian_digits(district_number),
+                    "city": values["city"],
+                }
+            )
+    year = _whole_number(values.get("year", ""))
+    if year is None or not 1350 <= year <= 1500:
+        errors.append(_("the year must be a Jalali year such as 1403"))
+    record["year"] = year
+    quarter_text = values.get("quarter", "")
+    quarter = _QUARTER_WORDS.get(quarter_text) or _whole_number(quarter_text)
+    if quarter_text and (quarter is None or not 1 <= quarter <= 4):
+        errors.append(_("the quarter must be 1 to 4 (or spring, summer, autumn, winter)"))
+    record["quarter"] = quarter if quarter_text else None
+    if "population" in values:
+        population = values["population"].replace(",", "").replace("٬", "")
+        record["population"] = _whole_number(population) if population else None
+        if population and record["population"] is None:
+            errors.append(_("the population must be a whole number"))
+    for name in Indicator.SHARE_FIELDS:
+        if name in values:
+            text = values[name].replace("٫", ".").replace("%", "").replace("٪", "").strip()
+            try:
+                record[name] = Decimal(text).quantize(Decimal("0.01")) if text else None
+            except InvalidOperation:
+                record[name] = None
+                errors.append(
+                    _("%(field)s must be a percentage such as 23.5")
+                    % {"field": Indicator._meta.get_field(name).verbose_name}
+                )
+    for name in Indicator.PROBLEM_FIELDS:
+        if name in values:
+            text = values[name]
+            level = _LEVEL_WORDS.get(text)
+            if level is None and text:
+                level = _whole_number(text)
+            if text and (level is None or not 0 <= level <= 4):
+                errors.append(
+                    _("%(field)s must be a level from 0 to 4 (none, low, moderate, high, severe)")
+                    % {"field": Indicator._meta.get_field(name).verbose_name}
+                )
+            record[name] = level if text else None
+    if "source" in values:
+        record["source"] = values["source"]
+    return None if errors else record
+
+
+def _whole_number(text: str) -> int | None:
+    text = normalize_digits(str(text or "")).strip()
+    return int(text) if text.isdigit() else None

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("empowerment.api.urls")),
+    path("dashboard/", include("empowerment.dashboards.urls")),
 ]
 
 if settings.DEBUG:

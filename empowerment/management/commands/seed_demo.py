@@ -14,6 +14,7 @@ SEEDERS = [
     "centres.demo_news",
     "centres.demo_meetings",
     "programs.demo_ideas",
+    "centres.demo_indicators",
 ]
 
 

@@ -1,0 +1,276 @@
+"""The dashboards' filter form: Jalali period and geography, within the user's scope.
+
+The selected filters live in the GET query string so that a page can be shared. Each
+choice list comes from `visible_to(user)`, so a value outside the user's scope is not a
+valid choice: it is refused (shown as an error, then ignored) and can never widen what
+the selectors read, which start from `visible_to(user)` themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from centres.models import Centre, City, District, Neighbourhood, Province
+from empowerment.jalali import MONTH_NAMES, period_bounds, today_jalali
+from empowerment.persian import to_persian_digits
+
+GEOGRAPHY_KINDS = ("province", "city", "district", "neighbourhood", "centre")
+FIRST_YEAR = 1398  # the first centres opened around then; older periods have no data
+
+QUARTER_CHOICES = [
+    ("", _("Whole year")),
+    *[
+        (
+            str(q),
+            _("Quarter %(number)s (%(first)s to %(last)s)")
+            % {
+                "number": to_persian_digits(q),
+                "first": MONTH_NAMES[(q - 1) * 3],
+                "last": MONTH_NAMES[(q - 1) * 3 + 2],
+            },
+        )
+        for q in range(1, 5)
+    ],
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A Jalali year or quarter, with its Gregorian bounds [start, end) for date filters."""
+
+    year: int
+    quarter: int | None
+
+    @property
+    def bounds(self) -> tuple[datetime.date, datetime.date]:
+        return period_bounds(self.year, self.quarter)
+
+    @property
+    def start(self) -> datetime.date:
+        return self.bounds[0]
+
+    @property
+    def end(self) -> datetime.date:
+        return self.bounds[1]
+
+    def date_filter(self, path: str) -> Q:
+        """`Q` keeping rows whose date (or datetime) at `path` falls within the period."""
+        start, end = self.bounds
+        return Q(**{f"{path}__gte": start, f"{path}__lt": end})
+
+    @property
+    def label(self) -> str:
+        year = to_persian_digits(self.year)
+        if self.quarter is None:
+            return str(_("Year %(year)s") % {"year": year})
+        return str(dict(QUARTER_CHOICES)[str(self.quarter)]) + f" {year}"
+
+
+def _many_valued(model, path: str) -> bool:
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except Exception:
+            return False
+        if field.many_to_many or field.one_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
+class DashboardFilterForm(forms.Form):
+    """Filters of a dashboard page, bound to `request.GET` and to the user's scope.
+
+    Use: `form = DashboardFilterForm(request.GET, user=request.user)`, then `form.period`
+    (a `Period`), `form.selection` (the geography and programme chosen, kind -> id) and
+    `form.restrict(queryset, {kind: lookup path, ...})`. Invalid or out-of-scope values
+    are dropped and reported in `form.errors`; the rest still applies.
+
+    Subclasses that filter by programme override `programme_queryset(user)`; the field is
+    only in the form when it returns a queryset.
+    """
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"), choices=QUARTER_CHOICES, coerce=int, required=False, empty_value=None
+    )
+    # Labels are the models' own names, translated once for the whole portal.
+    province = forms.TypedChoiceField(
+        label=Province._meta.verbose_name, coerce=int, required=False, empty_value=None
+    )
+    city = forms.TypedChoiceField(
+        label=City._meta.verbose_name, coerce=int, required=False, empty_value=None
+    )
+    district = forms.TypedChoiceField(
+        label=District._meta.verbose_name, coerce=int, required=False, empty_value=None
+    )
+    neighbourhood = forms.TypedChoiceField(
+        label=Neighbourhood._meta.verbose_name, coerce=int, required=False, empty_value=None
+    )
+    centre = forms.TypedChoiceField(
+        label=Centre._meta.verbose_name, coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, data=None, *, user, default_year: int | None = None, years=None):
+        self.user = user
+        current_year = today_jalali().year
+        self.default_year = default_year or current_year
+        data = data.copy() if data is not None else {}
+        if not data.get("year"):
+            data["year"] = str(self.default_year)
+        super().__init__(data)
+        years = list(years or range(current_year, FIRST_YEAR - 1, -1))
+        self.fields["year"].choices = [(str(y), to_persian_digits(y)) for y in years]
+        self._geography_choices(data)
+        programmes = self.programme_queryset(user)
+        if programmes is not None:
+            self.fields["programme"] = forms.TypedChoiceField(
+                label=_("Programme"),
+                coerce=int,
+                required=False,
+                empty_value=None,
+                choices=[
+                    ("", _("All")),
+                    *[(str(pk), n) for pk, n in programmes.values_list("pk", "name")],
+                ],
+            )
+
+    def programme_queryset(self, user) -> QuerySet | None:
+        """The programmes to choose from (a scoped queryset), or None for no such filter."""
+        return None
+
+    def _geography_choices(self, data) -> None:
+        """One query per list, each within the user's scope; a chosen parent narrows its
+        children (in Python, no further query), so a child of another parent is refused."""
+
+        def chosen(name, allowed):
+            value = data.get(name)
+            return int(value) if value and str(value).isdigit() and int(value) in allowed else None
+
+        user = self.user
+        provinces = list(Province.objects.visible_to(user).values_list("pk", "name"))
+        province = chosen("province", {pk for pk, _n in provinces})
+        cities = [
+            c
+            for c in City.objects.visible_to(user).values_list("pk", "name", "province_id")
+            if province is None or c[2] == province
+        ]
+        city = chosen("city", {c[0] for c in cities})
+        city_ids = {c[0] for c in cities}
+        many_cities = len(cities) > 1
+        districts = [
+            d
+            for d in District.objects.visible_to(user)
+            .values_list("pk", "number", "name", "city_id", "city__name")
+            .order_by("city__name", "number")
+            if (d[3] == city if city else d[3] in city_ids)
+        ]
+        district = chosen("district", {d[0] for d in districts})
+        district_ids = {d[0] for d in districts}
+        neighbourhoods = [
+            n
+            for n in Neighbourhood.objects.visible_to(user)
+            .values_list("pk", "name", "district_id")
+            .order_by("district__city__name", "district__number", "name")
+            if (n[2] == district if district else n[2] in district_ids)
+        ]
+        centres = [
+            c
+            for c in Centre.objects.visible_to(user).values_list("pk", "name", "city_id")
+            if (c[2] == city if city else c[2] in city_ids)
+        ]
+        everything = [("", _("All"))]
+
+        def district_label(number, name, city_name):
+            label = name or _("District %(number)s") % {"number": to_persian_digits(number)}
+            return f"{label} · {city_name}" if many_cities else label
+
+        self.fields["province"].choices = everything + [(str(pk), n) for pk, n in provinces]
+        self.fields["city"].choices = everything + [(str(c[0]), c[1]) for c in cities]
+        self.fields["district"].choices = everything + [
+            (str(d[0]), district_label(d[1], d[2], d[4])) for d in districts
+        ]
+        self.fields["neighbourhood"].choices = everything + [
+            (str(n[0]), n[1]) for n in neighbourhoods
+        ]
+        self.fields["centre"].choices = everything + [(str(c[0]), c[1]) for c in centres]
+        # Labels of the chosen places, for titles (no further query).
+        self.names = {
+            "province": dict(provinces),
+            "city": {c[0]: c[1] for c in cities},
+            "district": {d[0]: district_label(d[1], d[2], d[4]) for d in districts},
+            "neighbourhood": {n[0]: n[1] for n in neighbourhoods},
+            "centre": {c[0]: c[1] for c in centres},
+        }
+        self.district_city = {d[0]: d[3] for d in districts}
+
+    # --- What the selectors use ------------------------------------------------------------
+
+    @property
+    def cleaned(self) -> dict:
+        """The valid values; invalid ones (out of scope, malformed) are left out."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data
+
+    @property
+    def period(self) -> Period:
+        return Period(self.cleaned.get("year") or self.default_year, self.cleaned.get("quarter"))
+
+    @property
+    def selection(self) -> dict[str, int]:
+        """The chosen geography (and programme): kind -> id, only the valid ones."""
+        kinds = (*GEOGRAPHY_KINDS, "programme")
+        return {k: self.cleaned[k] for k in kinds if self.cleaned.get(k) is not None}
+
+    def restrict(self, queryset: QuerySet, paths: dict, *, only=None) -> QuerySet:
+        """Apply the chosen geography to `queryset`.
+
+        `paths` maps each kind the model can be filtered by to its lookup path (or a tuple of
+        paths, OR-ed), e.g. `{"city": "centre__city", "centre": "centre"}`. `only` limits
+        which chosen kinds apply (a comparison between districts ignores the district
+        chosen). A chosen kind with no path is a programming error, never silently skipped.
+        """
+        for kind, value in self.selection.items():
+            if only is not None and kind not in only:
+                continue
+            if kind not in paths:
+                raise ImproperlyConfigured(
+                    f"{queryset.model.__name__} has no path for the {kind} filter"
+                )
+            lookups = paths[kind]
+            condition = Q()
+            for path in (lookups,) if isinstance(lookups, str) else lookups:
+                if _many_valued(queryset.model, path):
+                    matching = queryset.model._base_manager.filter(**{path: value}).values("pk")
+                    condition |= Q(pk__in=matching)
+                else:
+                    condition |= Q(**{path: value})
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def querystring(self) -> str:
+        """The valid filters as a query string, for export links and shared URLs."""
+        params = {"year": self.period.year}
+        if self.period.quarter:
+            params["quarter"] = self.period.quarter
+        params.update(self.selection)
+        return urlencode(params)
+
+    def describe(self) -> str:
+        """The period and places chosen, in words: the subtitle of a page and an export."""
+        parts = [self.period.label]
+        for kind in GEOGRAPHY_KINDS:
+            value = self.selection.get(kind)
+            if value is not None:
+                parts.append(str(self.names[kind].get(value, "")))
+        return "، ".join(p for p in parts if p)

@@ -1,0 +1,127 @@
+"""Real-browser tests: headless Chromium from Debian, driven by Playwright.
+
+Playwright never downloads a browser here: it launches the system's Chromium
+(`apt-get install chromium`, done in CI by .ci/system-packages). Without Chromium the tests
+skip with the reason, except in CI (CI=true), where a missing browser is a failure.
+Screenshots go to artifacts/screenshots/ (not committed).
+"""
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.centres.factories import staff_user
+from tests.centres.factories_indicators import isfahan_and_karaj
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} CI must install it (.ci/system-packages).")
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("CHROMIUM")
+    for candidate in (configured, "chromium", "/usr/bin/chromium"):
+        if candidate:
+            found = shutil.which(candidate)
+            if found:
+                return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        _unavailable("Chromium is not installed (apt-get install chromium).")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install -r requirements.txt).")
+    # Playwright's sync API runs an event loop in this thread; the test's own database
+    # reads are synchronous and safe, so Django's async guard is lifted for these tests.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            yield launched
+            launched.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (own cookies) that records every request it makes."""
+    context = browser.new_context(locale="fa-IR", viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(15000)
+    new_page = context.new_page()
+    new_page.requested_urls = []
+    new_page.on("request", lambda request: new_page.requested_urls.append(request.url))
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """Save a screenshot named after the test: screenshot("step")."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(step: str, **kwargs) -> Path:
+        path = SCREENSHOTS / f"{request.node.name}-{step}.png"
+        page.screenshot(path=str(path), full_page=True, **kwargs)
+        return path
+
+    return take
+
+
+def non_local_requests(urls) -> list[str]:
+    return [
+        url
+        for url in urls
+        if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+        and urlsplit(url).hostname not in LOCAL_HOSTS
+    ]
+
+
+@pytest.fixture
+def places(transactional_db):
+    return isfahan_and_karaj()
+
+
+@pytest.fixture
+def council_member(places):
+    return staff_user("council.isfahan", "council_member", places["isfahan"])
+
+
+def sign_in(page, live_server, username: str, password: str, next_path: str = "/dashboard/"):
+    page.goto(f"{live_server.url}{next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def council_page(page, live_server, council_member, password):
+    """A page signed in as a council member of Isfahan, through the dashboard sign-in."""
+    sign_in(page, live_server, council_member.username, password)
+    return page
