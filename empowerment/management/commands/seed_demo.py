@@ -11,6 +11,8 @@ from centres import demo as centres_demo
 # Each layer adds its demo data on top of the same context, lowest layer first.
 SEEDERS = [
     "centres.demo",
+    "programs.demo_training",
+    "trainees.demo",
 ]
 
 
