@@ -296,10 +296,6 @@ class TraineeAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         services.trainee_save(trainee=obj)
 
-    def save_related(self, request, form, formsets, change):
-        # The inlines are read-only: nothing related is written from this form.
-        pass
-
     @admin.action(description=_("Export the selected trainees to Excel"))
     def export_xlsx(self, request, queryset):
         return _xlsx_response(spreadsheets.trainees_xlsx(queryset), "trainees.xlsx")
