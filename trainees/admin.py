@@ -29,7 +29,7 @@ from empowerment.validators import normalize_mobile, normalize_national_code
 from programs.admin import training as training_admin
 from programs.models import Cohort, CohortSession, Programme
 
-from . import services, spreadsheets
+from . import selectors, services, spreadsheets
 from .models import (
     Attendance,
     Enrolment,
@@ -373,11 +373,16 @@ class TraineeAdmin(ScopedAdmin):
             return HttpResponseRedirect(request.path)
         rows = trainee_import.report.get("rows", [])
         page = Paginator(rows, 500).get_page(request.GET.get("page"))
+        processed, to_process = selectors.trainee_import_progress(trainee_import=trainee_import)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Import preview: %(name)s") % {"name": trainee_import.original_name},
             "trainee_import": trainee_import,
+            "processed": processed,
+            "to_process": to_process,
+            "running": trainee_import.state
+            in (TraineeImport.State.QUEUED, TraineeImport.State.APPLYING),
             "errors": trainee_import.report.get("errors", []),
             "page": page,
             "can_confirm": trainee_import.state == TraineeImport.State.PREVIEWED
@@ -543,6 +548,11 @@ class EnrolmentAdmin(ScopedAdmin):
     autocomplete_fields = ["trainee", "cohort"]
     actions = ["export_xlsx"]
     enrolled = jalali_column("enrolled_on", _("enrolment date"))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["trainee", "cohort", "override_capacity"]
+        return [*self.get_readonly_fields(request, obj), "drop_reason"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

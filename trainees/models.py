@@ -555,7 +555,3 @@ class TraineeImport(TimeStamped):
     @property
     def valid_count(self) -> int:
         return self.create_count + self.update_count
-
-    @property
-    def progress_percent(self) -> int:
-        return int(100 * self.processed / self.total_rows) if self.total_rows else 0

@@ -4,6 +4,7 @@ transaction, idempotent re-import, file checks; driven through the services and 
 import io
 import zipfile
 
+import jdatetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -13,7 +14,7 @@ from tests.trainees.factories import TraineeFactory
 from tests.trainees.spreadsheet_files import csv_bytes, upload, xlsx_bytes
 from trainees import services, spreadsheets
 from trainees.demo import national_code
-from trainees.models import Enrolment, Trainee, TraineeImport
+from trainees.models import Enrolment, PossibleDuplicate, Trainee, TraineeImport
 
 pytestmark = pytest.mark.django_db
 
@@ -127,23 +128,52 @@ def test_a_failure_midway_leaves_nothing_half_imported(
     cohort.capacity = 50
     cohort.save()
     trainee_import = preview(isfahan, staff, xlsx_bytes([good_row(n) for n in range(1, 6)]))
-    real_create = services.enrolment_create
+    # Batches of two rows: the first batch is written, the second fails while enrolling.
+    monkeypatch.setattr(services, "IMPORT_CHUNK", 2)
+    real_enrol = services.enrolments_create_many
     calls = []
 
-    def failing_create(**kwargs):
+    def failing_enrol(**kwargs):
         calls.append(1)
-        if len(calls) == 4:
+        if len(calls) == 2:
+            assert Trainee.objects.count() == 4  # two batches of trainees written so far
             raise RuntimeError("disk full")
-        return real_create(**kwargs)
+        return real_enrol(**kwargs)
 
-    monkeypatch.setattr(services, "enrolment_create", failing_create)
+    monkeypatch.setattr(services, "enrolments_create_many", failing_enrol)
     with pytest.raises(RuntimeError), on_commit():
         services.trainee_import_confirm(trainee_import=trainee_import, by=staff)
     trainee_import.refresh_from_db()
     assert trainee_import.state == "failed"
-    assert "5" in trainee_import.message  # row 5 (the fourth data row) failed
+    assert "هیچ ردیفی وارد نشد" in trainee_import.message
     assert not Trainee.objects.exists()
     assert not Enrolment.objects.exists()
+
+
+def test_import_fills_seats_then_the_waiting_list_and_flags_duplicates(
+    isfahan, staff, cohort, hesseh, on_commit
+):
+    services.trainee_register(
+        centre=isfahan,
+        first_name="مریم",
+        last_name="صنعتی 1",
+        national_code=national_code(9999),
+        gender="female",
+        birth_date=jdatetime.date(1375, 6, 21),
+    )
+    trainee_import = preview(isfahan, staff, xlsx_bytes([good_row(n) for n in range(1, 6)]))
+    with on_commit():
+        services.trainee_import_confirm(trainee_import=trainee_import, by=staff)
+    statuses = list(
+        Enrolment.objects.filter(cohort=cohort).order_by("pk").values_list("status", flat=True)
+    )
+    assert statuses == ["enrolled"] * 3 + ["waitlisted"] * 2  # capacity 3
+    flag = PossibleDuplicate.objects.get()
+    assert flag.trainee.national_code == national_code(7001)
+    assert flag.other.national_code == national_code(9999)
+    assert (
+        Trainee.objects.get(national_code=national_code(7001)).history.get().history_user == staff
+    )
 
 
 def test_confirm_twice_queues_once(isfahan, staff, cohort, hesseh):
@@ -282,3 +312,15 @@ def test_another_centres_import_preview_is_not_found(client, two_centres, cohort
     assert client.post(url).status_code == 404
     trainee_import.refresh_from_db()
     assert trainee_import.state == "previewed"
+
+
+def test_progress_is_read_from_the_cache_while_applying(isfahan, staff, cohort, hesseh):
+    from django.core.cache import cache
+
+    from trainees.selectors import trainee_import_progress
+
+    trainee_import = preview(isfahan, staff, xlsx_bytes([good_row(1), good_row(2)]))
+    assert trainee_import_progress(trainee_import=trainee_import) == (0, 2)
+    trainee_import.state = "applying"
+    cache.set(services.progress_cache_key(trainee_import.pk), 1)
+    assert trainee_import_progress(trainee_import=trainee_import) == (1, 2)
