@@ -513,11 +513,12 @@ class EnrolmentForm(forms.ModelForm):
         if self.instance.pk:
             for name in ("trainee", "cohort", "override_capacity"):
                 self.fields.pop(name, None)
-            self.fields["drop_reason"].help_text = gettext(
-                "To record that the trainee dropped out, write the reason and save."
-            )
+            if "drop_reason" in self.fields:
+                self.fields["drop_reason"].help_text = gettext(
+                    "To record that the trainee dropped out, write the reason and save."
+                )
         else:
-            self.fields.pop("drop_reason")
+            self.fields.pop("drop_reason", None)
 
     def _post_clean(self):
         # The services validate and write; the model's own checks run there.
