@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api
+.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ messages: install
 	cd empowerment && ../$(PY) ../manage.py makemessages -l fa --no-obsolete
 	for app in centres programs trainees; do (cd $$app && ../$(PY) ../manage.py makemessages -l fa --no-obsolete); done
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+# A 10,000-row trainee import through preview and apply (rolled back), on DATABASE_URL.
+bench-import: install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) bench/import_10k.py $(BENCH_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A empowerment worker --loglevel=info

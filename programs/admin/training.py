@@ -1,3 +1,88 @@
-"""admin: training (filled by its issue)."""
+"""Admin for programmes, cohorts and sessions. The trainees app extends the cohort and
+session pages with enrolments, completion and attendance (it sits above this app)."""
 
-__all__: list[str] = []
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
+from programs.models.training import TARGET_GROUPS, Cohort, CohortSession, Programme
+
+__all__ = ["ProgrammeAdmin", "CohortAdmin", "CohortSessionAdmin", "CohortSessionInline"]
+
+
+class ProgrammeForm(forms.ModelForm):
+    target_groups = forms.MultipleChoiceField(
+        label=_("target groups"),
+        choices=TARGET_GROUPS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Programme
+        fields = [
+            "title",
+            "field",
+            "target_groups",
+            "total_hours",
+            "partner",
+            "description",
+            "is_active",
+        ]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(ScopedAdmin):
+    form = ProgrammeForm
+    list_display = [
+        "title",
+        "field",
+        "target_groups_display",
+        "total_hours",
+        "partner",
+        "is_active",
+    ]
+    list_filter = ["field", "is_active", "partner"]
+    search_fields = ["title"]
+    list_select_related = ["partner"]
+
+    @admin.display(description=_("target groups"))
+    def target_groups_display(self, obj):
+        return obj.get_target_groups_display()
+
+
+class CohortSessionInline(ScopedTabularInline):
+    model = CohortSession
+    fields = ["date", "start_time", "hours", "topic"]
+
+
+@admin.register(Cohort)
+class CohortAdmin(ScopedAdmin):
+    list_display = [
+        "title",
+        "code",
+        "programme",
+        "centre",
+        "start",
+        "end",
+        "capacity",
+        "status",
+    ]
+    list_filter = ["status", "programme__field", "programme", "centre"]
+    search_fields = ["title", "code", "instructor", "programme__title"]
+    list_select_related = ["programme", "centre"]
+    autocomplete_fields = ["programme"]
+    inlines = [CohortSessionInline]
+    readonly_fields = ["completed_at"]
+    start = jalali_column("start_date", _("start date"))
+    end = jalali_column("end_date", _("end date"))
+
+
+@admin.register(CohortSession)
+class CohortSessionAdmin(ScopedAdmin):
+    list_display = ["cohort", "session_date", "start_time", "hours", "topic"]
+    list_filter = ["cohort__centre", "cohort"]
+    search_fields = ["cohort__title", "cohort__code", "topic"]
+    list_select_related = ["cohort"]
+    session_date = jalali_column("date", _("date"))

@@ -15,6 +15,8 @@ SEEDERS = [
     "centres.demo_meetings",
     "programs.demo_ideas",
     "centres.demo_indicators",
+    "programs.demo_training",
+    "trainees.demo",
 ]
 
 

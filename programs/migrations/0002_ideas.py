@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('centres', '0003_meetings_resolutions_commitments'),
+        ('programs', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

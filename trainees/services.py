@@ -1,0 +1,629 @@
+"""Writes on the registry: registration, enrolment, attendance, completion, outcomes, sales,
+and the spreadsheet import (preview, confirm, apply)."""
+
+import resource
+import secrets
+import time
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+import jdatetime
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from centres.models import Centre, Neighbourhood
+from empowerment.jalali import today_jalali
+from programs.models import Cohort, CohortSession
+
+from . import spreadsheets
+from .models import (
+    Attendance,
+    Enrolment,
+    Outcome,
+    PossibleDuplicate,
+    Product,
+    Sale,
+    Trainee,
+    TraineeImport,
+)
+
+TRAINEE_FIELDS = (
+    "first_name",
+    "last_name",
+    "father_name",
+    "national_code",
+    "mobile",
+    "gender",
+    "birth_date",
+    "neighbourhood",
+    "education",
+    "employment_status",
+    "referral_source",
+)
+
+
+# --- Registry ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def trainee_save(*, trainee: Trainee) -> Trainee:
+    """Validate and save a new or changed trainee, then flag possible duplicates.
+
+    The admin's form and the importer both end here, so that the normaliser, the
+    national-code rules and the duplicate check run on every write.
+    """
+    trainee.full_clean()
+    trainee.save()
+    trainee_flag_duplicates(trainee=trainee)
+    return trainee
+
+
+def trainee_register(
+    *,
+    centre: Centre,
+    first_name: str,
+    last_name: str,
+    national_code: str,
+    gender: str,
+    father_name: str = "",
+    mobile: str = "",
+    birth_date: jdatetime.date | None = None,
+    neighbourhood: Neighbourhood | None = None,
+    education: str = "",
+    employment_status: str = "",
+    referral_source: str = "",
+    user=None,
+) -> Trainee:
+    trainee = Trainee(
+        registered_at=centre,
+        first_name=first_name,
+        last_name=last_name,
+        national_code=national_code,
+        gender=gender,
+        father_name=father_name,
+        mobile=mobile,
+        birth_date=birth_date,
+        neighbourhood=neighbourhood,
+        education=education,
+        employment_status=employment_status,
+        referral_source=referral_source,
+        user=user,
+    )
+    return trainee_save(trainee=trainee)
+
+
+def trainee_update(*, trainee: Trainee, **changes) -> Trainee:
+    unknown = set(changes) - set(TRAINEE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not trainee fields: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(trainee, name, value)
+    return trainee_save(trainee=trainee)
+
+
+@transaction.atomic
+def trainees_register_many(
+    *, centre: Centre, rows: list[dict], by=None, batch_size: int = 1000
+) -> list[Trainee]:
+    """Register many trainees at once (the spreadsheet import): the same field rules as
+    `trainee_register`, bulk inserts with their history rows, and duplicates flagged.
+
+    Foreign keys are given as objects the caller has already read, so they are not
+    checked one query per row; the national code's uniqueness is enforced by the
+    database's unique index (a clash fails the whole transaction).
+    """
+    trainees = []
+    for row in rows:
+        trainee = Trainee(registered_at=centre, **row)
+        trainee.clean_fields(exclude=["registered_at", "neighbourhood", "user", "name_key"])
+        trainee.normalise()
+        trainees.append(trainee)
+    bulk_create_with_history(trainees, Trainee, batch_size=batch_size, default_user=by)
+    _flag_duplicates_among(trainees)
+    return trainees
+
+
+def _flag_duplicates_among(trainees: list[Trainee]) -> None:
+    """Flag, for each new trainee, earlier registrations with the same name key and birth
+    date under another national code (the rule of `trainee_flag_duplicates`, in one query
+    per thousand names)."""
+    dated = [t for t in trainees if t.birth_date]
+    keys = list({t.name_key for t in dated})
+    matches: dict[tuple, list[tuple[int, str]]] = {}
+    for start in range(0, len(keys), 1000):
+        for pk, key, born, code in Trainee.objects.filter(
+            name_key__in=keys[start : start + 1000], birth_date__isnull=False
+        ).values_list("pk", "name_key", "birth_date", "national_code"):
+            matches.setdefault((key, born), []).append((pk, code))
+    flags = [
+        PossibleDuplicate(trainee=t, other_id=pk)
+        for t in dated
+        for pk, code in matches.get((t.name_key, t.birth_date), [])
+        if pk != t.pk and code != t.national_code
+    ]
+    bulk_create_with_history(flags, PossibleDuplicate, batch_size=1000, ignore_conflicts=True)
+
+
+def trainee_flag_duplicates(*, trainee: Trainee) -> list[PossibleDuplicate]:
+    """Flag registrations with the same normalised name and birth date under another code.
+
+    Only flags: two people may share a name and a birthday, so a person decides.
+    """
+    if not trainee.birth_date:
+        return []
+    others = Trainee.objects.filter(name_key=trainee.name_key, birth_date=trainee.birth_date)
+    others = others.exclude(pk=trainee.pk).exclude(national_code=trainee.national_code)
+    flags = []
+    for other in others.only("pk"):
+        flag, _created = PossibleDuplicate.objects.get_or_create(trainee=trainee, other=other)
+        flags.append(flag)
+    return flags
+
+
+@transaction.atomic
+def possible_duplicate_resolve(
+    *, flag: PossibleDuplicate, status: str, by, note: str = ""
+) -> PossibleDuplicate:
+    if status not in (PossibleDuplicate.Status.SAME_PERSON, PossibleDuplicate.Status.DIFFERENT):
+        raise ValidationError(_("Decide whether they are the same person or different people."))
+    flag.status = status
+    flag.note = note or flag.note
+    flag.reviewed_by = by
+    flag.reviewed_at = timezone.now()
+    flag.save()
+    return flag
+
+
+# --- Enrolment ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolment_create(
+    *,
+    trainee: Trainee,
+    cohort: Cohort,
+    by=None,
+    override_capacity: bool = False,
+    enrolled_on: jdatetime.date | None = None,
+) -> Enrolment:
+    """Enrol a trainee in a cohort, or put them on its waiting list when it is full.
+
+    Only someone with `trainees.override_capacity` (a centre manager) may admit a trainee
+    over capacity. The cohort row is locked so that two members of staff enrolling at the
+    same moment cannot both take the last seat.
+    """
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.is_closed:
+        raise ValidationError(_("This cohort is closed: nobody can enrol in it any more."))
+    if Enrolment.objects.filter(trainee=trainee, cohort=cohort).exists():
+        raise ValidationError(
+            _("%(trainee)s is already enrolled in this cohort.") % {"trainee": trainee}
+        )
+    if override_capacity and by is not None and not by.has_perm("trainees.override_capacity"):
+        raise PermissionDenied(_("Only a centre manager may enrol over capacity."))
+    seats_taken = Enrolment.objects.filter(cohort=cohort).holding_a_seat().count()
+    enrolment = Enrolment(
+        trainee=trainee,
+        cohort=cohort,
+        enrolled_on=enrolled_on or today_jalali(),
+        status=Enrolment.Status.ENROLLED,
+    )
+    if seats_taken >= cohort.capacity:
+        if override_capacity:
+            enrolment.over_capacity = True
+        else:
+            enrolment.status = Enrolment.Status.WAITLISTED
+    enrolment.full_clean()
+    enrolment.save()
+    return enrolment
+
+
+@transaction.atomic
+def enrolments_create_many(
+    *,
+    cohort: Cohort,
+    trainees: list[Trainee],
+    enrolled_on: jdatetime.date | None = None,
+    by=None,
+) -> list[Enrolment]:
+    """Enrol many trainees in one cohort (the spreadsheet import), in their order: seats
+    while they last, then the waiting list. Trainees already in the cohort are left as
+    they are, so importing the same list again enrols nobody twice. One lock on the
+    cohort and one seat count for the whole batch."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.is_closed:
+        raise ValidationError(_("This cohort is closed: nobody can enrol in it any more."))
+    already = set(
+        Enrolment.objects.filter(
+            cohort=cohort, trainee_id__in=[t.pk for t in trainees]
+        ).values_list("trainee_id", flat=True)
+    )
+    free = cohort.capacity - Enrolment.objects.filter(cohort=cohort).holding_a_seat().count()
+    on = enrolled_on or today_jalali()
+    enrolments = []
+    for trainee in trainees:
+        if trainee.pk in already:
+            continue
+        already.add(trainee.pk)
+        status = Enrolment.Status.ENROLLED if free > 0 else Enrolment.Status.WAITLISTED
+        free -= status == Enrolment.Status.ENROLLED
+        enrolments.append(Enrolment(trainee=trainee, cohort=cohort, enrolled_on=on, status=status))
+    bulk_create_with_history(enrolments, Enrolment, batch_size=1000, default_user=by)
+    return enrolments
+
+
+@transaction.atomic
+def enrolment_drop(
+    *, enrolment: Enrolment, reason: str, on: jdatetime.date | None = None
+) -> Enrolment:
+    """Record a drop-out with its reason; the first on the waiting list takes the seat."""
+    if not (reason or "").strip():
+        raise ValidationError({"drop_reason": _("Write why the trainee dropped out.")})
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status not in (Enrolment.Status.ENROLLED, Enrolment.Status.WAITLISTED):
+        raise ValidationError(_("Only a current enrolment can be dropped."))
+    held_seat = enrolment.status == Enrolment.Status.ENROLLED
+    enrolment.status = Enrolment.Status.DROPPED
+    enrolment.drop_reason = reason
+    enrolment.dropped_on = on or today_jalali()
+    enrolment.full_clean()
+    enrolment.save()
+    if held_seat:
+        enrolment_promote_waitlist(cohort=enrolment.cohort)
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_promote_waitlist(*, cohort: Cohort) -> list[Enrolment]:
+    """Give free seats to the waiting list, first come first served."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.is_closed:
+        return []
+    free = cohort.capacity - Enrolment.objects.filter(cohort=cohort).holding_a_seat().count()
+    promoted = []
+    if free > 0:
+        waiting = Enrolment.objects.filter(cohort=cohort, status=Enrolment.Status.WAITLISTED)
+        for enrolment in waiting.order_by("created_at", "pk")[:free]:
+            enrolment.status = Enrolment.Status.ENROLLED
+            enrolment.save(update_fields=["status", "updated_at"])
+            promoted.append(enrolment)
+    return promoted
+
+
+# --- Attendance and completion -----------------------------------------------------------
+
+
+@transaction.atomic
+def attendance_record_session(*, session: CohortSession, marks: Mapping[int, str], by=None) -> int:
+    """Record the attendance of a whole session: {enrolment id: status}. Returns rows written.
+
+    Only enrolments holding a seat in the session's cohort may be marked; marking again
+    changes the earlier mark (and history keeps both).
+    """
+    if session.cohort.is_closed:
+        raise ValidationError(_("This cohort is closed: its attendance can no longer change."))
+    valid = set(Attendance.Status.values)
+    if any(status not in valid for status in marks.values()):
+        raise ValidationError(_("Mark each trainee present, absent or excused."))
+    enrolments = set(
+        Enrolment.objects.filter(
+            cohort_id=session.cohort_id, status=Enrolment.Status.ENROLLED, pk__in=list(marks)
+        ).values_list("pk", flat=True)
+    )
+    if set(marks) - enrolments:
+        raise ValidationError(_("Some of the marked trainees are not enrolled in this cohort."))
+    existing = {a.enrolment_id: a for a in Attendance.objects.filter(session=session)}
+    written = 0
+    for enrolment_id, status in marks.items():
+        row = existing.get(enrolment_id)
+        if row is None:
+            Attendance.objects.create(
+                session=session, enrolment_id=enrolment_id, status=status, recorded_by=by
+            )
+            written += 1
+        elif row.status != status:
+            row.status = status
+            row.recorded_by = by
+            row.save(update_fields=["status", "recorded_by", "updated_at"])
+            written += 1
+    return written
+
+
+def _attendance_percent(present: int, excused: int, sessions: int) -> Decimal:
+    # An excused absence neither counts for nor against the trainee.
+    counted = sessions - excused
+    if counted <= 0:
+        return Decimal("0.0")
+    return (Decimal(100 * present) / counted).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def cohort_complete(*, cohort: Cohort, on: jdatetime.date | None = None) -> dict[str, int]:
+    """Close a cohort: certificates to those who met the minimum attendance, the rest
+    marked as completed without one. Certificate numbers are the cohort code and a
+    running number, unique across the portal because cohort codes are."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.is_closed:
+        raise ValidationError(_("This cohort is already closed."))
+    session_count = cohort.sessions.count()
+    if not session_count:
+        raise ValidationError(_("This cohort has no sessions: record its sessions first."))
+    on = on or today_jalali()
+    enrolments = (
+        Enrolment.objects.filter(cohort=cohort, status=Enrolment.Status.ENROLLED)
+        .select_related("trainee")
+        .annotate(
+            present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT)),
+            excused=Count("attendance", filter=Q(attendance__status=Attendance.Status.EXCUSED)),
+        )
+        .order_by("trainee__last_name", "trainee__first_name", "pk")
+    )
+    counts = {"certified": 0, "not_certified": 0}
+    number = 0
+    for enrolment in enrolments:
+        enrolment.attendance_percent = _attendance_percent(
+            enrolment.present, enrolment.excused, session_count
+        )
+        if enrolment.attendance_percent >= cohort.min_attendance_percent:
+            number += 1
+            enrolment.status = Enrolment.Status.CERTIFIED
+            enrolment.certificate_number = f"{cohort.code}-{number:03d}"
+            enrolment.certificate_issued_on = on
+            counts["certified"] += 1
+        else:
+            enrolment.status = Enrolment.Status.NOT_CERTIFIED
+            counts["not_certified"] += 1
+        enrolment.save()
+    cohort.status = Cohort.Status.COMPLETED
+    cohort.completed_at = timezone.now()
+    cohort.save(update_fields=["status", "completed_at", "updated_at"])
+    return counts
+
+
+# --- After training ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def outcome_record(
+    *,
+    trainee: Trainee,
+    kind: str,
+    date: jdatetime.date,
+    follow_up_round: int,
+    enrolment: Enrolment | None = None,
+    employees_count: int | None = None,
+    note: str = "",
+) -> Outcome:
+    outcome = Outcome(
+        trainee=trainee,
+        enrolment=enrolment,
+        kind=kind,
+        date=date,
+        follow_up_round=follow_up_round,
+        employees_count=employees_count,
+        note=note,
+    )
+    outcome.full_clean()
+    outcome.save()
+    return outcome
+
+
+@transaction.atomic
+def product_create(
+    *,
+    cohort: Cohort,
+    name: str,
+    description: str = "",
+    quantity_made: int = 0,
+    unit_price_rials: int | None = None,
+) -> Product:
+    product = Product(
+        cohort=cohort,
+        name=name,
+        description=description,
+        quantity_made=quantity_made,
+        unit_price_rials=unit_price_rials,
+    )
+    product.full_clean()
+    product.save()
+    return product
+
+
+@transaction.atomic
+def sale_record(
+    *, product: Product, date: jdatetime.date, place: str, quantity: int, amount_rials: int
+) -> Sale:
+    sale = Sale(
+        product=product, date=date, place=place, quantity=quantity, amount_rials=amount_rials
+    )
+    sale.full_clean()
+    sale.save()
+    return sale
+
+
+# --- Spreadsheet import ------------------------------------------------------------------
+
+
+def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImport:
+    """Check an uploaded spreadsheet and record what each row would do. Writes no trainee.
+
+    A file that is not a real spreadsheet, too large or a zip bomb is refused with a
+    message (the import row keeps the refusal, not the file).
+    """
+    if by is not None and not by.has_perm("trainees.import_trainees"):
+        raise PermissionDenied(_("You may not import trainees."))
+    name = getattr(uploaded_file, "name", "") or "upload"
+    trainee_import = TraineeImport(
+        centre=centre,
+        uploaded_by=by,
+        original_name=name[:255],
+        uploaded_token=secrets.token_hex(16),
+    )
+    try:
+        content, file_type = spreadsheets.read_upload(uploaded_file)
+    except spreadsheets.SpreadsheetRefused as refusal:
+        trainee_import.state = TraineeImport.State.REFUSED
+        trainee_import.file_type = ""
+        trainee_import.message = str(refusal)
+        trainee_import.save()
+        return trainee_import
+    trainee_import.file_type = file_type
+    try:
+        preview = spreadsheets.preview_rows(content=content, file_type=file_type, centre=centre)
+    except spreadsheets.SpreadsheetRefused as refusal:
+        trainee_import.state = TraineeImport.State.REFUSED
+        trainee_import.message = str(refusal)
+        trainee_import.save()
+        return trainee_import
+    trainee_import.state = TraineeImport.State.PREVIEWED
+    trainee_import.total_rows = preview.total
+    trainee_import.create_count = preview.creates
+    trainee_import.update_count = preview.updates
+    trainee_import.error_count = len(preview.errors)
+    trainee_import.report = {"rows": preview.rows, "errors": preview.errors}
+    trainee_import.file.save(f"upload.{file_type}", ContentFile(content), save=False)
+    trainee_import.save()
+    return trainee_import
+
+
+@transaction.atomic
+def trainee_import_confirm(*, trainee_import: TraineeImport, by) -> TraineeImport:
+    """Staff confirmed the preview: queue the apply step once this transaction commits."""
+    from .tasks import trainee_import_apply_task
+
+    if by is not None and not by.has_perm("trainees.import_trainees"):
+        raise PermissionDenied(_("You may not import trainees."))
+    # A conditional UPDATE so that a double click queues the import once.
+    queued = TraineeImport.objects.filter(
+        pk=trainee_import.pk, state=TraineeImport.State.PREVIEWED
+    ).update(state=TraineeImport.State.QUEUED, updated_at=timezone.now())
+    if not queued:
+        raise ValidationError(_("This import has already been confirmed."))
+    transaction.on_commit(lambda: trainee_import_apply_task.delay(trainee_import.pk))
+    trainee_import.refresh_from_db()
+    return trainee_import
+
+
+def progress_cache_key(import_id: int) -> str:
+    return f"trainee-import-progress:{import_id}"
+
+
+# Rows written per batch; progress is reported after each.
+IMPORT_CHUNK = 500
+
+
+def trainee_import_apply(*, import_id: int) -> TraineeImport:
+    """Write every valid row of a confirmed import in one transaction.
+
+    Progress goes to the cache as rows are written (the transaction hides the row's own
+    counter until commit) and to the row at the end. Any failure rolls everything back and
+    marks the import failed with the row that failed: never half an import.
+    """
+    # Only one run claims the import: a task delivered twice finds it no longer queued.
+    claimed = TraineeImport.objects.filter(pk=import_id, state=TraineeImport.State.QUEUED).update(
+        state=TraineeImport.State.APPLYING, processed=0, updated_at=timezone.now()
+    )
+    trainee_import = TraineeImport.objects.get(pk=import_id)
+    if not claimed:
+        return trainee_import
+    rows = trainee_import.report.get("rows", [])
+    started = time.perf_counter()
+    current_row = None
+    try:
+        with transaction.atomic():
+            centre = trainee_import.centre
+            by = trainee_import.uploaded_by
+            existing = _existing_trainees([row["data"]["national_code"] for row in rows])
+            cohorts = Cohort.objects.in_bulk(
+                {row["data"]["cohort"] for row in rows if row["data"].get("cohort")}
+            )
+            neighbourhoods = Neighbourhood.objects.in_bulk(
+                {row["data"]["neighbourhood"] for row in rows if row["data"].get("neighbourhood")}
+            )
+            created = updated = enrolments = 0
+            for start in range(0, len(rows), IMPORT_CHUNK):
+                chunk = rows[start : start + IMPORT_CHUNK]
+                current_row = f"{chunk[0]['row']}–{chunk[-1]['row']}"
+                new_rows, new_data, by_cohort = [], [], {}
+                for row in chunk:
+                    data = dict(row["data"])
+                    cohort_id = data.pop("cohort", None)
+                    data["neighbourhood"] = neighbourhoods.get(data.get("neighbourhood"))
+                    data["birth_date"] = spreadsheets.date_from_report(data.get("birth_date"))
+                    trainee = existing.get(data["national_code"])
+                    if trainee is None:
+                        new_rows.append(row)
+                        new_data.append(data)
+                    else:
+                        if spreadsheets.differs(trainee, data):
+                            current_row = row["row"]
+                            trainee_update(trainee=trainee, **data)
+                            updated += 1
+                    by_cohort.setdefault(cohort_id, []).append(data["national_code"])
+                if new_data:
+                    current_row = f"{new_rows[0]['row']}–{new_rows[-1]['row']}"
+                    for trainee in trainees_register_many(centre=centre, rows=new_data, by=by):
+                        existing[trainee.national_code] = trainee
+                    created += len(new_data)
+                for cohort_id, codes in by_cohort.items():
+                    if cohort_id is None:
+                        continue
+                    enrolments += len(
+                        enrolments_create_many(
+                            cohort=cohorts[cohort_id],
+                            trainees=[existing[code] for code in codes],
+                            by=by,
+                        )
+                    )
+                cache.set(progress_cache_key(import_id), start + len(chunk), 3600)
+            # The worker's peak resident memory (Linux reports kilobytes); cheap enough to
+            # read on every import, unlike tracing allocations.
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            elapsed = time.perf_counter() - started
+            trainee_import.state = TraineeImport.State.APPLIED
+            trainee_import.processed = len(rows)
+            trainee_import.applied_at = timezone.now()
+            trainee_import.message = _(
+                "%(created)s trainees created, %(updated)s updated, %(enrolments)s enrolments "
+                "added in %(seconds).1f seconds (peak process memory %(memory).1f MB)."
+            ) % {
+                "created": created,
+                "updated": updated,
+                "enrolments": enrolments,
+                "seconds": elapsed,
+                "memory": peak / 1024 / 1024,
+            }
+            trainee_import.save(
+                update_fields=["state", "processed", "applied_at", "message", "updated_at"]
+            )
+    except Exception as error:
+        detail = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        TraineeImport.objects.filter(pk=import_id).update(
+            state=TraineeImport.State.FAILED,
+            processed=0,
+            message=_("Nothing was imported: row %(row)s failed: %(error)s")
+            % {"row": current_row, "error": detail},
+            updated_at=timezone.now(),
+        )
+        trainee_import.refresh_from_db()
+        if not isinstance(error, ValidationError | PermissionDenied):
+            raise
+    finally:
+        cache.delete(progress_cache_key(import_id))
+    return trainee_import
+
+
+def _existing_trainees(codes: list[str]) -> dict[str, Trainee]:
+    found: dict[str, Trainee] = {}
+    codes = list(dict.fromkeys(codes))
+    # Chunks keep the IN list well under database parameter limits.
+    for start in range(0, len(codes), 2000):
+        for trainee in Trainee.objects.filter(national_code__in=codes[start : start + 2000]):
+            found[trainee.national_code] = trainee
+    return found

@@ -1,0 +1,535 @@
+"""Reading and writing trainee spreadsheets: content checks, row validation, export.
+
+Staff write the columns in Persian. Reading streams the rows (openpyxl read-only mode, or
+the csv module) so that a 10,000-row file does not sit in memory as a workbook; the
+preview keeps only the normalised values of each row and the reasons rows are refused.
+Nothing here writes to the database: the services do, after staff confirm.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+import jdatetime
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+
+from empowerment.jalali import InvalidJalaliDate, format_jalali, parse_jalali, to_jalali
+from empowerment.persian import normalize_text, search_key
+from empowerment.validators import (
+    normalize_mobile,
+    normalize_national_code,
+    validate_mobile,
+    validate_national_code,
+)
+
+# Limits on what may be uploaded. A real 10,000-row sheet is well under a megabyte zipped
+# and expands perhaps tenfold; a zip bomb expands a thousandfold.
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 120 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+MAX_ROWS = 20_000
+
+
+class SpreadsheetRefused(Exception):
+    """The upload is not accepted at all (wrong type, too large, malformed)."""
+
+
+# --- Columns -----------------------------------------------------------------------------
+
+# field -> the column header staff write, and other spellings accepted for it.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "first_name": ("نام",),
+    "last_name": ("نام خانوادگی", "نام‌خانوادگی", "فامیل"),
+    "father_name": ("نام پدر",),
+    "national_code": ("کد ملی", "کدملی", "شماره ملی"),
+    "mobile": ("تلفن همراه", "موبایل", "شماره همراه"),
+    "gender": ("جنسیت",),
+    "birth_date": ("تاریخ تولد",),
+    "neighbourhood": ("محله",),
+    "education": ("تحصیلات", "میزان تحصیلات"),
+    "employment_status": ("وضعیت اشتغال",),
+    "referral_source": ("نحوه آشنایی", "نحوه آشنایی با مرکز"),
+    "cohort": ("کد دوره",),
+}
+REQUIRED = ("first_name", "last_name", "national_code", "gender")
+
+# The Persian words staff use for each choice; matched by search key.
+CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "gender": {"female": ("زن", "خانم", "مونث"), "male": ("مرد", "آقا", "مذکر")},
+    "education": {
+        "none": ("بی سواد", "بی‌سواد", "بدون تحصیلات"),
+        "primary": ("ابتدایی",),
+        "middle": ("سیکل", "راهنمایی", "متوسطه اول"),
+        "diploma": ("دیپلم",),
+        "associate": ("فوق دیپلم", "کاردانی"),
+        "bachelor": ("لیسانس", "کارشناسی"),
+        "master": ("فوق لیسانس", "کارشناسی ارشد", "دکتری"),
+    },
+    "employment_status": {
+        "unemployed": ("بیکار", "جویای کار"),
+        "employed": ("شاغل",),
+        "self_employed": ("خویش فرما", "خوداشتغال", "آزاد"),
+        "homemaker": ("خانه دار", "خانه‌دار"),
+        "student": ("دانشجو", "دانش آموز", "محصل"),
+        "retired": ("بازنشسته",),
+    },
+    "referral_source": {
+        "neighbours": ("همسایه", "دوستان", "آشنایان", "خانواده"),
+        "mosque": ("مسجد", "شورای محله"),
+        "relief": ("کمیته امداد",),
+        "school": ("مدرسه",),
+        "social_media": ("فضای مجازی", "شبکه های اجتماعی"),
+        "call": ("فراخوان",),
+        "other": ("سایر", "دیگر"),
+    },
+}
+_CHOICE_KEYS = {
+    name: {search_key(word): value for value, words in choices.items() for word in words}
+    | {value: value for value in choices}
+    for name, choices in CHOICE_WORDS.items()
+}
+_HEADER_KEYS = {search_key(header): name for name, headers in COLUMNS.items() for header in headers}
+
+
+def column_title(name: str) -> str:
+    return COLUMNS[name][0]
+
+
+# --- Reading an upload -------------------------------------------------------------------
+
+
+def read_upload(uploaded_file) -> tuple[bytes, str]:
+    """The file's bytes and its type ("xlsx" or "csv"), judged by content, not by name."""
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise SpreadsheetRefused(_too_large())
+    uploaded_file.seek(0)
+    content = uploaded_file.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise SpreadsheetRefused(_too_large())
+    if not content:
+        raise SpreadsheetRefused(_("The file is empty."))
+    return content, sniff(content)
+
+
+def _too_large() -> str:
+    return _("The file is larger than %(mb)s MB. Split it into smaller files.") % {
+        "mb": MAX_UPLOAD_BYTES // (1024 * 1024)
+    }
+
+
+def sniff(content: bytes) -> str:
+    if content[:4] == b"PK\x03\x04":
+        _check_xlsx(content)
+        return "xlsx"
+    if b"\x00" not in content:
+        try:
+            content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SpreadsheetRefused(
+                _("The CSV file is not UTF-8 text. Save it from Excel as “CSV UTF-8”.")
+            ) from None
+        return "csv"
+    raise SpreadsheetRefused(
+        _("This file is not a spreadsheet. Upload an Excel file (.xlsx) or a CSV file.")
+    )
+
+
+def _check_xlsx(content: bytes) -> None:
+    not_xlsx = _("This file is not an Excel workbook (.xlsx). Upload an .xlsx or CSV file.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise SpreadsheetRefused(not_xlsx) from None
+    with archive:
+        infos = archive.infolist()
+        names = {info.filename for info in infos}
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            raise SpreadsheetRefused(not_xlsx)
+        # The sizes come from the zip's directory; a forged directory is caught while
+        # reading, because openpyxl's zip reader stops at the declared size.
+        uncompressed = sum(info.file_size for info in infos)
+        compressed = sum(info.compress_size for info in infos) or 1
+        if (
+            uncompressed > MAX_UNCOMPRESSED_BYTES
+            or uncompressed / compressed > MAX_COMPRESSION_RATIO
+        ):
+            raise SpreadsheetRefused(
+                _(
+                    "This workbook unpacks to far more than its size and was refused. "
+                    "Save the sheet again from Excel and upload it."
+                )
+            )
+
+
+def iter_rows(content: bytes, file_type: str):
+    """Yield lists of cell values, the header row first."""
+    if file_type == "csv":
+        text = io.StringIO(content.decode("utf-8-sig"), newline="")
+        try:
+            dialect = csv.Sniffer().sniff(text.read(4096), delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        text.seek(0)
+        yield from csv.reader(text, dialect)
+        return
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:
+        raise SpreadsheetRefused(
+            _("The workbook could not be read. Save it again from Excel and upload it.")
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+# --- Validating rows ---------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    total: int = 0
+    creates: int = 0
+    updates: int = 0
+    rows: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalize_text(str(value), digits="persian")
+
+
+def _code(value) -> tuple[str, bool]:
+    """A code typed in a cell, and whether the cell held a number (leading zeros lost)."""
+    if value is None:
+        return "", False
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalize_text(str(value), digits="ascii"), numeric
+
+
+def _date(value) -> jdatetime.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        # A real date cell is Gregorian (Excel's calendar); staff who type Jalali dates
+        # give text, which parse_jalali reads.
+        return to_jalali(value)
+    return parse_jalali(str(value))
+
+
+def date_from_report(value: str | None) -> jdatetime.date | None:
+    return parse_jalali(value) if value else None
+
+
+def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
+    from centres.models import Neighbourhood
+    from programs.models import Cohort
+
+    from .models import Trainee
+
+    rows = iter_rows(content, file_type)
+    header = next(rows, None)
+    if not header:
+        raise SpreadsheetRefused(_("The sheet is empty: the first row must name the columns."))
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        name = _HEADER_KEYS.get(search_key(_text(title)))
+        if name and name not in positions:
+            positions[name] = index
+    missing = [column_title(name) for name in REQUIRED if name not in positions]
+    if missing:
+        raise SpreadsheetRefused(
+            _("The first row must name these columns: %(columns)s.")
+            % {"columns": "، ".join(missing)}
+        )
+
+    # Lookups the rows refer to, read once.
+    neighbourhoods = {
+        search_key(name): pk
+        for pk, name in Neighbourhood.objects.filter(district__city=centre.city_id).values_list(
+            "pk", "name"
+        )
+    }
+    cohorts = {
+        code.upper(): (pk, closed)
+        for pk, code, closed in Cohort.objects.filter(centre=centre).values_list(
+            "pk", "code", "status"
+        )
+    }
+    preview = Preview()
+    seen: dict[str, int] = {}
+    parsed: list[tuple[int, dict]] = []
+    for row_number, cells in enumerate(rows, start=2):
+        if not any(cell not in (None, "") for cell in cells):
+            continue
+        preview.total += 1
+        if preview.total > MAX_ROWS:
+            raise SpreadsheetRefused(
+                _("The file has more than %(rows)s rows. Split it into smaller files.")
+                % {"rows": MAX_ROWS}
+            )
+        data, errors = _validate_row(cells, positions, neighbourhoods, cohorts)
+        code = data.get("national_code")
+        if code and not errors:
+            if code in seen:
+                errors.append(
+                    (
+                        "national_code",
+                        _("This national code is already in row %(row)s of the file.")
+                        % {"row": seen[code]},
+                    )
+                )
+            else:
+                seen[code] = row_number
+        for column, message in errors:
+            preview.errors.append(
+                {"row": row_number, "column": column_title(column), "message": str(message)}
+            )
+        if not errors:
+            parsed.append((row_number, data))
+
+    existing = set()
+    codes = [data["national_code"] for _row, data in parsed]
+    for start in range(0, len(codes), 2000):
+        existing |= set(
+            Trainee.objects.filter(national_code__in=codes[start : start + 2000]).values_list(
+                "national_code", flat=True
+            )
+        )
+    for row_number, data in parsed:
+        action = "update" if data["national_code"] in existing else "create"
+        if action == "update":
+            preview.updates += 1
+        else:
+            preview.creates += 1
+        preview.rows.append({"row": row_number, "action": action, "data": data})
+    return preview
+
+
+def _validate_row(cells, positions, neighbourhoods, cohorts) -> tuple[dict, list]:
+    def cell(name):
+        index = positions.get(name)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    errors: list[tuple[str, str]] = []
+    data: dict = {}
+    for name in ("first_name", "last_name", "father_name"):
+        data[name] = _text(cell(name))
+    for name in ("first_name", "last_name"):
+        if not data[name]:
+            errors.append((name, _("This column is required.")))
+        elif len(data[name]) > 100:
+            errors.append((name, _("Too long: at most 100 letters.")))
+
+    code, numeric = _code(cell("national_code"))
+    code = normalize_national_code(code)
+    try:
+        validate_national_code(code)
+        data["national_code"] = code
+    except ValidationError as error:
+        message = error.messages[0]
+        if numeric and len(code) < 10:
+            message += " " + _(
+                "The cell holds a number, so leading zeros may have been lost: "
+                "format the column as text."
+            )
+        errors.append(("national_code", message))
+
+    mobile, _numeric = _code(cell("mobile"))
+    data["mobile"] = ""
+    if mobile:
+        try:
+            validate_mobile(mobile)
+            data["mobile"] = normalize_mobile(mobile)
+        except ValidationError as error:
+            errors.append(("mobile", error.messages[0]))
+
+    for name in ("gender", "education", "employment_status", "referral_source"):
+        text = _text(cell(name))
+        data[name] = ""
+        if not text:
+            if name in REQUIRED:
+                errors.append((name, _("This column is required.")))
+            continue
+        value = _CHOICE_KEYS[name].get(search_key(text))
+        if value is None:
+            errors.append(
+                (
+                    name,
+                    _("“%(value)s” is not one of: %(choices)s.")
+                    % {
+                        "value": text,
+                        "choices": "، ".join(words[0] for words in CHOICE_WORDS[name].values()),
+                    },
+                )
+            )
+        else:
+            data[name] = value
+
+    data["birth_date"] = None
+    try:
+        birth_date = _date(cell("birth_date"))
+        if birth_date is not None:
+            data["birth_date"] = format_jalali(birth_date)
+    except InvalidJalaliDate as error:
+        errors.append(("birth_date", str(error)))
+
+    data["neighbourhood"] = None
+    neighbourhood = _text(cell("neighbourhood"))
+    if neighbourhood:
+        data["neighbourhood"] = neighbourhoods.get(search_key(neighbourhood))
+        if data["neighbourhood"] is None:
+            errors.append(
+                (
+                    "neighbourhood",
+                    _("No neighbourhood “%(name)s” in this centre's city.")
+                    % {"name": neighbourhood},
+                )
+            )
+
+    data["cohort"] = None
+    cohort_code, _numeric = _code(cell("cohort"))
+    if cohort_code:
+        found = cohorts.get(cohort_code.upper())
+        if found is None:
+            errors.append(
+                (
+                    "cohort",
+                    _("No cohort with code “%(code)s” at this centre.") % {"code": cohort_code},
+                )
+            )
+        elif found[1] in ("completed", "cancelled"):
+            errors.append(("cohort", _("Cohort “%(code)s” is closed.") % {"code": cohort_code}))
+        else:
+            data["cohort"] = found[0]
+    return data, errors
+
+
+def differs(trainee, data: dict) -> bool:
+    """Whether importing `data` would change the trainee (re-imports change nothing)."""
+    for name, value in data.items():
+        current = getattr(trainee, name)
+        if name == "neighbourhood":
+            if trainee.neighbourhood_id != (value.pk if value else None):
+                return True
+        elif (current or None) != (value or None):
+            return True
+    return False
+
+
+# --- Export ------------------------------------------------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A value that a spreadsheet shows as text: a leading = + - @ would make it a formula
+    (CSV/formula injection), so such text gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_xlsx(headers: list[str], rows) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.sheet_view.rightToLeft = True
+    sheet.append([safe_cell(str(h)) for h in headers])
+    for row in rows:
+        sheet.append([safe_cell(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def trainees_xlsx(queryset) -> bytes:
+    headers = [
+        column_title("first_name"),
+        column_title("last_name"),
+        column_title("father_name"),
+        column_title("national_code"),
+        column_title("mobile"),
+        column_title("gender"),
+        column_title("birth_date"),
+        column_title("neighbourhood"),
+        column_title("education"),
+        column_title("employment_status"),
+        column_title("referral_source"),
+        _("registered at"),
+        _("registration date"),
+    ]
+    queryset = queryset.select_related("neighbourhood", "registered_at").order_by("pk")
+
+    def rows():
+        for t in queryset.iterator(chunk_size=2000):
+            yield [
+                t.first_name,
+                t.last_name,
+                t.father_name,
+                t.national_code,
+                t.mobile,
+                t.get_gender_display(),
+                format_jalali(t.birth_date),
+                t.neighbourhood.name if t.neighbourhood else "",
+                t.get_education_display(),
+                t.get_employment_status_display(),
+                t.get_referral_source_display(),
+                t.registered_at.name,
+                format_jalali(timezone.localtime(t.created_at)),
+            ]
+
+    return write_xlsx([str(h) for h in headers], rows())
+
+
+def enrolments_xlsx(queryset) -> bytes:
+    headers = [
+        column_title("first_name"),
+        column_title("last_name"),
+        column_title("national_code"),
+        column_title("cohort"),
+        _("cohort"),
+        _("status"),
+        _("enrolment date"),
+        _("attendance (%)"),
+        _("certificate number"),
+        _("certificate date"),
+        _("drop-out reason"),
+    ]
+    queryset = queryset.select_related("trainee", "cohort").order_by("pk")
+
+    def rows():
+        for e in queryset.iterator(chunk_size=2000):
+            yield [
+                e.trainee.first_name,
+                e.trainee.last_name,
+                e.trainee.national_code,
+                e.cohort.code,
+                e.cohort.title,
+                e.get_status_display(),
+                format_jalali(e.enrolled_on),
+                float(e.attendance_percent) if e.attendance_percent is not None else "",
+                e.certificate_number or "",
+                format_jalali(e.certificate_issued_on),
+                e.drop_reason,
+            ]
+
+    return write_xlsx([str(h) for h in headers], rows())
