@@ -242,7 +242,7 @@ class _Request:
 
 
 def _masked(mobile: str) -> str:
-    return f"{mobile[:4]}•••{mobile[-4:]}" if len(mobile) == 11 else mobile
+    return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) == 11 else mobile
 
 
 @require_http_methods(["GET", "POST"])
