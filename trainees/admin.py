@@ -32,6 +32,7 @@ from programs.models import Cohort, CohortSession, Programme
 from . import selectors, services, spreadsheets
 from .models import (
     Attendance,
+    CohortInterest,
     Enrolment,
     Outcome,
     PossibleDuplicate,
@@ -851,3 +852,57 @@ class SaleAdmin(ScopedAdmin):
     list_select_related = ["product"]
     search_fields = ["product__name", "place"]
     sale_date = jalali_column("date", _("date"))
+
+
+# --- Interest in cohorts (requests from the public portal) -------------------------------
+
+
+@admin.register(CohortInterest)
+class CohortInterestAdmin(ScopedAdmin):
+    """Residents who asked to join a cohort. Staff call them, register and enrol them the
+    usual way, then mark the request; what the resident sent is not edited here."""
+
+    list_display = ["name", "mobile", "cohort", "neighbourhood", "state", "sent"]
+    list_filter = ["state", CohortFilter]
+    list_select_related = ["cohort", "neighbourhood"]
+    search_fields = ["name", "mobile", "cohort__title", "cohort__code"]
+    actions = ["mark_contacted", "mark_enrolled", "mark_declined"]
+    fields = ["cohort", "name", "mobile", "neighbourhood", "state", "sent", "staff_note"]
+    readonly_fields = ["cohort", "name", "mobile", "neighbourhood", "state", "sent"]
+    sent = jalali_column("created_at", _("sent at"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def _mark(self, request, queryset, state):
+        changed, refused = services.cohort_interests_mark(
+            interests=queryset, state=state, by=request.user
+        )
+        label = CohortInterest.State(state).label
+        self.message_user(
+            request,
+            gettext("%(count)s requests marked “%(state)s”.") % {"count": changed, "state": label},
+            messages.SUCCESS,
+        )
+        if refused:
+            self.message_user(
+                request,
+                gettext(
+                    "Not marked enrolled, as no trainee with their mobile is enrolled in the "
+                    "cohort yet: %(names)s."
+                )
+                % {"names": "، ".join(i.name for i in refused)},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Mark as contacted"), permissions=["change"])
+    def mark_contacted(self, request, queryset):
+        self._mark(request, queryset, CohortInterest.State.CONTACTED)
+
+    @admin.action(description=_("Mark as enrolled"), permissions=["change"])
+    def mark_enrolled(self, request, queryset):
+        self._mark(request, queryset, CohortInterest.State.ENROLLED)
+
+    @admin.action(description=_("Mark as not taken up"), permissions=["change"])
+    def mark_declined(self, request, queryset):
+        self._mark(request, queryset, CohortInterest.State.DECLINED)

@@ -555,3 +555,72 @@ class TraineeImport(TimeStamped):
     @property
     def valid_count(self) -> int:
         return self.create_count + self.update_count
+
+
+class CohortInterestQuerySet(ScopedQuerySet):
+    # A resident's own interests ("self") and the cohort's centre and its area.
+    scope_paths = {"self": "user", **_COHORT_SCOPE}
+
+
+class CohortInterest(TimeStamped):
+    """A resident's request to join a cohort, sent from the public portal with a mobile
+    number confirmed by SMS. It is not an enrolment: the centre's staff call the person,
+    register them as a trainee and enrol them in the admin, then mark the request.
+    """
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        ENROLLED = "enrolled", _("Enrolled")
+        DECLINED = "declined", _("Not taken up")
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.PROTECT, related_name="interests", verbose_name=_("cohort")
+    )
+    name = PersianCharField(_("name"), max_length=200)
+    mobile = CodeField(_("mobile"), max_length=11, validators=[validate_mobile])
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cohort_interests",
+        verbose_name=_("neighbourhood"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cohort_interests",
+        verbose_name=_("resident's account"),
+    )
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NEW)
+    staff_note = PersianTextField(_("staff note"), blank=True)
+
+    objects = models.Manager.from_queryset(CohortInterestQuerySet)()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("interest in a cohort")
+        verbose_name_plural = _("interests in cohorts")
+        ordering = ["-created_at"]
+        constraints = [
+            # One request per person and cohort: asking twice changes nothing.
+            models.UniqueConstraint(fields=["cohort", "mobile"], name="cohortinterest_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.cohort.title}"
+
+    def clean(self) -> None:
+        self.mobile = normalize_mobile(self.mobile)
+        if self.neighbourhood_id and self.cohort_id:
+            served = Neighbourhood.objects.filter(
+                Q(centres=self.cohort.centre_id) | Q(district__centres=self.cohort.centre_id),
+                pk=self.neighbourhood_id,
+            )
+            if not served.exists():
+                raise ValidationError(
+                    {"neighbourhood": _("Choose a neighbourhood that this centre serves.")}
+                )

@@ -1,8 +1,14 @@
 """Reads on the registry."""
 
-from django.core.cache import cache
+import datetime
 
-from .models import TraineeImport
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+
+from centres.models import local_today
+from programs.models import Cohort
+
+from .models import Enrolment, TraineeImport
 
 
 def trainee_import_progress(*, trainee_import: TraineeImport) -> tuple[int, int]:
@@ -15,3 +21,19 @@ def trainee_import_progress(*, trainee_import: TraineeImport) -> tuple[int, int]
     else:
         processed = trainee_import.processed
     return processed, trainee_import.valid_count
+
+
+def cohorts_open_for_registration(*, today: datetime.date | None = None) -> QuerySet:
+    """Cohorts a resident may ask to join: planned, of an active centre and programme, not
+    started yet (the start day itself still counts). `seats_taken` is annotated: enrolments
+    holding a seat, counted in the same query.
+    """
+    today = today or local_today()
+    return Cohort.objects.filter(
+        status=Cohort.Status.PLANNED,
+        start_date__gte=today,
+        centre__is_active=True,
+        programme__is_active=True,
+    ).annotate(
+        seats_taken=Count("enrolments", filter=Q(enrolments__status__in=Enrolment.SEAT_STATUSES))
+    )

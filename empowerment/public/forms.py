@@ -3,9 +3,15 @@ database agree; Django's own messages for them are Persian under the fa locale.
 """
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Comment
+from empowerment.validators import normalize_mobile, validate_mobile
+from programs.models import Idea
+from trainees.models import CohortInterest
+
+from . import selectors
 
 
 class CommentForm(forms.Form):
@@ -30,3 +36,120 @@ class CommentForm(forms.Form):
 
     def is_spam(self) -> bool:
         return bool(self.cleaned_data.get("website"))
+
+
+class MobileField(forms.CharField):
+    """A mobile as phones type it (+98 912 ..., Persian digits), brought to 09xxxxxxxxx
+    before any length or format check."""
+
+    default_validators = [validate_mobile]
+
+    def to_python(self, value):
+        return normalize_mobile(super().to_python(value))
+
+
+class _ResidentForm(forms.ModelForm):
+    """What a resident types before the SMS code: the model's own fields, labels and
+    validators (Persian names normalised, the mobile checked), neighbourhoods limited to
+    those the centre serves."""
+
+    def __init__(self, *args, centre_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        neighbourhood = self.fields["neighbourhood"]
+        neighbourhood.queryset = selectors.served_neighbourhoods(centre_id=centre_id)
+        neighbourhood.empty_label = _("— choose if you live nearby —")
+        model_field = self.fields[self.mobile_field]
+        self.fields[self.mobile_field] = MobileField(
+            label=model_field.label,
+            help_text=model_field.help_text,
+            widget=forms.TextInput(
+                attrs={
+                    "inputmode": "tel",
+                    "autocomplete": "tel",
+                    "dir": "ltr",
+                    "placeholder": "09121234567",
+                }
+            ),
+        )
+
+    def pending_data(self) -> dict:
+        """The cleaned values as they wait in the session: JSON, so the neighbourhood's id;
+        the object is read back from it after the code."""
+        # Read from the instance: the model's fields have normalised it (ی/ک, digits).
+        data = {name: getattr(self.instance, name) for name in self.Meta.fields}
+        data["neighbourhood"] = self.instance.neighbourhood_id
+        return data
+
+
+class IdeaForm(_ResidentForm):
+    mobile_field = "submitter_mobile"
+
+    class Meta:
+        model = Idea
+        fields = [
+            "title",
+            "summary",
+            "team_members",
+            "support_needed",
+            "jobs_expected",
+            "neighbourhood",
+            "submitter_name",
+            "submitter_mobile",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 6}),
+            "team_members": forms.Textarea(attrs={"rows": 3}),
+            "support_needed": forms.Textarea(attrs={"rows": 3}),
+            "jobs_expected": forms.NumberInput(
+                attrs={"min": 0, "max": 1000, "inputmode": "numeric"}
+            ),
+        }
+        help_texts = {
+            "summary": _("What the idea is, who it serves and how it would earn."),
+            "team_members": _("One name per line; leave empty if you work alone."),
+            "support_needed": _("Training, a workshop, equipment, a loan, a sales booth..."),
+            "jobs_expected": _("How many people could work in it, you included."),
+            "submitter_mobile": _("A code will be sent to this number to confirm it."),
+        }
+        labels = {"neighbourhood": _("Your neighbourhood")}
+
+    def __init__(self, *args, call, **kwargs):
+        kwargs.setdefault("instance", Idea(call=call))
+        super().__init__(*args, centre_id=call.centre_id, **kwargs)
+        self.fields["jobs_expected"].max_value = 1000
+        self.fields["jobs_expected"].validators.append(MaxValueValidator(1000))
+
+
+class CohortInterestForm(_ResidentForm):
+    mobile_field = "mobile"
+
+    class Meta:
+        model = CohortInterest
+        fields = ["name", "mobile", "neighbourhood"]
+        labels = {"name": _("Your full name"), "neighbourhood": _("Your neighbourhood")}
+        help_texts = {"mobile": _("A code will be sent to this number to confirm it.")}
+
+    def __init__(self, *args, cohort, **kwargs):
+        kwargs.setdefault("instance", CohortInterest(cohort=cohort))
+        super().__init__(*args, centre_id=cohort.centre_id, **kwargs)
+
+    def validate_unique(self):
+        # Whether this mobile already asked is answered only after its code is confirmed
+        # (see trainees.services.cohort_interest_validate); telling it here would tell
+        # anyone who types a number.
+        pass
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("The code sent by SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "dir": "ltr",
+                "autofocus": True,
+            }
+        ),
+    )

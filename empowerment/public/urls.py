@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import participation, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,4 +10,10 @@ urlpatterns = [
     path("news/", views.news_list, name="news_list"),
     # Slugs are Unicode (Persian titles), which the `slug` converter would refuse.
     path("news/<str:slug>/", views.article_detail, name="article_detail"),
+    path("calls/", participation.call_list, name="public_call_list"),
+    path("calls/<int:pk>/", participation.call_detail, name="public_call_detail"),
+    path(
+        "cohorts/<int:pk>/interest/", participation.cohort_interest, name="public_cohort_interest"
+    ),
+    path("confirm/<str:token>/", participation.confirm, name="public_confirm"),
 ]

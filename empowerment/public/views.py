@@ -1,4 +1,5 @@
 """Public pages: the centres, one centre, the news and one article with its comments.
+(Calls for ideas and requests to join a cohort are in `participation.py`.)
 
 Nobody signs in here, so nothing is scoped: only active centres and published articles are
 ever shown, and only published comments.
@@ -19,6 +20,7 @@ from centres import news
 from centres.models import Article, Centre, Comment, District, Headquarters, Neighbourhood
 from empowerment.persian import normalize_text
 
+from . import selectors
 from .forms import CommentForm
 
 NEWS_PER_PAGE = 10
@@ -84,19 +86,10 @@ def home(request):
         .annotate(news_count=_published_articles_count())
         .order_by("city__province__name", "city__name", "name")
     )
-    served = Neighbourhood.objects.filter(centres__is_active=True)
-    figures = {
-        "centres": Centre.objects.active().count(),
-        **served.aggregate(
-            neighbourhoods=Count("pk", distinct=True),
-            less_privileged=Count("pk", filter=Q(is_less_privileged=True), distinct=True),
-        ),
-        "articles": Article.objects.published().count(),
-    }
     context = {
         "centres": centres,
         "query": query,
-        "figures": figures,
+        "figures": selectors.home_figures(),
         "latest_news": news.article_list_public()[:LATEST_NEWS],
     }
     return render(request, "public/home.html", context)
@@ -110,19 +103,16 @@ def centre_detail(request, pk: int):
         .prefetch_related(Prefetch("districts", queryset=District.objects.select_related("city"))),
         pk=pk,
     )
-    neighbourhoods = (
-        Neighbourhood.objects.filter(Q(centres=centre) | Q(district__centres=centre))
-        .select_related("district__city")
-        .distinct()
-        .order_by("district__number", "name")
-    )
     context = {
         "centre": centre,
-        "neighbourhoods": neighbourhoods,
+        "neighbourhoods": selectors.served_neighbourhoods(centre_id=centre.pk),
         "headquarters": Headquarters.objects.filter(centre=centre, is_active=True).select_related(
             "neighbourhood"
         ),
         "latest_news": news.article_list_public(centre=centre)[:LATEST_NEWS],
+        "cohorts": selectors.centre_open_cohorts(centre=centre),
+        "calls": selectors.open_calls().filter(centre=centre),
+        "products": selectors.centre_products(centre=centre),
     }
     return render(request, "public/centre_detail.html", context)
 

@@ -19,6 +19,7 @@ __all__ = [
     "idea_call_create",
     "idea_call_assign_reviewers",
     "idea_call_publish_decisions",
+    "idea_call_require_open",
     "idea_submit",
     "idea_advance",
     "idea_review_submit",
@@ -95,6 +96,23 @@ def idea_call_assign_reviewers(*, call: IdeaCall, reviewers: Iterable) -> IdeaCa
     return call
 
 
+def idea_call_require_open(*, call: IdeaCall) -> None:
+    """Refuse (ValidationError, Persian) unless the call takes ideas today (Tehran's date).
+
+    `idea_submit` checks it under the call's lock; the public form also checks it before it
+    sends an SMS code, so that nobody confirms a number for an idea that would be refused.
+    """
+    today = local_today()
+    if not call.is_open_on(today):
+        if today < call._greg(call.opens_on):
+            message = _("The call “%(call)s” opens on %(date)s; ideas cannot be submitted yet.")
+            date = call.opens_on
+        else:
+            message = _("The call “%(call)s” closed on %(date)s; ideas can no longer be submitted.")
+            date = call.closes_on
+        raise ValidationError(message % {"call": call.title, "date": format_jalali(date)})
+
+
 @transaction.atomic
 def idea_submit(
     *,
@@ -111,15 +129,7 @@ def idea_submit(
 ) -> Idea:
     """A resident submits an idea; only while the call is open (Tehran's date)."""
     call = IdeaCall.objects.select_for_update().get(pk=call.pk)
-    today = local_today()
-    if not call.is_open_on(today):
-        if today < call._greg(call.opens_on):
-            message = _("The call “%(call)s” opens on %(date)s; ideas cannot be submitted yet.")
-            date = call.opens_on
-        else:
-            message = _("The call “%(call)s” closed on %(date)s; ideas can no longer be submitted.")
-            date = call.closes_on
-        raise ValidationError(message % {"call": call.title, "date": format_jalali(date)})
+    idea_call_require_open(call=call)
     idea = Idea(
         call=call,
         submitter=submitter,

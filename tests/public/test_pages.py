@@ -59,8 +59,9 @@ def test_home_query_count_does_not_grow_with_centres(client, isfahan, django_ass
     for n in range(3):
         ArticleFactory(centre=CentreFactory(name=f"مرکز {n}"))
     # 1 centres with news counts, 2 neighbourhoods (prefetch), 3 districts (prefetch),
-    # 4 centre count, 5 neighbourhood figures, 6 article count, 7 latest news.
-    with django_assert_num_queries(7):
+    # 4 centre count, 5 neighbourhood figures, 6 article count, 7 people trained,
+    # 8 products sold, 9 open calls, 10 latest news.
+    with django_assert_num_queries(10):
         assert client.get(reverse("home")).status_code == 200
 
 
@@ -139,6 +140,7 @@ def test_centre_page_query_count(client, isfahan, django_assert_num_queries):
         isfahan.districts.add(district)
         isfahan.neighbourhoods.add(NeighbourhoodFactory(district=district))
     # 1 centre with city and province, 2 its districts (prefetch), 3 neighbourhoods served,
-    # 4 headquarters, 5 latest news with counts.
-    with django_assert_num_queries(5):
+    # 4 headquarters, 5 latest news with counts, 6 cohorts open for registration with their
+    # seats, 7 open calls, 8 products with units sold.
+    with django_assert_num_queries(8):
         assert client.get(reverse("centre_detail", args=[isfahan.pk])).status_code == 200

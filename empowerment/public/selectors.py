@@ -1,0 +1,103 @@
+"""Reads for the public pages: public figures and what a centre offers residents.
+
+Nobody signs in on these pages, so nothing here is scoped; instead every read shows only
+what is meant for the public (active centres, open calls and cohorts, aggregate counts),
+and never a person's details. Each function is one query, whatever the number of rows.
+"""
+
+import datetime
+
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from centres.models import Article, Centre, Neighbourhood, local_today
+from programs.models import IdeaCall
+from trainees.models import Enrolment, Product, Sale
+from trainees.selectors import cohorts_open_for_registration
+
+# Completed a cohort, with or without a certificate: what "trained" means on the home page.
+TRAINED = (Enrolment.Status.CERTIFIED, Enrolment.Status.NOT_CERTIFIED)
+
+
+def home_figures() -> dict[str, int]:
+    """The home page's figures, all over active centres only (like the list beside them):
+    centres, neighbourhoods served (and how many less-privileged), news articles, people
+    who completed a cohort, products sold (units) and calls for ideas open today.
+    """
+    served = Neighbourhood.objects.filter(centres__is_active=True)
+    return {
+        "centres": Centre.objects.active().count(),
+        **served.aggregate(
+            neighbourhoods=Count("pk", distinct=True),
+            less_privileged=Count("pk", filter=Q(is_less_privileged=True), distinct=True),
+        ),
+        "articles": Article.objects.published().count(),
+        # A person who completed two cohorts is one person trained.
+        "trainees_trained": Enrolment.objects.filter(
+            status__in=TRAINED, cohort__centre__is_active=True
+        ).aggregate(n=Count("trainee", distinct=True))["n"],
+        "products_sold": Sale.objects.filter(product__cohort__centre__is_active=True).aggregate(
+            n=Coalesce(Sum("quantity"), 0)
+        )["n"],
+        "open_calls": open_calls().count(),
+    }
+
+
+def open_calls(*, today: datetime.date | None = None) -> QuerySet:
+    """Calls for ideas open today (Tehran's date) at active centres, closing soonest first."""
+    return (
+        IdeaCall.objects.open_on(today or local_today())
+        .filter(centre__is_active=True)
+        .select_related("centre__city__province")
+        .order_by("closes_on", "title")
+    )
+
+
+def public_call(*, pk: int) -> IdeaCall | None:
+    """A call of an active centre, open or not (a closed call's page says it is closed)."""
+    return (
+        IdeaCall.objects.filter(centre__is_active=True, pk=pk)
+        .select_related("centre__city__province")
+        .first()
+    )
+
+
+def centre_open_cohorts(*, centre: Centre) -> QuerySet:
+    """The centre's cohorts open for registration, with `seats_left`, soonest first."""
+    return (
+        cohorts_open_for_registration()
+        .filter(centre=centre)
+        .annotate(seats_left=Greatest(F("capacity") - F("seats_taken"), Value(0)))
+        .select_related("programme")
+        .order_by("start_date", "title")
+    )
+
+
+def public_cohort(*, pk: int):
+    """A cohort open for registration (of an active centre), or None."""
+    return (
+        cohorts_open_for_registration()
+        .filter(pk=pk)
+        .select_related("programme", "centre__city__province")
+        .first()
+    )
+
+
+def centre_products(*, centre: Centre, limit: int = 12) -> QuerySet:
+    """What the centre's trainees made, newest cohorts first, with units sold annotated."""
+    return (
+        Product.objects.filter(cohort__centre=centre)
+        .select_related("cohort__programme")
+        .annotate(sold=Coalesce(Sum("sales__quantity"), 0))
+        .order_by("-cohort__start_date", "name")[:limit]
+    )
+
+
+def served_neighbourhoods(*, centre_id: int) -> QuerySet:
+    """The neighbourhoods a centre serves, named or through its districts."""
+    return (
+        Neighbourhood.objects.filter(Q(centres=centre_id) | Q(district__centres=centre_id))
+        .select_related("district__city")
+        .distinct()
+        .order_by("district__number", "name")
+    )

@@ -1,0 +1,168 @@
+"""The public portal in a real browser (issue 8's "done when").
+
+A resident finds the Isfahan centre from the home page, opens its call for ideas, submits an
+idea with the SMS code read from the console backend (the live server runs in this process),
+and comments on the centre's news article. Then the centre's staff publish that comment in
+the admin with the bulk action, and the article's counts change as they should.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from centres import news
+from centres.models import Comment
+from empowerment.sms import ConsoleSMSBackend
+from programs.models import Idea
+from tests.browser.conftest import SCREENSHOTS, non_local_requests
+from tests.centres.factories import CentreFactory, staff_user
+from tests.programs.idea_factories import make_call
+
+pytestmark = pytest.mark.browser
+
+MOBILE = "09131234567"
+
+
+@pytest.fixture
+def portal(places):
+    """The Isfahan centre (Districts 10 and 14) with an open call and a published article,
+    its member of staff, and a centre in Karaj."""
+    centre = places["centre"]
+    CentreFactory(name="مرکز توانمندسازی کرج", city=places["karaj"], neighbourhoods=[])
+    call = make_call(centre=centre, title="فراخوان جذب ایده حصه و جلوان")
+    article = news.article_create(
+        title="گشایش مرکز توانمندسازی و اشتغال مناطق ۱۰ و ۱۴",
+        lead="بیش از ۸۰ نفر در حال آموختن میناکاری هستند.",
+        body="بیش از ۲۴۰ ساعت جلسه برای شناسایی فرصت‌ها برگزار شد.",
+        centre=centre,
+        publish=True,
+    )
+    staff = staff_user("staff.isfahan", "centre_staff", centre)
+    return {"centre": centre, "call": call, "article": article, "staff": staff}
+
+
+def counts(page) -> dict[str, str]:
+    return {
+        key: page.inner_text(f"[data-count={key}]") for key in ("total", "awaiting", "published")
+    }
+
+
+def test_a_resident_submits_an_idea_and_comments_then_staff_publish_the_comment(
+    page, browser, live_server, portal, password, screenshot
+):
+    # Home: right to left, in Vazirmatn, the centre listed under its city.
+    page.goto(f"{live_server.url}/")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.evaluate("document.fonts.ready.then(() => document.fonts.check('16px Vazirmatn'))")
+    assert page.inner_text("[data-figure=open_calls]") == "۱"
+    screenshot("1-home")
+
+    # Find the Isfahan centre (a search by neighbourhood, as a resident of Hesseh would).
+    page.fill("#q", "حصه")
+    page.click("form.search button[type=submit]")
+    page.click(f"text={portal['centre'].name}")
+    page.wait_for_load_state("networkidle")
+    assert urlsplit(page.url).path == f"/centres/{portal['centre'].pk}/"
+    assert "حصه" in page.inner_text("section.neighbourhoods")
+    screenshot("2-centre")
+
+    # Its open call for ideas, and the form.
+    page.click(f"section.open-calls >> text={portal['call'].title}")
+    page.wait_for_load_state("networkidle")
+    assert page.inner_text("h1") == portal["call"].title
+    page.fill("#id_title", "کارگاه میناکاری خانگی با نام حصه")
+    page.fill("#id_summary", "ظروف میناکاری با برند حصه می‌سازیم و در نمایشگاه می‌فروشیم.")
+    page.fill("#id_team_members", "نرگس حیدری\nزهرا کاظمی")
+    page.fill("#id_support_needed", "کوره‌ی میناکاری و آموزش فروش اینترنتی")
+    page.fill("#id_jobs_expected", "4")
+    page.fill("#id_submitter_name", "نرگس حیدری")
+    page.fill("#id_submitter_mobile", "۰۹۱۳۱۲۳۴۵۶۷")  # typed on a Persian keyboard
+    page.select_option("#id_neighbourhood", label="حصه")
+    screenshot("3-idea-form")
+    page.click("form.resident-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    # Step 2: the code, read from the console SMS backend like a phone would show it.
+    assert urlsplit(page.url).path.startswith("/confirm/")
+    assert not Idea.objects.exists()  # nothing written before the code
+    sms = ConsoleSMSBackend.outbox[-1]
+    assert sms["to"] == MOBILE
+    code = re.search(r"\d{6}", sms["text"]).group()
+    screenshot("4-code")
+    page.fill("#id_code", code)
+    page.click("form.code-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert urlsplit(page.url).path == f"/calls/{portal['call'].pk}/"
+    assert "دریافت شد" in page.inner_text(".messages")
+    idea = Idea.objects.get()
+    assert idea.title == "کارگاه میناکاری خانگی با نام حصه"
+    assert idea.submitter.username == MOBILE
+    assert idea.neighbourhood.name == "حصه" and idea.jobs_expected == 4
+    screenshot("5-idea-received")
+
+    # The centre's news article: comment on it; the counts move to "awaiting review".
+    page.click(f"text={portal['centre'].name}")
+    page.click(f"section.latest-news >> text={portal['article'].title}")
+    page.wait_for_load_state("networkidle")
+    assert counts(page) == {"total": "۰", "awaiting": "۰", "published": "۰"}
+    page.fill("#id_name", "نرگس")
+    page.fill("#id_text", "خبر خوبی است؛ کلاس بعدی میناکاری کی آغاز می‌شود؟")
+    page.click("form.comment-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert counts(page) == {"total": "۱", "awaiting": "۱", "published": "۰"}
+    assert "کلاس بعدی میناکاری" not in page.inner_text("#comments")  # not before review
+    screenshot("6-comment-awaiting")
+    article_url = page.url.split("#")[0]
+
+    # The centre's staff publish it in the admin with the bulk action.
+    staff_context = browser.new_context(locale="fa-IR", viewport={"width": 1366, "height": 900})
+    admin = staff_context.new_page()
+    admin.goto(f"{live_server.url}/admin/login/?next=/admin/centres/comment/")
+    admin.fill("#id_username", portal["staff"].username)
+    admin.fill("#id_password", password)
+    admin.click("input[type=submit], button[type=submit]")
+    admin.wait_for_load_state("networkidle")
+    assert urlsplit(admin.url).path == "/admin/centres/comment/"
+    comment = Comment.objects.get()
+    admin.check(f"input[name=_selected_action][value='{comment.pk}']")
+    admin.select_option("select[name=action]", "publish_selected")
+    admin.click("button[name=index]")
+    admin.wait_for_load_state("networkidle")
+    assert admin.locator(".messagelist .success").count() == 1
+    admin.screenshot(path=str(SCREENSHOTS / "public-walk-7-admin-published.png"), full_page=True)
+    staff_context.close()
+    comment.refresh_from_db()
+    assert comment.state == Comment.State.PUBLISHED
+
+    # Back on the public page: published, shown, and the counts say so.
+    page.goto(article_url)
+    assert counts(page) == {"total": "۱", "awaiting": "۰", "published": "۱"}
+    assert "کلاس بعدی میناکاری" in page.inner_text("#comments")
+    screenshot("8-comment-published")
+    assert non_local_requests(page.requested_urls) == []
+
+
+def test_the_call_page_fits_a_phone(browser, live_server, portal):
+    context = browser.new_context(
+        locale="fa-IR", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    phone = context.new_page()
+    try:
+        phone.goto(f"{live_server.url}/calls/{portal['call'].pk}/")
+        phone.wait_for_load_state("networkidle")
+        assert phone.get_attribute("html", "dir") == "rtl"
+        # Nothing wider than the screen: no sideways scrolling.
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        # The submit button spans the column, easy to reach with a thumb.
+        width = phone.evaluate(
+            "document.querySelector('form.resident-form button').getBoundingClientRect().width"
+        )
+        assert width > 300
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=str(SCREENSHOTS / "public-call-phone-390.png"), full_page=True)
+        phone.goto(f"{live_server.url}/centres/{portal['centre'].pk}/")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.screenshot(path=str(SCREENSHOTS / "public-centre-phone-390.png"), full_page=True)
+    finally:
+        context.close()
