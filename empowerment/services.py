@@ -212,9 +212,22 @@ def _code_hash(*, mobile: str, code: str) -> str:
     return salted_hmac("empowerment.otp", f"{mobile}:{code}").hexdigest()
 
 
+class OTPRequestLimited(Exception):
+    """Too many codes were sent to one mobile lately; `wait` is seconds until the next."""
+
+    def __init__(self, wait: int):
+        super().__init__(_("Too many codes were sent to this number. Please try again later."))
+        self.wait = wait
+
+
 @transaction.atomic
 def otp_request(*, mobile: str) -> OneTimeCode:
-    """Issue a one-time code for `mobile` and queue its SMS. Earlier unused codes die."""
+    """Issue a one-time code for `mobile` and queue its SMS. Earlier unused codes die.
+
+    Every SMS costs money and can be used to pester a number, so the cap per mobile lives
+    here, counted from the codes themselves, and holds for the API and the public pages
+    alike (each entry point adds its own per-address limit on top).
+    """
     mobile = normalize_mobile(mobile)
     try:
         validate_mobile(mobile)
@@ -222,6 +235,16 @@ def otp_request(*, mobile: str) -> OneTimeCode:
         raise ValidationError({"mobile": exc.messages}) from exc
     _refuse_staff_account(mobile)
     now = timezone.now()
+    window_start = now - datetime.timedelta(seconds=settings.OTP_MOBILE_WINDOW_SECONDS)
+    recent = list(
+        OneTimeCode.objects.filter(mobile=mobile, created_at__gt=window_start)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: settings.OTP_MAX_PER_MOBILE]
+    )
+    if len(recent) >= settings.OTP_MAX_PER_MOBILE:
+        oldest = recent[-1]
+        wait = (oldest - window_start).total_seconds()
+        raise OTPRequestLimited(wait=max(1, int(wait)))
     OneTimeCode.objects.filter(mobile=mobile, used_at=None, expires_at__gt=now).update(
         expires_at=now
     )

@@ -232,6 +232,9 @@ OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"
 OTP_LENGTH = 6
 OTP_TTL_SECONDS = int(os.environ.get("OTP_TTL_SECONDS", "120"))
 OTP_MAX_ATTEMPTS = int(os.environ.get("OTP_MAX_ATTEMPTS", "5"))
+# Codes one mobile may be sent per window, whichever page or endpoint asks (SMS cost guard).
+OTP_MAX_PER_MOBILE = int(os.environ.get("OTP_MAX_PER_MOBILE", "5"))
+OTP_MOBILE_WINDOW_SECONDS = int(os.environ.get("OTP_MOBILE_WINDOW_SECONDS", "3600"))
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 

@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -137,7 +138,10 @@ class OTPRequestView(APIView):
     def post(self, request):
         serializer = OTPRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        otp = services.otp_request(mobile=serializer.validated_data["mobile"])
+        try:
+            otp = services.otp_request(mobile=serializer.validated_data["mobile"])
+        except services.OTPRequestLimited as exc:
+            raise Throttled(wait=exc.wait, detail=str(exc)) from exc
         seconds = int((otp.expires_at - otp.created_at).total_seconds())
         return Response(
             {"detail": str(_("The code was sent by SMS.")), "expires_in": seconds},

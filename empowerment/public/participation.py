@@ -60,6 +60,9 @@ def _send_code(request, form, *, kind: str, target: int, mobile_field: str):
         return None
     try:
         otp.otp_request(mobile=mobile)
+    except otp.OTPRequestLimited:
+        _too_many_codes(form)
+        return None
     except ValidationError as error:
         if hasattr(error, "error_dict") and "mobile" in error.message_dict:
             form.add_error(mobile_field, error.message_dict["mobile"])
@@ -270,6 +273,8 @@ def confirm(request, token: str):
         else:
             try:
                 otp.otp_request(mobile=entry.mobile)
+            except otp.OTPRequestLimited:
+                _too_many_codes(form)
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:

@@ -141,3 +141,19 @@ def test_a_staff_account_cannot_be_opened_by_sms(ask_code):
     assert response.status_code == 400
     assert "staff account" in response.json()["errors"]["mobile"][0]
     assert not OutboxMessage.objects.exists()
+
+
+def test_sms_cap_per_mobile_holds_across_api_and_public_pages(ask_code, client, settings):
+    """The cap lives in the service: codes asked through the portal count for the API too."""
+    from empowerment.services import otp_request
+
+    settings.OTP_MAX_PER_MOBILE = 2
+    otp_request(mobile=MOBILE)  # as the public confirmation page does
+    assert ask_code()[0].status_code == 202
+    refused, _ = ask_code("+98 912 123 4567")
+    assert refused.status_code == 429
+    assert "Retry-After" in refused.headers
+    assert OneTimeCode.objects.filter(mobile=MOBILE).count() == 2
+    # An hour later the number may ask again.
+    OneTimeCode.objects.update(created_at=timezone.now() - datetime.timedelta(hours=2))
+    assert ask_code()[0].status_code == 202

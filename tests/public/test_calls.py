@@ -227,3 +227,18 @@ def test_a_staff_number_cannot_be_confirmed_by_sms(post_and_send, open_call, hes
     assert response.status_code == 200
     assert "متعلق به حساب کارکنان" in response.context["form"].errors["submitter_mobile"][0]
     assert ConsoleSMSBackend.outbox == []
+
+
+def test_the_sms_cap_per_mobile_counts_codes_sent_through_the_api_too(
+    post_and_send, open_call, settings
+):
+    from empowerment.services import otp_request
+
+    settings.OTP_MAX_PER_MOBILE = 1
+    otp_request(mobile="09121234567")  # asked through the API a moment ago
+    response = submit(post_and_send, open_call)
+    assert response.status_code == 429
+    assert "چند بار کد خواسته‌اید" in response.content.decode()
+    from empowerment.models import OneTimeCode
+
+    assert OneTimeCode.objects.filter(mobile="09121234567").count() == 1
