@@ -6,6 +6,7 @@ import datetime
 
 import jdatetime
 
+from empowerment.jalali import today_jalali
 from programs.models import Cohort, Programme
 from programs.services import training as services
 
@@ -105,6 +106,27 @@ def seed(context: dict) -> dict:
         capacity=25,
     )
 
+    # A cohort that opens next season, so that the public centre page has a course open for
+    # registration whenever the demo is loaded. Its code carries its start month, so a seed
+    # run in the same month finds it again.
+    today = today_jalali()
+    start_month = today.month + 2
+    start_year = today.year + (start_month - 1) // 12
+    start_month = (start_month - 1) % 12 + 1
+    next_start = jdatetime.date(start_year, start_month, 1)
+    next_minakari = _cohort(
+        f"MNK-{start_year}-{start_month:02d}",
+        programme=minakari,
+        centre=centres["isfahan"],
+        title="میناکاری، دوره تازه حصه",
+        instructor="استاد مهین صنعتگر",
+        start_date=next_start,
+        end_date=next_start + datetime.timedelta(days=120),
+        weekly_schedule="شنبه و دوشنبه، ساعت ۹ تا ۱۲",
+        capacity=40,
+        min_attendance_percent=75,
+    )
+
     # Saturdays (0) and Mondays (2); Wednesdays (4); Sundays (1) and Tuesdays (3).
     services.cohort_sessions_schedule(
         cohort=minakari_cohort, weekdays=[0, 2], start_time=datetime.time(9), hours=3, count=12
@@ -127,5 +149,6 @@ def seed(context: dict) -> dict:
             "business": business_cohort,
             "vocational": vocational_cohort,
             "ai_children": ai_cohort,
+            "minakari_next": next_minakari,
         },
     }
