@@ -146,7 +146,16 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "600"))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "540"))
 CELERY_TIMEZONE = "Asia/Tehran"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# With acks late, Redis hands a task whose worker died to another worker once this many
+# seconds have passed since it was delivered; it must exceed the longest task (the time
+# limit), or a slow task would be run a second time while the first still runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
+# Where beat keeps the last run of each entry; a writable path (docker-compose: /tmp).
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "celerybeat-schedule")
+)
 
 # --- Authentication
 AUTHENTICATION_BACKENDS = [
