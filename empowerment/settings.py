@@ -150,7 +150,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # seconds have passed since it was delivered; it must exceed the longest task (the time
 # limit), or a slow task would be run a second time while the first still runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # Workers look for such tasks every interval × throttle seconds (kombu's 10 × 10);
+    # the worker integration test sets both to 1 to see the hand-over within seconds.
+    "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
 }
 # Where beat keeps the last run of each entry; a writable path (docker-compose: /tmp).
 CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
