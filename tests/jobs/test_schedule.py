@@ -21,6 +21,7 @@ def test_schedule_entries_name_registered_tasks():
 
 def test_the_schedule_runs_in_tehran_time():
     assert app.conf.timezone == "Asia/Tehran"
+    assert app.conf.beat_schedule_filename.endswith("celerybeat-schedule")
 
 
 def test_digest_at_eight_every_day_but_friday():
