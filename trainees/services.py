@@ -315,6 +315,8 @@ def attendance_record_session(*, session: CohortSession, marks: Mapping[int, str
     """
     if session.cohort.is_closed:
         raise ValidationError(_("This cohort is closed: its attendance can no longer change."))
+    if CohortSession.objects.filter(pk=session.pk, cancelled_at__isnull=False).exists():
+        raise ValidationError(_("This session was cancelled: it takes no attendance."))
     valid = set(Attendance.Status.values)
     if any(status not in valid for status in marks.values()):
         raise ValidationError(_("Mark each trainee present, absent or excused."))
@@ -358,7 +360,8 @@ def cohort_complete(*, cohort: Cohort, on: jdatetime.date | None = None) -> dict
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.is_closed:
         raise ValidationError(_("This cohort is already closed."))
-    session_count = cohort.sessions.count()
+    # A cancelled session was never held: it counts for nobody's attendance.
+    session_count = cohort.sessions.filter(cancelled_at__isnull=True).count()
     if not session_count:
         raise ValidationError(_("This cohort has no sessions: record its sessions first."))
     on = on or today_jalali()

@@ -154,3 +154,18 @@ def test_another_centres_staff_cannot_cancel_it(client, session, two_centres):
     )
     session.refresh_from_db()
     assert not session.is_cancelled
+
+
+def test_a_cancelled_session_takes_no_attendance_and_counts_for_nobody(cohort, session):
+    enrolment = enrol(cohort, "09131111111")
+    held = cohort_session_create(
+        cohort=cohort, date=cohort.start_date, start_time=datetime.time(9, 30), hours=3
+    )
+    services.attendance_record_session(session=held, marks={enrolment.pk: "present"})
+    cohort_session_cancel(session=session)
+    with pytest.raises(ValidationError):
+        services.attendance_record_session(session=session, marks={enrolment.pk: "present"})
+    services.cohort_complete(cohort=cohort)
+    enrolment.refresh_from_db()
+    assert enrolment.attendance_percent == 100
+    assert enrolment.status == Enrolment.Status.CERTIFIED
