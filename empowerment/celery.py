@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empowerment.settings")
 
@@ -10,6 +11,21 @@ app = Celery("empowerment")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The beat schedule is declared in code; apps add their entries in their tasks modules
-# through `app.conf.beat_schedule.update(...)`.
-app.conf.beat_schedule = {}
+# The beat schedule, declared in code. Crontabs are read in CELERY_TIMEZONE (Asia/Tehran),
+# so the hours below are Tehran's whatever the server's clock says.
+app.conf.beat_schedule = {
+    # --- Reminders and digests (issue 7) ---------------------------------------------------
+    # Tomorrow's sessions, every hour from 09:00 to 20:00: the first run sends the day's
+    # reminders, later runs only those of sessions or enrolments added since (the outbox
+    # keys each reminder), and nobody is woken at night.
+    "session-reminders": {
+        "task": "trainees.session_reminders",
+        "schedule": crontab(minute=0, hour="9-20"),
+    },
+    # The overdue digest at 08:00, Saturday to Thursday (not on the Friday weekend).
+    "overdue-digest": {
+        "task": "centres.overdue_digest",
+        "schedule": crontab(minute=0, hour=8, day_of_week="sat,sun,mon,tue,wed,thu"),
+    },
+    # --- Dashboard summaries: their entries go below ---------------------------------------
+}

@@ -53,6 +53,13 @@ def _stale_claim_before() -> datetime.datetime:
     return timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 
+def stale_claim_countdown(claimed_at: datetime.datetime | None) -> int:
+    """Seconds until a claim taken at `claimed_at` may be taken over (at least 1)."""
+    if claimed_at is None:
+        return 1
+    return max(int((claimed_at - _stale_claim_before()).total_seconds()) + 1, 1)
+
+
 @transaction.atomic
 def message_queue(
     *,

@@ -146,7 +146,20 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "600"))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "540"))
 CELERY_TIMEZONE = "Asia/Tehran"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# With acks late, Redis hands a task whose worker died to another worker once this many
+# seconds have passed since it was delivered; it must exceed the longest task (the time
+# limit), or a slow task would be run a second time while the first still runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # Workers look for such tasks every interval × throttle seconds (kombu's 10 × 10);
+    # the worker integration test sets both to 1 to see the hand-over within seconds.
+    "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
+}
+# Where beat keeps the last run of each entry; a writable path (docker-compose: /tmp).
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "celerybeat-schedule")
+)
 
 # --- Authentication
 AUTHENTICATION_BACKENDS = [
@@ -237,6 +250,13 @@ OTP_MAX_PER_MOBILE = int(os.environ.get("OTP_MAX_PER_MOBILE", "5"))
 OTP_MOBILE_WINDOW_SECONDS = int(os.environ.get("OTP_MOBILE_WINDOW_SECONDS", "3600"))
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
+# The SMTP server of EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (the digest).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 
 # --- Demo data may be loaded on a production database only when asked explicitly.
 SEED_DEMO_ALLOWED = env_bool("SEED_DEMO_ALLOWED", DEBUG)

@@ -21,4 +21,12 @@ def outbox_send(self, message_id: int) -> str:
         message = services.message_send(message_id=message_id)
     except services.SendDeferred as exc:
         raise self.retry(exc=exc, countdown=exc.countdown) from exc
-    return message.state if message is not None else "not claimed"
+    if message is not None:
+        return message.state
+    held = OutboxMessage.objects.filter(pk=message_id).values("state", "claimed_at").first()
+    if held and held["state"] == OutboxMessage.State.SENDING and not self.request.is_eager:
+        # Another worker holds the message. If it died in the middle of the send (acks late
+        # brought this task back), nothing else would ever finish the message: look again
+        # when its claim has gone stale. A live holder will have marked it sent by then.
+        raise self.retry(countdown=services.stale_claim_countdown(held["claimed_at"]))
+    return "not claimed"

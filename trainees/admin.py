@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -316,6 +316,11 @@ class TraineeAdmin(ScopedAdmin):
                 self.admin_site.admin_view(self.import_preview_view),
                 name=f"{info[0]}_{info[1]}_import_preview",
             ),
+            path(
+                "import/<int:import_id>/progress/",
+                self.admin_site.admin_view(self.import_progress_view),
+                name=f"{info[0]}_{info[1]}_import_progress",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -390,6 +395,23 @@ class TraineeAdmin(ScopedAdmin):
             and trainee_import.valid_count > 0,
         }
         return TemplateResponse(request, "admin/trainees/trainee/import_preview.html", context)
+
+    def import_progress_view(self, request, import_id):
+        """The figures of the progress bar, read by the preview page every second."""
+        self._check_import_permission(request)
+        trainee_import = get_object_or_404(
+            TraineeImport.objects.visible_to(request.user), pk=import_id
+        )
+        processed, to_process = selectors.trainee_import_progress(trainee_import=trainee_import)
+        return JsonResponse(
+            {
+                "state": trainee_import.state,
+                "processed": processed,
+                "total": to_process,
+                "running": trainee_import.state
+                in (TraineeImport.State.QUEUED, TraineeImport.State.APPLYING),
+            }
+        )
 
 
 class ImportUploadForm(forms.Form):

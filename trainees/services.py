@@ -1,6 +1,8 @@
 """Writes on the registry: registration, enrolment, attendance, completion, outcomes, sales,
-and the spreadsheet import (preview, confirm, apply)."""
+the spreadsheet import (preview, confirm, apply) and the SMS reminders of sessions."""
 
+import datetime
+import logging
 import resource
 import secrets
 import time
@@ -13,12 +15,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from centres.models import Centre, Neighbourhood
-from empowerment.jalali import today_jalali
+from empowerment.jalali import WEEKDAY_NAMES, format_jalali, today_jalali
+from empowerment.models import OutboxMessage
+from empowerment.persian import to_persian_digits
+from empowerment.services import message_queue
 from empowerment.validators import normalize_mobile
 from programs.models import Cohort, CohortSession
 
@@ -34,6 +39,8 @@ from .models import (
     Trainee,
     TraineeImport,
 )
+
+logger = logging.getLogger(__name__)
 
 TRAINEE_FIELDS = (
     "first_name",
@@ -310,6 +317,8 @@ def attendance_record_session(*, session: CohortSession, marks: Mapping[int, str
     """
     if session.cohort.is_closed:
         raise ValidationError(_("This cohort is closed: its attendance can no longer change."))
+    if CohortSession.objects.filter(pk=session.pk, cancelled_at__isnull=False).exists():
+        raise ValidationError(_("This session was cancelled: it takes no attendance."))
     valid = set(Attendance.Status.values)
     if any(status not in valid for status in marks.values()):
         raise ValidationError(_("Mark each trainee present, absent or excused."))
@@ -353,7 +362,8 @@ def cohort_complete(*, cohort: Cohort, on: jdatetime.date | None = None) -> dict
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.is_closed:
         raise ValidationError(_("This cohort is already closed."))
-    session_count = cohort.sessions.count()
+    # A cancelled session was never held: it counts for nobody's attendance.
+    session_count = cohort.sessions.filter(cancelled_at__isnull=True).count()
     if not session_count:
         raise ValidationError(_("This cohort has no sessions: record its sessions first."))
     on = on or today_jalali()
@@ -526,19 +536,35 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
     Progress goes to the cache as rows are written (the transaction hides the row's own
     counter until commit) and to the row at the end. Any failure rolls everything back and
     marks the import failed with the row that failed: never half an import.
+
+    Safe to run twice, at once or one after the other, and after a worker died half-way:
+    the state moves from queued to applying in a committed UPDATE (the page shows it), and
+    the run that writes holds the import row's lock for its whole transaction. A second
+    run finds the row locked (skip it: the first is at work) or no longer applying (done,
+    or failed: nothing to do). A worker that died released the lock with its connection
+    and its writes were rolled back, so the redelivered task finds the import applying
+    and unlocked, and applies it from the start. (SQLite has no row locks; it runs tasks
+    eagerly, one at a time.)
     """
-    # Only one run claims the import: a task delivered twice finds it no longer queued.
-    claimed = TraineeImport.objects.filter(pk=import_id, state=TraineeImport.State.QUEUED).update(
+    TraineeImport.objects.filter(pk=import_id, state=TraineeImport.State.QUEUED).update(
         state=TraineeImport.State.APPLYING, processed=0, updated_at=timezone.now()
     )
     trainee_import = TraineeImport.objects.get(pk=import_id)
-    if not claimed:
-        return trainee_import
     rows = trainee_import.report.get("rows", [])
     started = time.perf_counter()
     current_row = None
+    mine = False
     try:
         with transaction.atomic():
+            held = (
+                TraineeImport.objects.select_for_update(skip_locked=True)
+                .filter(pk=import_id, state=TraineeImport.State.APPLYING)
+                .first()
+            )
+            if held is None:
+                return trainee_import
+            mine = True
+            cache.set(progress_cache_key(import_id), 0, 3600)
             centre = trainee_import.centre
             by = trainee_import.uploaded_by
             existing = _existing_trainees([row["data"]["national_code"] for row in rows])
@@ -605,6 +631,8 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
                 update_fields=["state", "processed", "applied_at", "message", "updated_at"]
             )
     except Exception as error:
+        if not mine:
+            raise  # the import belongs to another run; leave its state alone
         detail = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         TraineeImport.objects.filter(pk=import_id).update(
             state=TraineeImport.State.FAILED,
@@ -617,7 +645,9 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
         if not isinstance(error, ValidationError | PermissionDenied):
             raise
     finally:
-        cache.delete(progress_cache_key(import_id))
+        # Another run's progress is not ours to clear.
+        if mine:
+            cache.delete(progress_cache_key(import_id))
     return trainee_import
 
 
@@ -724,3 +754,89 @@ def cohort_interests_mark(*, interests, state: str, by=None) -> tuple[int, list[
             rows, CohortInterest, ["state", "updated_at"], default_user=by, batch_size=500
         )
     return len(rows), refused
+
+
+# --- Session reminders -------------------------------------------------------------------
+
+
+def reminder_key(*, session_id: int, enrolment_id: int) -> str:
+    return f"reminder:{session_id}:{enrolment_id}"
+
+
+def session_reminder_text(*, session: CohortSession, trainee: Trainee) -> str:
+    """The SMS, in Persian whatever language is active (a worker has no request)."""
+    centre = session.cohort.centre
+    start = to_persian_digits(f"{session.start_time.hour}:{session.start_time.minute:02d}")
+    with translation.override("fa"):
+        text = _(
+            "%(name)s, your class %(programme)s is tomorrow, %(weekday)s %(date)s, at "
+            "%(time)s at %(centre)s."
+        ) % {
+            "name": trainee.first_name,
+            "programme": session.cohort.programme.title,
+            "weekday": WEEKDAY_NAMES[session.date.weekday()],
+            "date": format_jalali(session.date, persian_digits=True),
+            "time": start,
+            "centre": centre.name,
+        }
+        if centre.address:
+            text += " " + _("Address: %(address)s") % {"address": centre.address}
+    return text
+
+
+def session_reminders_queue(*, on: datetime.date | jdatetime.date) -> int:
+    """Queue the day-before SMS of every session on `on` to each trainee enrolled in it.
+
+    Cancelled sessions, closed cohorts, and trainees dropped or still waiting for a seat
+    get nothing. Each message has the key `reminder:<session>:<enrolment>`, so running this
+    again (the next hourly run, a duplicated task) queues nothing twice. Returns the number
+    of messages queued by this run.
+
+    Not one transaction: each message is queued (and its send task handed to Celery) on
+    its own, so that a failure half-way keeps what was queued and the next run goes on.
+    """
+    on = on if isinstance(on, jdatetime.date) else jdatetime.date.fromgregorian(date=on)
+    sessions = list(
+        CohortSession.objects.filter(
+            date=on,
+            cancelled_at__isnull=True,
+            cohort__status__in=(Cohort.Status.PLANNED, Cohort.Status.RUNNING),
+        ).select_related("cohort__programme", "cohort__centre")
+    )
+    if not sessions:
+        return 0
+    enrolments: dict[int, list[Enrolment]] = {}
+    for enrolment in (
+        Enrolment.objects.filter(
+            cohort_id__in={s.cohort_id for s in sessions}, status=Enrolment.Status.ENROLLED
+        )
+        .exclude(trainee__mobile="")
+        .select_related("trainee")
+        .order_by("pk")
+    ):
+        enrolments.setdefault(enrolment.cohort_id, []).append(enrolment)
+    wanted = {
+        reminder_key(session_id=session.pk, enrolment_id=enrolment.pk): (session, enrolment)
+        for session in sessions
+        for enrolment in enrolments.get(session.cohort_id, [])
+    }
+    # Keys already in the outbox are skipped without a write; message_queue stays the guard
+    # against a second run racing this one.
+    done = set(OutboxMessage.objects.filter(key__in=list(wanted)).values_list("key", flat=True))
+    queued = 0
+    for key, (session, enrolment) in wanted.items():
+        if key in done:
+            continue
+        try:
+            message_queue(
+                key=key,
+                recipient=enrolment.trainee.mobile,
+                channel=OutboxMessage.Channel.SMS,
+                text=session_reminder_text(session=session, trainee=enrolment.trainee),
+            )
+        except ValidationError as error:
+            # One unusable number must not hold back everyone else's reminder.
+            logger.warning("reminder %s not queued: %s", key, error.messages)
+            continue
+        queued += 1
+    return queued

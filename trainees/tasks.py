@@ -1,12 +1,31 @@
 """Thin Celery tasks over the registry's services."""
 
+import datetime
+
 from celery import shared_task
+
+from empowerment.jalali import to_jalali
 
 
 @shared_task(name="trainees.import_apply")
 def trainee_import_apply_task(import_id: int) -> str:
-    """Apply a confirmed spreadsheet import. Safe to run twice: the service claims the
-    import with a conditional UPDATE and returns early when it is no longer queued."""
+    """Apply a confirmed spreadsheet import. Safe to run twice and after a worker died:
+    the service holds the import's row lock while it writes and returns early when another
+    run holds it or the import is no longer being applied."""
     from .services import trainee_import_apply
 
     return trainee_import_apply(import_id=import_id).state
+
+
+@shared_task(name="trainees.session_reminders")
+def session_reminders_task(on: str | None = None) -> int:
+    """Queue the SMS reminders of tomorrow's sessions (Tehran's tomorrow), or of the
+    sessions on `on` (an ISO date, for a manual run). Run hourly by beat during the day:
+    each run queues only what is new (a session added or a trainee enrolled since), because
+    the outbox keys each reminder by session and enrolment."""
+    from centres.models import local_today
+
+    from .services import session_reminders_queue
+
+    day = datetime.date.fromisoformat(on) if on else local_today() + datetime.timedelta(days=1)
+    return session_reminders_queue(on=to_jalali(day))

@@ -2,11 +2,14 @@
 session pages with enrolments, completion and attendance (it sits above this app)."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
 from programs.models.training import TARGET_GROUPS, Cohort, CohortSession, Programme
+from programs.services.training import cohort_session_cancel
 
 __all__ = ["ProgrammeAdmin", "CohortAdmin", "CohortSessionAdmin", "CohortSessionInline"]
 
@@ -81,8 +84,35 @@ class CohortAdmin(ScopedAdmin):
 
 @admin.register(CohortSession)
 class CohortSessionAdmin(ScopedAdmin):
-    list_display = ["cohort", "session_date", "start_time", "hours", "topic"]
+    list_display = ["cohort", "session_date", "start_time", "hours", "topic", "cancelled"]
     list_filter = ["cohort__centre", "cohort"]
     search_fields = ["cohort__title", "cohort__code", "topic"]
     list_select_related = ["cohort"]
+    readonly_fields = ["cancelled_at", "cancel_reason"]
+    actions = ["cancel_sessions"]
     session_date = jalali_column("date", _("date"))
+
+    @admin.display(description=_("cancelled"), boolean=True)
+    def cancelled(self, obj):
+        return obj.is_cancelled
+
+    @admin.action(description=_("Cancel the selected sessions"), permissions=["change"])
+    def cancel_sessions(self, request, queryset):
+        cancelled = 0
+        for session in queryset:
+            try:
+                cohort_session_cancel(session=session)
+            except ValidationError as error:
+                messages.warning(request, f"{session}: {' '.join(error.messages)}")
+            else:
+                cancelled += 1
+        if cancelled:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d session cancelled; its trainees get no reminder.",
+                    "%(count)d sessions cancelled; their trainees get no reminder.",
+                    cancelled,
+                )
+                % {"count": cancelled},
+            )

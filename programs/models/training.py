@@ -188,6 +188,9 @@ class CohortSession(TimeStamped):
         validators=[MinValueValidator(Decimal("0.5"))],
     )
     topic = PersianCharField(_("topic"), max_length=200, blank=True)
+    # Set by `cohort_session_cancel`; a cancelled session gets no reminder.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    cancel_reason = PersianCharField(_("reason for cancelling"), max_length=300, blank=True)
 
     objects = models.Manager.from_queryset(CohortSessionQuerySet)()
     history = HistoricalRecords()
@@ -206,6 +209,10 @@ class CohortSession(TimeStamped):
         from empowerment.jalali import format_jalali
 
         return f"{self.cohort.title} · {format_jalali(self.date)} {self.start_time:%H:%M}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     def clean(self) -> None:
         cohort = self.cohort if self.cohort_id else None

@@ -6,6 +6,7 @@ from decimal import Decimal
 import jdatetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centres.models import Centre, Partner
@@ -16,6 +17,7 @@ __all__ = [
     "cohort_create",
     "cohort_session_create",
     "cohort_sessions_schedule",
+    "cohort_session_cancel",
 ]
 
 
@@ -122,3 +124,16 @@ def cohort_sessions_schedule(
             )
         day += datetime.timedelta(days=1)
     return created
+
+
+@transaction.atomic
+def cohort_session_cancel(*, session: CohortSession, reason: str = "") -> CohortSession:
+    """Cancel one session: it stays in the timetable, marked, and gets no reminder."""
+    session = CohortSession.objects.select_for_update().get(pk=session.pk)
+    if session.is_cancelled:
+        raise ValidationError(_("This session is already cancelled."))
+    session.cancelled_at = timezone.now()
+    session.cancel_reason = reason
+    session.full_clean()
+    session.save(update_fields=["cancelled_at", "cancel_reason", "updated_at"])
+    return session

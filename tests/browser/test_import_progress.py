@@ -1,0 +1,133 @@
+"""The trainee import in a real browser: a member of staff uploads a spreadsheet of a few
+thousand rows in the admin, confirms it, watches the progress bar move, and reads the
+report at the end.
+
+The apply step must run while the browser watches. With eager Celery (the tests' default)
+the confirming request would itself run the import and return only when it is done, so
+the bar could never be seen moving. Here the task is handed, when the confirmation
+commits, to a background thread that runs the very same Celery task (`apply`), as a worker
+would; the page, the progress endpoint and the service are all the real ones. A worker
+subprocess would need a database it can open, which SQLite's in-memory test database is
+not; the real worker is covered by tests/jobs/test_worker_integration.py. Each chunk of
+rows is slowed a little so that the bar has several positions to be sampled at.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import connections
+
+from tests.browser.conftest import non_local_requests
+from tests.centres.factories import CentreFactory, staff_user
+from tests.programs.factories import CohortFactory
+from tests.trainees.spreadsheet_files import xlsx_bytes
+from trainees import services, tasks
+from trainees.demo import national_code
+from trainees.models import Enrolment, Trainee, TraineeImport
+
+pytestmark = pytest.mark.browser
+
+ROWS = 3000
+
+
+def rows(count: int) -> list[list]:
+    return [
+        [
+            "زهرا",
+            f"آزمون {n}",
+            "علی",
+            national_code(400_000 + n),
+            f"0912{n:07d}",
+            "زن",
+            "1370/01/15",
+            "",
+            "",
+            "",
+            "",
+            "MNK-BR",
+        ]
+        for n in range(count)
+    ]
+
+
+@pytest.fixture
+def background_worker(monkeypatch):
+    """Run the confirmed import's task in a thread instead of inside the request."""
+    threads: list[threading.Thread] = []
+
+    def run(import_id):
+        try:
+            tasks.trainee_import_apply_task.apply(args=[import_id])
+        finally:
+            connections.close_all()  # this thread's own connection, like a worker's
+
+    def delay(import_id):
+        thread = threading.Thread(target=run, args=[import_id], daemon=True)
+        threads.append(thread)
+        thread.start()
+
+    monkeypatch.setattr(tasks.trainee_import_apply_task, "delay", delay)
+    monkeypatch.setattr(services, "IMPORT_CHUNK", 100)
+    register = services.trainees_register_many
+
+    def slowed(**kwargs):
+        time.sleep(0.12)
+        return register(**kwargs)
+
+    monkeypatch.setattr(services, "trainees_register_many", slowed)
+    yield threads
+    for thread in threads:
+        thread.join(timeout=60)
+
+
+def test_the_progress_bar_moves_and_the_report_follows(
+    page, live_server, transactional_db, password, background_worker, screenshot, tmp_path
+):
+    from playwright.sync_api import Error as PlaywrightError
+
+    centre = CentreFactory(name="مرکز توانمندسازی حصه")
+    CohortFactory(centre=centre, code="MNK-BR", capacity=ROWS)
+    staff = staff_user("staff.hesseh", "centre_staff", centre)
+    upload = tmp_path / "trainees.xlsx"
+    upload.write_bytes(xlsx_bytes(rows(ROWS)))
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/trainees/trainee/")
+    page.fill("#id_username", staff.username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.click("a[href$='/admin/trainees/trainee/import/']")
+    page.select_option("#id_centre", str(centre.pk))
+    page.set_input_files("#id_file", str(upload))
+    page.click("input[type=submit]")
+    page.wait_for_selector("#import-rows")
+    assert page.get_attribute("#import-state", "data-state") == "previewed"
+
+    page.click("input[name=confirm]")
+    bar = page.wait_for_selector("#import-progress")
+    total = int(bar.get_attribute("max"))
+    assert total == ROWS
+    samples = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            samples.append(page.eval_on_selector("#import-progress", "e => e.value"))
+        except PlaywrightError:
+            break  # the import ended: the page reloads with its report, without the bar
+        if len(samples) == 8:
+            screenshot("moving", clip={"x": 0, "y": 0, "width": 1366, "height": 420})
+        time.sleep(0.25)
+    page.wait_for_selector("#import-state[data-state=applied]", timeout=30000)
+
+    moving = [value for value in samples if 0 < value < ROWS]
+    assert len(set(moving)) >= 3, samples
+    assert samples == sorted(samples), samples
+    report = page.inner_text("#import-state")
+    assert "۳۰۰۰" in report or "3000" in report
+    assert page.query_selector("#import-rows") is not None
+    screenshot("report", clip={"x": 0, "y": 0, "width": 1366, "height": 420})
+    print("progress samples:", samples)
+    assert Trainee.objects.count() == ROWS
+    assert Enrolment.objects.count() == ROWS
+    assert TraineeImport.objects.get().state == TraineeImport.State.APPLIED
+    assert non_local_requests(page.requested_urls) == []
