@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import
+.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ messages: install
 bench-import: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) bench/import_10k.py $(BENCH_ARGS)
+
+# Dashboards at 10,000 and 1,000,000 synthetic trainees on <DATABASE_URL's name>_bench
+# (PostgreSQL; created and dropped): median page time and query count per size.
+bench-dashboard: install
+	$(PY) bench/dashboard_bench.py $(BENCH_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A empowerment worker --loglevel=info

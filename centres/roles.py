@@ -120,6 +120,22 @@ ADMIN_ROLES = {
     R.ADMINISTRATOR,
 }
 
+# The dashboards read summary tables (empowerment app); each opens with its table's view.
+DASHBOARDS = {
+    "overview": "empowerment.trainingsummary",
+    "ideas": "empowerment.ideasummary",
+    "headquarters": "empowerment.headquarterssummary",
+}
+for _role, _pages in {
+    R.COUNCIL_MEMBER: ("overview", "ideas", "headquarters"),
+    R.VIEWER: ("overview", "ideas", "headquarters"),
+    R.HQ_SECRETARY: ("overview", "ideas", "headquarters"),
+    R.CENTRE_MANAGER: ("overview", "ideas", "headquarters"),
+    R.CENTRE_STAFF: ("overview", "ideas"),
+    R.PARTNER_OFFICER: ("headquarters",),
+}.items():
+    ROLE_PERMISSIONS[_role].update({DASHBOARDS[page]: "v" for page in _pages})
+
 ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
 
 EXTRA_PERMISSIONS: dict[str, list[str]] = {

@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empowerment.settings")
 app = Celery("empowerment")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The dashboards live inside the empowerment package, not in an app of their own.
+app.autodiscover_tasks(["empowerment.dashboards"])
 
 # The beat schedule, declared in code. Crontabs are read in CELERY_TIMEZONE (Asia/Tehran),
 # so the hours below are Tehran's whatever the server's clock says.

@@ -75,3 +75,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient} ({self.get_state_display()})"
+
+
+# The dashboards' summary tables live with the dashboards; importing them here makes them
+# this app's models (the app that composes centres, programs and trainees).
+from .dashboards.models import (  # noqa: E402, F401
+    HeadquartersSummary,
+    IdeaSummary,
+    JalaliDay,
+    SummaryState,
+    TrainingSummary,
+)

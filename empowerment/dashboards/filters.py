@@ -140,7 +140,7 @@ class DashboardFilterForm(forms.Form):
                 empty_value=None,
                 choices=[
                     ("", _("All")),
-                    *[(str(pk), n) for pk, n in programmes.values_list("pk", "name")],
+                    *[(str(pk), n) for pk, n in programmes.values_list("pk", "title")],
                 ],
             )
 

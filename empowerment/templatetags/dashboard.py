@@ -12,3 +12,17 @@ def figure(fig):
         "data_id": f"chart-{fig.slug}-data",
         "config": fig.chart_config(),
     }
+
+
+@register.filter
+def jalali_datetime(value):
+    """A stored moment as the Jalali date and time in Tehran, in Persian digits."""
+    from django.utils import timezone
+
+    from empowerment.jalali import format_jalali
+    from empowerment.persian import to_persian_digits
+
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return to_persian_digits(f"{format_jalali(local)} {local:%H:%M}")

@@ -107,18 +107,14 @@ def test_restrict_refuses_a_chosen_filter_it_has_no_path_for(council_member, pla
 
 
 def test_the_programme_field_appears_only_with_a_queryset_hook(council_member, places):
+    from empowerment.dashboards.pages import TrainingFilterForm
+    from tests.programs.factories import ProgrammeFactory
+
     assert "programme" not in form(council_member).fields
-
-    class WithProgrammes(DashboardFilterForm):
-        # Stands in for the programmes of the training dashboards, any scoped queryset.
-        def programme_queryset(self, user):
-            return Neighbourhood.objects.visible_to(user)
-
-    hesseh = places["neighbourhoods"]["hesseh"]
-    f = WithProgrammes(QueryDict(f"programme={hesseh.pk}"), user=council_member)
+    minakari = ProgrammeFactory(title="میناکاری")
+    f = TrainingFilterForm(QueryDict(f"programme={minakari.pk}"), user=council_member)
     assert "programme" in f.fields
-    assert f.selection == {"programme": hesseh.pk}
-    f = WithProgrammes(
-        QueryDict(f"programme={places['neighbourhoods']['eslamabad'].pk}"), user=council_member
-    )
+    assert f.selection == {"programme": minakari.pk}
+    assert f.describe().endswith("، میناکاری")
+    f = TrainingFilterForm(QueryDict(f"programme={minakari.pk + 100}"), user=council_member)
     assert "programme" in f.errors and f.selection == {}

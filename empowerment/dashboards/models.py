@@ -1,0 +1,203 @@
+"""Summary tables behind the dashboards, refreshed by `summaries.summaries_refresh`.
+
+They belong to the `empowerment` app (imported by `empowerment/models.py`): each one sums
+rows of several apps (trainees, cohorts, ideas, resolutions and the geography of centres),
+and only `empowerment`, which composes the apps, may import all of them.
+
+Every row is one cell: a Jalali month (`period` = year * 100 + month) times the places and
+categories the dashboards filter and break down by. A page sums the cells its filters
+select, so its cost follows the number of cells (places x programmes x months), not the
+number of trainees. The place columns are copied onto each row (province and city of the
+centre, district and neighbourhood of the resident) so that the filters need no join; the
+foreign keys carry no database constraint, as the table is rebuilt wholesale.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from centres.scope import ScopedQuerySet
+
+AGE_BANDS = [
+    ("u18", _("Under 18")),
+    ("18-24", _("18 to 24")),
+    ("25-34", _("25 to 34")),
+    ("35-44", _("35 to 44")),
+    ("45-54", _("45 to 54")),
+    ("55+", _("55 and over")),
+    ("", _("Age not known")),
+]
+
+
+def _ref(model: str, name: str, null: bool = True):
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=null,
+        blank=True,
+        related_name="+",
+        verbose_name=name,
+    )
+
+
+class SummaryQuerySet(ScopedQuerySet):
+    scope_paths = {
+        "centre": "centre",
+        "city": "city",
+        "province": "province",
+        "headquarters": "centre__headquarters",
+    }
+
+
+class PlacedSummary(models.Model):
+    period = models.PositiveIntegerField(_("Jalali month"))
+    province = _ref("centres.Province", _("province"))
+    city = _ref("centres.City", _("city"))
+    district = _ref("centres.District", _("district"))
+    neighbourhood = _ref("centres.Neighbourhood", _("neighbourhood"))
+    centre = _ref("centres.Centre", _("centre"))
+
+    objects = models.Manager.from_queryset(SummaryQuerySet)()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.period}"
+
+
+class TrainingSummary(PlacedSummary):
+    """Training, outcomes and sales per Jalali month, centre, resident's neighbourhood,
+    programme, gender and age band (age at the event). Measures a source does not have
+    stay 0; dimensions it does not have are NULL (a sale has no gender)."""
+
+    programme = _ref("programs.Programme", _("programme"))
+    gender = models.CharField(_("gender"), max_length=10, blank=True)
+    age_band = models.CharField(_("age band"), max_length=8, blank=True)
+    # Enrolments, by enrolment month.
+    enrolled = models.PositiveIntegerField(default=0)
+    in_training = models.PositiveIntegerField(default=0)
+    # Completions, by completion month (certificate date, else the cohort's end).
+    completed = models.PositiveIntegerField(default=0)
+    certified = models.PositiveIntegerField(default=0)
+    attendance_sum = models.DecimalField(max_digits=14, decimal_places=1, default=0)
+    attendance_count = models.PositiveIntegerField(default=0)
+    # Drop-outs, by drop-out month.
+    dropped = models.PositiveIntegerField(default=0)
+    # Outcomes: a person counted once per kind, in the month it was first recorded.
+    employed = models.PositiveIntegerField(default=0)
+    home_business = models.PositiveIntegerField(default=0)
+    employers = models.PositiveIntegerField(default=0)
+    jobs_created = models.PositiveIntegerField(default=0)
+    # Sales, by sale month.
+    products_sold = models.PositiveBigIntegerField(default=0)
+    sales_rials = models.PositiveBigIntegerField(default=0)
+    # Cohorts: started in the month, and running on its first day (started before it).
+    cohorts_started = models.PositiveIntegerField(default=0)
+    cohorts_running_at_start = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("training summary")
+        verbose_name_plural = _("training summaries")
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["period"], name="trainsum_period"),
+            models.Index(fields=["city", "period"], name="trainsum_city"),
+            models.Index(fields=["province", "period"], name="trainsum_province"),
+            models.Index(fields=["centre", "period"], name="trainsum_centre"),
+        ]
+
+
+class IdeaSummary(PlacedSummary):
+    """Ideas per month received, call, neighbourhood, status and follow-up."""
+
+    call = _ref("programs.IdeaCall", _("call"))
+    status = models.CharField(_("status"), max_length=20)
+    follow_up = models.CharField(_("follow-up"), max_length=20, blank=True)
+    ideas = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("idea summary")
+        verbose_name_plural = _("idea summaries")
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["period"], name="ideasum_period"),
+            models.Index(fields=["city", "period"], name="ideasum_city"),
+        ]
+
+
+class HeadquartersSummarySet(ScopedQuerySet):
+    # The same paths as a resolution's body (a centre or a headquarters).
+    scope_paths = {
+        "headquarters": ("headquarters", "headquarters__parent"),
+        "centre": ("centre", "headquarters__centre"),
+        "city": "city",
+        "province": "province",
+        "partner": "responsible",
+    }
+
+
+class HeadquartersSummary(models.Model):
+    """Resolutions (by the month of their meeting) per body, responsible organisation and
+    status, and opportunity-finding meeting hours per body and month. `overdue` and
+    `days_overdue` are as of the refresh (the page says when that was)."""
+
+    period = models.PositiveIntegerField(_("Jalali month"))
+    province = _ref("centres.Province", _("province"))
+    city = _ref("centres.City", _("city"))
+    centre = _ref("centres.Centre", _("centre"))
+    headquarters = _ref("centres.Headquarters", _("headquarters"))
+    responsible = _ref("centres.Partner", _("responsible organisation"))
+    status = models.CharField(_("status"), max_length=20, blank=True)
+    resolutions = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    meetings = models.PositiveIntegerField(default=0)
+    meeting_hours = models.DecimalField(max_digits=12, decimal_places=1, default=0)
+
+    objects = models.Manager.from_queryset(HeadquartersSummarySet)()
+
+    class Meta:
+        verbose_name = _("headquarters summary")
+        verbose_name_plural = _("headquarters summaries")
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["period"], name="hqsum_period"),
+            models.Index(fields=["city", "period"], name="hqsum_city"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.period}"
+
+
+class JalaliDay(models.Model):
+    """The Jalali calendar as a table: each Gregorian day with its Jalali year, month and
+    day. The refresh joins dates to it to count by Jalali month in plain SQL, on SQLite and
+    PostgreSQL alike; a Gregorian month (`TruncMonth`) would straddle two Jalali months."""
+
+    date = models.DateField(primary_key=True)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    day = models.PositiveSmallIntegerField()
+    period = models.PositiveIntegerField(db_index=True)  # year * 100 + month
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.year}/{self.month:02d}/{self.day:02d}"
+
+
+class SummaryState(models.Model):
+    """One row: when the summaries were last rebuilt (and the lock a rebuild takes)."""
+
+    refreshed_at = models.DateTimeField(null=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.refreshed_at}"

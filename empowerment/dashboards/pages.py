@@ -1,0 +1,482 @@
+"""The overview, calls-for-ideas and headquarters dashboards, read from the summary tables.
+
+Their figures come from `summary_selectors` (aggregates over the summary tables, so the
+cost does not grow with the number of trainees) and, for the two short lists of the
+headquarters page (overdue resolutions, commitments), from limited scoped queries.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from centres.models import Commitment, local_today
+from empowerment.jalali import MONTH_NAMES
+from empowerment.persian import to_persian_digits
+from programs.models import Programme
+
+from . import summary_selectors as sel
+from .figures import Column, Figure
+from .filters import DashboardFilterForm
+from .models import AGE_BANDS, HeadquartersSummary, IdeaSummary, TrainingSummary
+from .summaries import summaries_fresh_enough, summaries_refresh
+from .views import PAGES, DashboardPage, register
+
+
+class TrainingFilterForm(DashboardFilterForm):
+    """The overview's filters: the geography and period, and the programme."""
+
+    def programme_queryset(self, user):
+        return Programme.objects.visible_to(user).order_by("title")
+
+    def describe(self) -> str:
+        text = super().describe()
+        chosen = self.selection.get("programme")
+        if chosen is not None:
+            name = dict(self.fields["programme"].choices).get(str(chosen), "")
+            text = f"{text}، {name}"
+        return text
+
+
+class SummaryPage(DashboardPage):
+    """A page read from the summary tables: says when they were rebuilt and, without a
+    broker (the embedded default, tasks eager), rebuilds them itself when they are stale."""
+
+    template_name = "dashboard/summary_page.html"
+    summary_model = TrainingSummary
+    latest_condition: Q | None = None  # which summary rows make a year worth opening on
+
+    def get_default_year(self):
+        latest = sel.latest_period(
+            self.summary_model, user=self.request.user, condition=self.latest_condition
+        )
+        return latest // 100 if latest else None
+
+    def get(self, request, *args, **kwargs):
+        state = sel.summary_state()
+        if settings.CELERY_TASK_ALWAYS_EAGER and not summaries_fresh_enough(state):
+            state = summaries_refresh()
+        self.summary_state = state
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "summary_state": self.summary_state}
+
+
+def _rate(part, whole) -> float | None:
+    return round(100 * float(part) / float(whole), 1) if whole else None
+
+
+def _total(rows: list[dict], keys) -> dict:
+    return {key: sum(row.get(key) or 0 for row in rows) for key in keys}
+
+
+def _months(filters) -> list[int]:
+    first, last = sel._period_range(filters)
+    return list(range(first, last + 1))
+
+
+def _month_label(period: int) -> str:
+    return MONTH_NAMES[period % 100 - 1]
+
+
+COUNT = {"kind": "int", "chart": True}
+PERCENT = {"kind": "decimal", "decimals": 1, "chart": True}
+
+
+@register
+class OverviewDashboard(SummaryPage):
+    slug = "overview"
+    order = 1
+    title = _("Overview")
+    description = _(
+        "Trainees trained and in training by gender, age and neighbourhood; cohorts, "
+        "completion and attendance; certificates, jobs and sales, month by Jalali month."
+    )
+    permission = "empowerment.view_trainingsummary"
+    form_class = TrainingFilterForm
+    latest_condition = (
+        Q(enrolled__gt=0) | Q(completed__gt=0) | Q(employed__gt=0) | Q(sales_rials__gt=0)
+    )
+
+    def get_figures(self, filters):
+        user = self.request.user
+        people = sel.training_by_person(user=user, filters=filters)
+        months = {row["period"]: row for row in sel.training_by_month(user=user, filters=filters)}
+        places = sel.training_by_neighbourhood(user=user, filters=filters)
+        programmes = sel.training_by_programme(user=user, filters=filters)
+        total = _total(people, sel.TRAINING_MEASURES)
+        periods = _months(filters)
+        # Cohorts that ran in the period: those running on its first day, and those started.
+        first = months.get(periods[0], {})
+        cohorts = (first.get("cohorts_running_at_start") or 0) + total["cohorts_started"]
+        value = Column("value", _("Number"), **COUNT)
+        item = Column("label", _("Figure"))
+        training = Figure(
+            slug="training",
+            title=_("Training"),
+            columns=[item, value],
+            rows=[
+                {"label": _("Trainees trained (completed)"), "value": total["completed"]},
+                {"label": _("Trainees in training"), "value": total["in_training"]},
+                {"label": _("Enrolments"), "value": total["enrolled"]},
+                {"label": _("Certificates"), "value": total["certified"]},
+                {"label": _("Dropped out"), "value": total["dropped"]},
+                {"label": _("Cohorts running"), "value": cohorts},
+            ],
+            note=_(
+                "Completions are counted in the month of the certificate (or of the cohort's "
+                "end), enrolments in the month of enrolment; a trainee in two cohorts counts "
+                "in each. Cohorts running: those under way at any time in the period."
+            ),
+        )
+        rates = Figure(
+            slug="rates",
+            title=_("Completion and attendance"),
+            columns=[item, Column("value", _("Per cent"), **PERCENT)],
+            rows=[
+                {
+                    "label": _("Completion rate"),
+                    "value": _rate(total["completed"], total["completed"] + total["dropped"]),
+                },
+                {
+                    "label": _("Attendance rate"),
+                    "value": _rate(total["attendance_sum"] / 100, total["attendance_count"]),
+                },
+            ],
+            y_max=100,
+            note=_(
+                "Completion rate: completed out of those who completed or dropped out in the "
+                "period. Attendance rate: mean attendance of those who completed."
+            ),
+        )
+        outcomes = Figure(
+            slug="outcomes",
+            title=_("Outcomes"),
+            columns=[item, value],
+            rows=[
+                {"label": _("Employed"), "value": total["employed"]},
+                {"label": _("Started a home business"), "value": total["home_business"]},
+                {"label": _("Became an employer"), "value": total["employers"]},
+                {"label": _("Jobs those employers created"), "value": total["jobs_created"]},
+            ],
+            note=_(
+                "A person counts once per kind of outcome, in the month it was first "
+                "recorded; an employer's jobs are those of the latest follow-up."
+            ),
+        )
+        sales = Figure(
+            slug="sales",
+            title=_("Products sold"),
+            columns=[
+                Column("label", _("Programme")),
+                Column("products_sold", _("Items sold"), **COUNT),
+                Column("sales_rials", _("Value (Rials)"), "int"),
+            ],
+            rows=[{"label": r["name"], **r} for r in programmes if r["products_sold"]]
+            + [
+                {
+                    "label": _("Total"),
+                    "_total": True,
+                    "products_sold": total["products_sold"],
+                    "sales_rials": total["sales_rials"],
+                }
+            ],
+        )
+        gender_names = {"female": _("Female"), "male": _("Male")}
+        by_gender = Figure(
+            slug="gender",
+            title=_("Trainees by gender"),
+            columns=[
+                Column("label", _("Gender")),
+                Column("completed", _("Trained"), **COUNT),
+                Column("in_training", _("In training"), **COUNT),
+            ],
+            rows=[
+                {
+                    "label": name,
+                    **_total(
+                        [r for r in people if r["gender"] == key], ("completed", "in_training")
+                    ),
+                }
+                for key, name in gender_names.items()
+            ],
+        )
+        by_age = Figure(
+            slug="age",
+            title=_("Trainees by age band"),
+            columns=[
+                Column("label", _("Age")),
+                Column("completed", _("Trained"), **COUNT),
+                Column("in_training", _("In training"), **COUNT),
+            ],
+            rows=[
+                {
+                    "label": name,
+                    **_total(
+                        [r for r in people if r["age_band"] == key and r["gender"]],
+                        ("completed", "in_training"),
+                    ),
+                }
+                for key, name in AGE_BANDS
+            ],
+            note=_("Age at enrolment, or at completion for those who completed."),
+        )
+        by_age.rows = [r for r in by_age.rows if r["completed"] or r["in_training"]]
+        by_place = Figure(
+            slug="neighbourhoods",
+            title=_("Trainees by neighbourhood"),
+            columns=[
+                Column("name", _("Neighbourhood")),
+                Column("completed", _("Trained"), **COUNT),
+                Column("in_training", _("In training"), **COUNT),
+                Column("employed", _("Employed"), "int"),
+                Column("home_business", _("Home businesses"), "int"),
+                Column("employers", _("Employers"), "int"),
+            ],
+            rows=[r for r in places if r["busy"]],
+            note=_("The neighbourhoods residents come from, the busiest %(n)s first.")
+            % {"n": to_persian_digits(sel.NEIGHBOURHOOD_ROWS)},
+        )
+        for row in programmes:
+            row["completion_rate"] = _rate(row["completed"], row["completed"] + row["dropped"])
+            row["attendance_rate"] = _rate(
+                (row["attendance_sum"] or 0) / 100, row["attendance_count"]
+            )
+        by_programme = Figure(
+            slug="programmes",
+            title=_("By programme"),
+            columns=[
+                Column("name", _("Programme")),
+                Column("enrolled", _("Enrolments"), **COUNT),
+                Column("completed", _("Trained"), **COUNT),
+                Column("in_training", _("In training"), **COUNT),
+                Column("certified", _("Certificates"), "int"),
+                Column("completion_rate", _("Completion rate (%)"), "decimal"),
+                Column("attendance_rate", _("Attendance rate (%)"), "decimal"),
+            ],
+            rows=[r for r in programmes if r["enrolled"] or r["completed"] or r["in_training"]],
+        )
+        trend_rows = []
+        for period in periods:
+            row = months.get(period, {})
+            trend_rows.append(
+                {
+                    "label": _month_label(period),
+                    "enrolled": row.get("enrolled") or 0,
+                    "completed": row.get("completed") or 0,
+                    "outcomes": sum(
+                        row.get(k) or 0 for k in ("employed", "home_business", "employers")
+                    ),
+                    "products_sold": row.get("products_sold") or 0,
+                    "sales_rials": row.get("sales_rials") or 0,
+                }
+            )
+        trend = Figure(
+            slug="trend",
+            title=_("Month by month"),
+            chart_type="line",
+            columns=[
+                Column("label", _("Month")),
+                Column("enrolled", _("Enrolments"), **COUNT),
+                Column("completed", _("Trained"), **COUNT),
+                Column("outcomes", _("Jobs and businesses"), **COUNT),
+                Column("products_sold", _("Items sold"), "int"),
+                Column("sales_rials", _("Sales (Rials)"), "int"),
+            ],
+            rows=trend_rows,
+            note=_("Jalali months: Farvardin to Esfand."),
+        )
+        if not total["enrolled"] and not total["completed"] and not total["sales_rials"]:
+            if not (total["employed"] or total["home_business"] or total["employers"]):
+                # Nothing in the period: one message instead of empty charts.
+                return [
+                    Figure(slug=f.slug, title=f.title, columns=f.columns, rows=[])
+                    for f in (training, trend)
+                ]
+        return [training, rates, outcomes, by_gender, by_age, by_place, by_programme, sales, trend]
+
+
+IDEA_COLUMNS = [
+    Column("received", _("Received"), **COUNT),
+    Column("under_review", _("Under review"), **COUNT),
+    Column("accepted", _("Accepted"), **COUNT),
+    Column("rejected", _("Rejected"), **COUNT),
+    Column("incubated", _("Incubated"), **COUNT),
+    Column("business_opened", _("Business opened"), "int"),
+]
+
+
+@register
+class IdeasDashboard(SummaryPage):
+    slug = "ideas"
+    order = 2
+    title = _("Calls for ideas")
+    description = _(
+        "Ideas received, under review, accepted, rejected and incubated, per call and "
+        "per neighbourhood."
+    )
+    permission = "empowerment.view_ideasummary"
+    summary_model = IdeaSummary
+
+    def get_figures(self, filters):
+        user = self.request.user
+        calls = sel.ideas_by_call(user=user, filters=filters)
+        places = sel.ideas_by_neighbourhood(user=user, filters=filters)
+        keys = [c.key for c in IDEA_COLUMNS]
+        totals = _total(calls, keys)
+        stages = Figure(
+            slug="stages",
+            title=_("Ideas by stage"),
+            columns=[Column("label", _("Stage")), Column("value", _("Ideas"), **COUNT)],
+            rows=[{"label": c.label, "value": totals[c.key]} for c in IDEA_COLUMNS]
+            if calls
+            else [],
+            note=_("Ideas received in the period (by the day they were submitted)."),
+        )
+        for row in calls:
+            row["label"] = row["name"]
+        by_call = Figure(
+            slug="calls",
+            title=_("Per call"),
+            columns=[Column("label", _("Call")), Column("centre_name", _("Centre")), *IDEA_COLUMNS],
+            rows=calls + ([{"label": _("Total"), "_total": True, **totals}] if calls else []),
+        )
+        for row in places:
+            row["label"] = row["name"] or _("Neighbourhood not given")
+        by_place = Figure(
+            slug="neighbourhoods",
+            title=_("Per neighbourhood"),
+            columns=[Column("label", _("Neighbourhood")), *IDEA_COLUMNS],
+            rows=places,
+        )
+        return [stages, by_call, by_place]
+
+
+@register
+class HeadquartersDashboard(SummaryPage):
+    slug = "headquarters"
+    order = 3
+    title = _("Headquarters")
+    description = _(
+        "Resolutions by status and responsible organisation, the overdue ones first; "
+        "commitments and their progress; hours of opportunity-finding meetings per centre."
+    )
+    permission = "empowerment.view_headquarterssummary"
+    summary_model = HeadquartersSummary
+    latest_condition = Q(resolutions__gt=0) | Q(meetings__gt=0)
+
+    def get_figures(self, filters):
+        user = self.request.user
+        today = local_today()
+        partners = sel.resolutions_by_responsible(user=user, filters=filters)
+        overdue = sel.overdue_resolutions(user=user, filters=filters, today=today)
+        commitments = sel.commitments_due(user=user, filters=filters, today=today)
+        hours = sel.meeting_hours_by_centre(user=user, filters=filters)
+        status_keys = ("open", "in_progress", "done", "cancelled", "overdue")
+        totals = _total(partners, (*status_keys, "total"))
+        status_columns = [
+            Column("open", _("Open"), **COUNT),
+            Column("in_progress", _("In progress"), **COUNT),
+            Column("done", _("Done"), **COUNT),
+            Column("cancelled", _("Cancelled"), "int"),
+            Column("overdue", _("Overdue"), **COUNT),
+        ]
+        by_status = Figure(
+            slug="status",
+            title=_("Resolutions by status"),
+            columns=[Column("label", _("Status")), Column("value", _("Resolutions"), **COUNT)],
+            rows=[{"label": c.label, "value": totals[c.key]} for c in status_columns]
+            + [{"label": _("Total"), "_total": True, "value": totals["total"]}]
+            if partners
+            else [],
+            note=_("Resolutions of the meetings held in the period; overdue as of today."),
+        )
+        for row in partners:
+            row["label"] = row["name"]
+            row["progress"] = row["progress_sum"] / row["total"] if row["total"] else None
+        by_partner = Figure(
+            slug="responsible",
+            title=_("Resolutions by responsible organisation"),
+            columns=[
+                Column("label", _("Responsible organisation")),
+                Column("total", _("Resolutions"), "int"),
+                *status_columns,
+                Column("progress", _("Mean progress (%)"), "decimal"),
+            ],
+            rows=partners,
+            note=_("The organisations with the most overdue resolutions first."),
+        )
+        late = Figure(
+            slug="overdue",
+            title=_("Overdue resolutions"),
+            chart_type=None,
+            columns=[
+                Column("code", _("Resolution")),
+                Column("body", _("Meeting of")),
+                Column("text", _("Text")),
+                Column("responsible", _("Responsible organisation")),
+                Column("deadline", _("Deadline"), "date"),
+                Column("days", _("Days overdue"), "int"),
+                Column("progress", _("Progress (%)"), "int"),
+            ],
+            rows=[
+                {
+                    "code": to_persian_digits(f"{r.meeting.number}-{r.number}"),
+                    "body": str(r.meeting.body),
+                    "text": r.text[:120],
+                    "responsible": r.responsible.name,
+                    "deadline": r.deadline,
+                    "days": r.days_overdue(today),
+                    "progress": r.progress,
+                    "_highlight": True,
+                }
+                for r in overdue
+            ],
+            note=_("Overdue now, whatever the period chosen; the longest overdue first."),
+        )
+        status_names = dict(Commitment.Status.choices)
+        promised = Figure(
+            slug="commitments",
+            title=_("Commitments and their progress"),
+            columns=[
+                Column("title", _("Commitment")),
+                Column("neighbourhood", _("Neighbourhood")),
+                Column("promised_by", _("Who promised")),
+                Column("due", _("Due date"), "date"),
+                Column("status", _("Status")),
+                Column("progress", _("Progress (%)"), **COUNT),
+                Column("days", _("Days overdue"), "int"),
+            ],
+            rows=[
+                {
+                    "title": c.title,
+                    "neighbourhood": c.neighbourhood.name,
+                    "promised_by": c.promised_by,
+                    "due": c.due_date,
+                    "status": status_names.get(c.status, c.status),
+                    "progress": c.progress,
+                    "days": c.days_overdue(today) or None,
+                    "_highlight": c.overdue_flag,
+                }
+                for c in commitments
+            ],
+            y_max=100,
+            note=_("Due in the period, and older ones still pending; overdue first."),
+        )
+        meetings = Figure(
+            slug="meetings",
+            title=_("Opportunity-finding meetings per centre"),
+            columns=[
+                Column("name", _("Centre")),
+                Column("hours", _("Hours"), **{**PERCENT, "decimals": 1}),
+                Column("meetings", _("Meetings"), "int"),
+            ],
+            rows=hours,
+        )
+        return [by_status, late, by_partner, promised, meetings]
+
+
+# The overview first in the navigation, then the others in the order they were written.
+PAGES.sort(key=lambda page: getattr(page, "order", 50))

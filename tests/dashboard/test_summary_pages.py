@@ -1,0 +1,289 @@
+"""The overview, calls-for-ideas and headquarters dashboards on the demo data: figures
+checked against the database, scope, filters, query counts, and the summaries' refresh."""
+
+import datetime
+from collections import Counter
+
+import jdatetime
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Sum
+from django.urls import reverse
+
+from centres.models import Meeting, Resolution, local_today
+from empowerment.celery import app as celery_app
+from empowerment.dashboards.models import SummaryState, TrainingSummary
+from empowerment.dashboards.summaries import summaries_refresh
+from empowerment.jalali import to_jalali
+from programs.models import Idea, Programme
+from tests.trainees.factories import EnrolmentFactory
+from trainees.models import Enrolment, Outcome, Sale
+
+pytestmark = pytest.mark.django_db
+OVERVIEW = reverse("dashboard:overview")
+IDEAS = reverse("dashboard:ideas")
+HQ = reverse("dashboard:headquarters")
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    summaries_refresh()
+
+
+def login(client, username):
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def figure(response, slug):
+    return next(f for f in response.context["figures"] if f.slug == slug)
+
+
+def values(fig, key="value"):
+    return {str(row["label"]): row[key] for row in fig.rows}
+
+
+def jyear(day) -> int:
+    return to_jalali(day).year
+
+
+def completion_day(e: Enrolment):
+    return e.certificate_issued_on or e.cohort.end_date
+
+
+def test_overview_figures_match_the_database_for_isfahan(client, demo):
+    login(client, "council.isfahan")
+    response = client.get(OVERVIEW, {"year": 1402})
+    assert response.status_code == 200
+    isfahan = Enrolment.objects.filter(cohort__centre__city__name="اصفهان").select_related(
+        "cohort", "trainee__neighbourhood"
+    )
+    done = [
+        e
+        for e in isfahan
+        if e.status in ("certified", "not_certified") and jyear(completion_day(e)) == 1402
+    ]
+    training = [e for e in isfahan if e.status == "enrolled" and e.enrolled_on.year == 1402]
+    shown = values(figure(response, "training"))
+    assert shown["آموزش‌دیدگان (پایان دوره)"] == len(done) > 0
+    assert shown["در حال آموزش"] == len(training) > 0
+    assert shown["گواهی‌نامه‌ها"] == sum(e.status == "certified" for e in done)
+    by_gender = {str(r["label"]): r for r in figure(response, "gender").rows}
+    assert by_gender["زن"]["completed"] == sum(e.trainee.gender == "female" for e in done)
+    assert by_gender["مرد"]["in_training"] == sum(e.trainee.gender == "male" for e in training)
+    by_place = {r["name"]: r for r in figure(response, "neighbourhoods").rows}
+    expected = Counter(e.trainee.neighbourhood.name for e in done if e.trainee.neighbourhood)
+    assert {name: row["completed"] for name, row in by_place.items() if row["completed"]} == dict(
+        expected
+    )
+    # Karaj (Alborz) is outside a member of Isfahan's council's scope.
+    assert "اسلام‌آباد" not in response.content.decode()
+
+
+def test_outcomes_and_sales_of_1403(client, demo):
+    login(client, "admin")
+    response = client.get(OVERVIEW, {"year": 1403})
+    outcomes = values(figure(response, "outcomes"))
+    rows = [o for o in Outcome.objects.all() if o.date.year == 1403]
+    first = {}
+    for o in sorted(rows, key=lambda o: (o.date, o.pk)):
+        first.setdefault((o.trainee_id, o.kind), o)
+    kinds = Counter(kind for (_t, kind) in first)
+    assert outcomes["شاغل"] == kinds["employed"]
+    assert outcomes["راه‌اندازی کسب‌وکار خانگی"] == kinds["home_business"]
+    assert outcomes["کارآفرین شد"] == kinds["employer"] > 0
+    latest = {}
+    for o in sorted(rows, key=lambda o: (o.date, o.pk)):
+        if o.kind == "employer":
+            latest[o.trainee_id] = o.employees_count
+    assert outcomes["شغل‌های ایجادشده به دست کارآفرینان"] == sum(latest.values()) > 0
+    sales = [s for s in Sale.objects.all() if s.date.year == 1403]
+    total = next(r for r in figure(response, "sales").rows if r.get("_total"))
+    assert total["sales_rials"] == sum(s.amount_rials for s in sales) > 0
+    assert total["products_sold"] == sum(s.quantity for s in sales)
+
+
+def test_months_are_jalali_months(client, demo):
+    """The last day of Esfand 1402 and 1 Farvardin 1403 are in different Jalali months
+    although both fall in Gregorian March 2024."""
+    esfand = jdatetime.date(1402, 12, 29)
+    farvardin = jdatetime.date(1403, 1, 1)
+    assert esfand.togregorian().month == farvardin.togregorian().month == 3
+    cohort = Enrolment.objects.filter(cohort__centre__city__name="اصفهان").first().cohort
+    EnrolmentFactory(cohort=cohort, enrolled_on=esfand)
+    EnrolmentFactory(cohort=cohort, enrolled_on=farvardin)
+    EnrolmentFactory(cohort=cohort, enrolled_on=farvardin)
+    summaries_refresh()
+    login(client, "council.isfahan")
+    trend_1402 = figure(client.get(OVERVIEW, {"year": 1402}), "trend")
+    trend_1403 = figure(client.get(OVERVIEW, {"year": 1403, "quarter": 1}), "trend")
+    assert [str(r["label"]) for r in trend_1403.rows] == ["فروردین", "اردیبهشت", "خرداد"]
+    farvardin_before = Enrolment.objects.filter(
+        enrolled_on__gte=farvardin, enrolled_on__lt=jdatetime.date(1403, 2, 1)
+    ).filter(cohort__centre__city__name="اصفهان")
+    assert trend_1403.rows[0]["enrolled"] == farvardin_before.count()
+    esfand_rows = Enrolment.objects.filter(
+        enrolled_on__gte=jdatetime.date(1402, 12, 1), enrolled_on__lt=farvardin
+    ).filter(cohort__centre__city__name="اصفهان")
+    assert trend_1402.rows[11]["label"] == "اسفند"
+    assert trend_1402.rows[11]["enrolled"] == esfand_rows.count() >= 1
+
+
+def test_programme_filter_narrows_the_overview(client, demo):
+    login(client, "admin")
+    business = Programme.objects.get(title__contains="کسب‌وکار")
+    response = client.get(OVERVIEW, {"year": 1402, "programme": business.pk})
+    assert response.context["filters"].selection["programme"] == business.pk
+    programmes = {r["name"] for r in figure(response, "programmes").rows}
+    assert programmes == {business.title}
+    assert business.title in response.context["subtitle"]
+    expected = Enrolment.objects.filter(
+        cohort__programme=business, status__in=["certified", "not_certified"]
+    ).count()
+    assert values(figure(response, "training"))["آموزش‌دیدگان (پایان دوره)"] == expected
+
+
+def test_ideas_per_call_match_the_database(client, demo):
+    login(client, "council.isfahan")
+    response = client.get(IDEAS)
+    year = response.context["filters"].period.year
+    ideas = [
+        i
+        for i in Idea.objects.select_related("call")
+        if to_jalali(i.created_at).year == year and i.call.centre.city.name == "اصفهان"
+    ]
+    calls = {r["name"]: r for r in figure(response, "calls").rows if not r.get("_total")}
+    for title, count in Counter(i.call.title for i in ideas).items():
+        assert calls[title]["received"] == count
+    stages = values(figure(response, "stages"))
+    assert stages["دریافت‌شده"] == len(ideas) > 0
+    assert stages["پذیرفته‌شده"] == sum(i.status == "accepted" for i in ideas)
+    assert stages["ردشده"] == sum(i.status == "rejected" for i in ideas)
+    assert stages["در مرحله پیش‌رشد"] == sum(i.follow_up == "incubated" for i in ideas)
+
+
+def test_headquarters_overdue_first_with_days(client, demo):
+    login(client, "secretary.alborz")
+    response = client.get(HQ, {"year": 1403})
+    today = local_today()
+    overdue = list(Resolution.objects.overdue(today).order_by("deadline"))
+    rows = figure(response, "overdue").rows
+    assert [r["days"] for r in rows] == [r.days_overdue(today) for r in overdue]
+    assert rows and rows[0]["days"] >= rows[-1]["days"] > 0
+    status = values(figure(response, "status"))
+    assert status["جمع"] == Resolution.objects.count()
+    assert status["معوق"] == len(overdue)
+    partners = figure(response, "responsible").rows
+    assert partners[0]["overdue"] == max(r["overdue"] for r in partners)
+
+
+def test_opportunity_meeting_hours_of_the_isfahan_centre(client, demo):
+    login(client, "council.isfahan")
+    hours = {}
+    for year in (1400, 1401):
+        rows = figure(client.get(HQ, {"year": year}), "meetings").rows
+        hours[year] = sum(r["hours"] for r in rows)
+    meetings = Meeting.objects.opportunity_finding()
+    assert sum(hours.values()) == meetings.aggregate(h=Sum("duration_hours"))["h"] == 240
+
+
+def test_council_member_does_not_see_another_province(client, demo):
+    login(client, "council.isfahan")
+    html = client.get(HQ, {"year": 1403}).content.decode()
+    assert "البرز" not in html
+    login(client, "secretary.alborz")
+    response = client.get(OVERVIEW, {"year": 1402})
+    assert "حصه" not in response.content.decode()
+
+
+def test_an_edit_reaches_the_dashboard_at_the_next_refresh(client, demo, settings):
+    login(client, "council.isfahan")
+    before = values(figure(client.get(OVERVIEW, {"year": 1402}), "training"))
+    enrolment = (
+        Enrolment.objects.filter(status="enrolled", enrolled_on__lt=jdatetime.date(1403, 1, 1))
+        .filter(cohort__centre__city__name="اصفهان")
+        .first()
+    )
+    enrolment.status = "dropped"
+    enrolment.drop_reason = "آزمون"
+    enrolment.save()
+    # Fresh summaries are read as they are...
+    same = values(figure(client.get(OVERVIEW, {"year": 1402}), "training"))
+    assert same["در حال آموزش"] == before["در حال آموزش"]
+    # ...until they are stale: without a broker the page rebuilds them itself.
+    SummaryState.objects.update(refreshed_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
+    after = values(figure(client.get(OVERVIEW, {"year": 1402}), "training"))
+    assert after["در حال آموزش"] == before["در حال آموزش"] - 1
+
+
+def test_the_beat_schedule_refreshes_within_five_minutes():
+    celery_app.loader.import_default_modules()  # what a worker or beat does on start
+    entry = celery_app.conf.beat_schedule["dashboards-refresh-summaries"]
+    assert entry["task"] == "empowerment.dashboards.tasks.dashboards_refresh_summaries"
+    assert entry["schedule"] <= 300
+
+
+def test_the_refresh_task_rebuilds_the_tables(demo):
+    from empowerment.dashboards.tasks import dashboards_refresh_summaries
+
+    TrainingSummary.objects.all().delete()
+    dashboards_refresh_summaries.delay()
+    enrolled = TrainingSummary.objects.aggregate(n=Sum("enrolled"))["n"]
+    assert enrolled == Enrolment.objects.exclude(status="waitlisted").count()
+
+
+def test_an_overview_figure_exports_to_xlsx(client, demo):
+    login(client, "council.isfahan")
+    url = reverse("dashboard:overview-export", kwargs={"figure": "gender"})
+    response = client.get(url, {"year": 1402})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+@pytest.mark.parametrize(
+    "url,queries",
+    [
+        # 1 session, 2 user, 3 staff roles (scope), 4-5 the user's and groups' permissions,
+        # 6 summary state, 7-11 choices of province, city, district, neighbourhood, centre,
+        # 12 programme choices, 13 per gender and age band, 14 per month, 15 per
+        # neighbourhood, 16 per programme.
+        (OVERVIEW, 16),
+        # 1-11 as above (no programme filter), 12 per call, 13 per neighbourhood.
+        (IDEAS, 13),
+        # 1-11 as above, 12 per responsible organisation, 13 overdue resolutions,
+        # 14 commitments, 15 meeting hours per centre.
+        (HQ, 15),
+    ],
+)
+def test_query_counts_are_pinned(client, demo, django_assert_num_queries, url, queries):
+    login(client, "council.isfahan")
+    client.get(url, {"year": 1402})  # warm: the session's user
+    with django_assert_num_queries(queries):
+        response = client.get(url, {"year": 1402})
+    assert response.status_code == 200
+    # Without a year, one more: the latest year with figures.
+    with django_assert_num_queries(queries + 1):
+        client.get(url)
+
+
+def test_pages_need_their_permission(client, demo):
+    login(client, "officer.relief")
+    assert client.get(OVERVIEW).status_code == 403
+    assert client.get(HQ).status_code == 200
+
+
+def test_synthetic_data_on_postgresql(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("generate_synthetic needs PostgreSQL")
+    call_command("generate_synthetic", trainees=2000, stdout=open("/dev/null", "w"))
+    summaries_refresh()
+    assert TrainingSummary.objects.aggregate(n=Sum("enrolled"))["n"] == (
+        Enrolment.objects.exclude(status="waitlisted").count()
+    )
+    assert Enrolment.objects.count() == 2400
+    certified = Enrolment.objects.filter(status="certified").count()
+    assert TrainingSummary.objects.aggregate(n=Sum("certified"))["n"] == certified > 0
