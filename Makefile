@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import
+.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-api
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ messages: install
 bench-import: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) bench/import_10k.py $(BENCH_ARGS)
+
+# Needs DATABASE_URL on PostgreSQL; uses (and creates) the database <name>_bench.
+bench-api: install
+	$(PY) bench/api_bench.py $(BENCH_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A empowerment worker --loglevel=info
