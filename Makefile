@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard
+.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench-import: install
 # (PostgreSQL; created and dropped): median page time and query count per size.
 bench-dashboard: install
 	$(PY) bench/dashboard_bench.py $(BENCH_ARGS)
+
+# Needs DATABASE_URL on PostgreSQL; uses (and creates) the database <name>_bench.
+bench-api: install
+	$(PY) bench/api_bench.py $(BENCH_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A empowerment worker --loglevel=info

@@ -175,7 +175,17 @@ class ScopedQuerySet(models.QuerySet):
         if path in ("id", "pk"):
             return Q(pk__in=ids)
         if self._is_many_valued(path):
-            matching = self.model._base_manager.filter(**{f"{path}__in": ids}).values("pk")
+            first, _sep, rest = path.partition("__")
+            relation = self.model._meta.get_field(first)
+            if relation.one_to_many and rest and relation.field.target_field.primary_key:
+                # Start from the related table (enrolments__cohort__centre: the trainee ids
+                # of the centre's enrolments), not from this model joined to itself, which
+                # made PostgreSQL scan the whole table for every query.
+                matching = relation.related_model._base_manager.filter(
+                    **{f"{rest}__in": ids}
+                ).values(relation.field.attname)
+            else:
+                matching = self.model._base_manager.filter(**{f"{path}__in": ids}).values("pk")
             return Q(pk__in=matching)
         return Q(**{f"{path}__in": ids})
 

@@ -319,6 +319,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" with its own choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "CohortStatusEnum": "programs.models.training.Cohort.Status",
+        "IdeaStatusEnum": "programs.models.ideas.Idea.Status",
+        "EnrolmentStatusEnum": "trainees.models.Enrolment.Status",
+        "AttendanceStatusEnum": "trainees.models.Attendance.Status",
+        "TrackedStatusEnum": "centres.models.TrackedStatus",
+    },
 }
 
 LOGGING = {

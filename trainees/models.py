@@ -239,7 +239,8 @@ class PossibleDuplicate(TimeStamped):
 
 
 class EnrolmentQuerySet(ScopedQuerySet):
-    scope_paths = _COHORT_SCOPE
+    # A resident signed in with their own account sees their own enrolments ("self").
+    scope_paths = {**_COHORT_SCOPE, "self": "trainee__user"}
 
     def holding_a_seat(self):
         return self.filter(status__in=Enrolment.SEAT_STATUSES)
@@ -334,6 +335,11 @@ class Attendance(TimeStamped):
         blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
+    )
+    # The id a mobile client gives a mark it took offline; unique, so that sending the same
+    # mark again (a retried sync) records it once. Empty for marks taken in the admin.
+    client_uuid = models.UUIDField(
+        _("client's mark id"), null=True, blank=True, unique=True, editable=False
     )
 
     objects = models.Manager.from_queryset(AttendanceQuerySet)()

@@ -13,7 +13,7 @@ import jdatetime
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -840,3 +840,152 @@ def session_reminders_queue(*, on: datetime.date | jdatetime.date) -> int:
             continue
         queued += 1
     return queued
+
+
+# --- Mobile clients ----------------------------------------------------------------------
+
+
+def _batch_refusal(mark: dict, message: str) -> dict:
+    return {"client_uuid": str(mark["client_uuid"]), "result": "refused", "message": message}
+
+
+def attendance_record_batch(*, marks: list[dict], by) -> list[dict]:
+    """Record attendance marks taken offline on a phone, each once, whatever is resent.
+
+    Each mark is {"client_uuid", "session", "status"} and either "enrolment" or "trainee"
+    (ids). The answer has one entry per mark, in order: "created" (new), "updated" (the
+    trainee already had another status for the session; like marking again in the admin,
+    the new status replaces it), "existing" (this mark, by its client_uuid, or the same
+    status for the session was already recorded: nothing changes) or "refused" with the
+    reason in the request's language.
+    A refused mark does not hold back the others.
+
+    Concurrency: the client_uuid and the (enrolment, session) pair are unique in the
+    database. Each mark is written in its own savepoint; when two syncs of the same batch
+    run at once, PostgreSQL makes the second INSERT wait for the first transaction and then
+    fail on the unique index, the savepoint is rolled back and the mark is read again and
+    answered "existing" (get_or_create semantics). So a mark is recorded exactly once and
+    one failure never rolls back the marks around it. The rules are those of
+    `attendance_record_session`: a session the user may see, an open cohort, a trainee
+    holding a seat in it.
+    """
+    valid_statuses = set(Attendance.Status.values)
+    session_ids = {m["session"] for m in marks}
+    sessions = CohortSession.objects.visible_to(by).select_related("cohort").in_bulk(session_ids)
+    cohort_ids = {s.cohort_id for s in sessions.values()}
+    # One read of the seats of every cohort concerned, by enrolment and by trainee.
+    enrolled = list(
+        Enrolment.objects.filter(cohort_id__in=cohort_ids, status=Enrolment.Status.ENROLLED)
+        .filter(
+            Q(pk__in={m["enrolment"] for m in marks if m.get("enrolment")})
+            | Q(trainee_id__in={m["trainee"] for m in marks if m.get("trainee")})
+        )
+        .only("pk", "cohort_id", "trainee_id")
+    )
+    by_pk = {e.pk: e for e in enrolled}
+    by_trainee = {(e.cohort_id, e.trainee_id): e for e in enrolled}
+
+    results: list[dict] = []
+    for mark in marks:
+        session = sessions.get(mark["session"])
+        if mark["status"] not in valid_statuses:
+            results.append(_batch_refusal(mark, _("Mark each trainee present, absent or excused.")))
+            continue
+        if session is None:
+            results.append(_batch_refusal(mark, _("This session does not exist.")))
+            continue
+        if session.cohort.is_closed:
+            results.append(
+                _batch_refusal(
+                    mark, _("This cohort is closed: its attendance can no longer change.")
+                )
+            )
+            continue
+        if session.cancelled_at is not None:
+            # The same rule as attendance_record_session: a cancelled session takes no marks.
+            results.append(
+                _batch_refusal(mark, _("This session was cancelled: it takes no attendance."))
+            )
+            continue
+        if mark.get("enrolment"):
+            enrolment = by_pk.get(mark["enrolment"])
+            if enrolment is not None and enrolment.cohort_id != session.cohort_id:
+                enrolment = None
+        else:
+            enrolment = by_trainee.get((session.cohort_id, mark.get("trainee")))
+        if enrolment is None:
+            results.append(
+                _batch_refusal(mark, _("This trainee is not enrolled in this session's cohort."))
+            )
+            continue
+        results.append(
+            _attendance_mark_once(mark=mark, session=session, enrolment=enrolment, by=by)
+        )
+    return results
+
+
+def _attendance_mark_once(*, mark: dict, session, enrolment: Enrolment, by) -> dict:
+    uuid = mark["client_uuid"]
+    answer = {"client_uuid": str(uuid)}
+    for _attempt in range(2):
+        known = Attendance.objects.filter(client_uuid=uuid).first()
+        if known is not None:
+            if (known.session_id, known.enrolment_id) != (session.pk, enrolment.pk):
+                return _batch_refusal(
+                    mark, _("This mark's id was already used for another trainee or session.")
+                )
+            return {**answer, "result": "existing", "id": known.pk, "status": known.status}
+        try:
+            with transaction.atomic():
+                row = (
+                    Attendance.objects.select_for_update()
+                    .filter(session=session, enrolment=enrolment)
+                    .first()
+                )
+                if row is None:
+                    row = Attendance.objects.create(
+                        session=session,
+                        enrolment=enrolment,
+                        status=mark["status"],
+                        recorded_by=by,
+                        client_uuid=uuid,
+                    )
+                    return {**answer, "result": "created", "id": row.pk, "status": row.status}
+                # The row keeps the first client id it was given: a replay of that first
+                # mark is then answered "existing" and cannot flip a later correction back.
+                fields = ["updated_at"]
+                if row.client_uuid is None:
+                    row.client_uuid = uuid
+                    fields.append("client_uuid")
+                result = "existing"
+                if row.status != mark["status"]:
+                    row.status = mark["status"]
+                    row.recorded_by = by
+                    fields += ["status", "recorded_by"]
+                    result = "updated"
+                if len(fields) > 1:
+                    row.save(update_fields=fields)
+                return {**answer, "result": result, "id": row.pk, "status": row.status}
+        except IntegrityError:
+            # Another sync wrote this mark (or this pair) meanwhile: read it again.
+            continue
+    return _batch_refusal(mark, _("This mark could not be recorded; send it again."))
+
+
+@transaction.atomic
+def trainee_link_resident(*, user, mobile: str) -> Trainee | None:
+    """Link a resident's account (signed in by SMS code) to their registry record.
+
+    Only when exactly one trainee has this mobile and that trainee has no account yet, and
+    the account is not linked to another trainee: a shared family number stays unlinked
+    rather than showing one person another's record.
+    """
+    if Trainee.objects.filter(user=user).exists():
+        return None
+    matches = list(Trainee.objects.select_for_update().filter(mobile=mobile)[:2])
+    if len(matches) != 1 or matches[0].user_id is not None:
+        return None
+    trainee = matches[0]
+    trainee.user = user
+    trainee.save(update_fields=["user", "updated_at"])
+    return trainee

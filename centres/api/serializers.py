@@ -1,7 +1,17 @@
 from rest_framework import serializers
 
-from centres.models import Centre, District, Neighbourhood
-from empowerment.api.serializers import ModelSerializer
+from centres.models import (
+    AgendaItem,
+    Centre,
+    Commitment,
+    CommitmentMilestone,
+    District,
+    Meeting,
+    Neighbourhood,
+    Resolution,
+    ResolutionFollowUp,
+)
+from empowerment.api.serializers import IsoDateField, ModelSerializer
 
 
 class DistrictSerializer(ModelSerializer):
@@ -43,3 +53,120 @@ class CentreSerializer(ModelSerializer):
             "is_active",
         ]
         jalali_fields = ["opening_date"]
+
+
+class AgendaItemSerializer(ModelSerializer):
+    class Meta:
+        model = AgendaItem
+        fields = ["id", "order", "title", "notes"]
+
+
+class MeetingSerializer(ModelSerializer):
+    body_name = serializers.SerializerMethodField()
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    agenda_items = AgendaItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "headquarters",
+            "centre",
+            "body_name",
+            "number",
+            "kind",
+            "kind_display",
+            "date",
+            "start_time",
+            "venue",
+            "chair",
+            "duration_hours",
+            "minutes",
+            "agenda_items",
+        ]
+        read_only_fields = fields
+        jalali_fields = ["date"]
+
+    def get_body_name(self, meeting) -> str:
+        return str(meeting.headquarters or meeting.centre)
+
+
+class ResolutionSerializer(ModelSerializer):
+    code = serializers.CharField(read_only=True)
+    meeting_date = IsoDateField(source="meeting.date", read_only=True)
+    responsible_name = serializers.CharField(source="responsible.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    overdue = serializers.BooleanField(source="overdue_flag", read_only=True)
+    cooperating = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Resolution
+        fields = [
+            "id",
+            "meeting",
+            "meeting_date",
+            "number",
+            "code",
+            "text",
+            "responsible",
+            "responsible_name",
+            "cooperating",
+            "deadline",
+            "status",
+            "status_display",
+            "progress",
+            "overdue",
+            "completed_on",
+        ]
+        read_only_fields = fields
+        jalali_fields = ["meeting_date", "deadline", "completed_on"]
+
+
+class ResolutionFollowUpSerializer(ModelSerializer):
+    reported_on = IsoDateField(required=False, help_text="Today when left out.")
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+
+    class Meta:
+        model = ResolutionFollowUp
+        fields = ["id", "resolution", "reported_on", "progress", "note", "partner", "created_at"]
+        read_only_fields = ["resolution", "partner", "created_at"]
+        jalali_fields = ["reported_on"]
+
+
+class CommitmentMilestoneSerializer(ModelSerializer):
+    class Meta:
+        model = CommitmentMilestone
+        fields = ["id", "title", "due_date", "completed_on"]
+        jalali_fields = ["due_date", "completed_on"]
+
+
+class CommitmentSerializer(ModelSerializer):
+    neighbourhood_name = serializers.CharField(source="neighbourhood.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    overdue = serializers.BooleanField(source="overdue_flag", read_only=True)
+    milestones = CommitmentMilestoneSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "title",
+            "description",
+            "promised_by",
+            "promiser_partner",
+            "neighbourhood",
+            "neighbourhood_name",
+            "location",
+            "headquarters",
+            "promised_on",
+            "due_date",
+            "status",
+            "status_display",
+            "progress",
+            "overdue",
+            "evidence",
+            "completed_on",
+            "milestones",
+        ]
+        read_only_fields = fields
+        jalali_fields = ["promised_on", "due_date", "completed_on"]

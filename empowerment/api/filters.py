@@ -1,5 +1,7 @@
 """Search with the one Persian normaliser, as the admin searches."""
 
+import django_filters
+from django import forms
 from rest_framework import filters
 
 from empowerment.persian import normalize_text
@@ -24,3 +26,43 @@ class PersianSearchFilter(filters.SearchFilter):
         if by_persian is queryset or str(by_ascii.query) == str(by_persian.query):
             return by_ascii
         return by_ascii | by_persian
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id in a query string: a whole number within the database's integer range, so
+    that `?city=1e300` is a 400 with a message rather than an overflow in the database."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2_147_483_647)
+        super().__init__(*args, **kwargs)
+
+
+class _DateFormField(forms.DateField):
+    """A date in a query string as the API reads dates in bodies: ISO or Jalali, any
+    digits; years the calendars can convert (a far-off year is a 400, not an error)."""
+
+    def to_python(self, value):
+        from rest_framework import serializers
+
+        from .serializers import IsoDateField
+
+        if value in self.empty_values:
+            return None
+        try:
+            day = IsoDateField().to_internal_value(value)
+        except (serializers.ValidationError, ValueError, OverflowError) as exc:
+            raise forms.ValidationError(
+                str(IsoDateField.default_error_messages["invalid"]), code="invalid"
+            ) from exc
+        if not 1800 <= day.year <= 2200:
+            raise forms.ValidationError(
+                str(IsoDateField.default_error_messages["invalid"]), code="invalid"
+            )
+        return day
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = _DateFormField

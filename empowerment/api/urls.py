@@ -8,13 +8,35 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from centres.api.views import CentreViewSet
+from centres.api.views import CentreViewSet, CommitmentViewSet, MeetingViewSet, ResolutionViewSet
+from programs.api.views import (
+    CohortSessionViewSet,
+    CohortViewSet,
+    IdeaCallViewSet,
+    IdeaReviewViewSet,
+    IdeaViewSet,
+    ProgrammeViewSet,
+)
+from trainees.api.views import AttendanceViewSet, EnrolmentViewSet, OutcomeViewSet, TraineeViewSet
 
 from . import auth, me
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("centres", CentreViewSet, basename="centre")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("cohorts", CohortViewSet, basename="cohort")
+router.register("sessions", CohortSessionViewSet, basename="session")
+router.register("trainees", TraineeViewSet, basename="trainee")
+router.register("enrolments", EnrolmentViewSet, basename="enrolment")
+router.register("attendance", AttendanceViewSet, basename="attendance")
+router.register("outcomes", OutcomeViewSet, basename="outcome")
+router.register("idea-calls", IdeaCallViewSet, basename="idea-call")
+router.register("ideas", IdeaViewSet, basename="idea")
+router.register("reviews", IdeaReviewViewSet, basename="review")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("resolutions", ResolutionViewSet, basename="resolution")
+router.register("commitments", CommitmentViewSet, basename="commitment")
 
 v1 = [
     path("auth/token/", auth.TokenObtainView.as_view(), name="token"),

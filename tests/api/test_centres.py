@@ -82,7 +82,7 @@ def test_filters_search_and_ordering(client_for, demo_centres):
 
     bad = client.get(url, {"city": "x"}, HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 400
-    assert bad.json()["errors"] == {"city": ["Enter a number."]}
+    assert bad.json()["errors"] == {"city": ["Enter a whole number."]}
 
 
 def test_page_size_is_capped(client_for, demo_centres):

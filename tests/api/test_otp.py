@@ -53,11 +53,16 @@ def test_code_by_sms_signs_a_new_resident_in(api_client, ask_code):
     assert code not in OneTimeCode.objects.get().code_hash
 
     linked = []
-    resident_signed_in.connect(lambda sender, user, mobile, **kw: linked.append(mobile), weak=False)
+
+    def receiver(sender, user, mobile, **kw):
+        linked.append(mobile)
+
+    resident_signed_in.connect(receiver, weak=False)
     try:
         verified = _verify(api_client, code)
     finally:
-        resident_signed_in.receivers.clear()
+        # Only this test's receiver: the trainee registry's own stays connected.
+        resident_signed_in.disconnect(receiver)
     assert verified.status_code == 200
     assert set(verified.json()) == {"access", "refresh"}
     assert linked == [MOBILE]

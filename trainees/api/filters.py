@@ -1,0 +1,34 @@
+"""Trainee search: a name however it was typed, a national code or mobile in any digits."""
+
+from django.db.models import Q
+from rest_framework import filters
+
+from empowerment.persian import normalize_digits, search_key
+
+
+class TraineeSearchFilter(filters.SearchFilter):
+    """`?search=`: terms with digits look in the national code and mobile (Persian or
+    Arabic digits read as ASCII, as the codes are stored); other terms in the name key
+    (`Trainee.name_key`: no spaces, no ZWNJ, ي/ك folded), so «زهرا  محمدي» finds
+    «زهرا محمدی». Every term must match."""
+
+    search_description = "Name (any spelling of ی/ک, spaces, ZWNJ), national code or mobile."
+
+    def filter_queryset(self, request, queryset, view):
+        for term in self.get_search_terms(request):
+            digits = normalize_digits(term).replace("-", "").replace(" ", "")
+            if digits.isdigit():
+                if digits.startswith("98") and len(digits) == 12:
+                    digits = "0" + digits[2:]
+                queryset = queryset.filter(
+                    Q(national_code__startswith=digits) | Q(mobile__contains=digits)
+                )
+            else:
+                queryset = queryset.filter(name_key__contains=search_key(term))
+        return queryset
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            param["description"] = self.search_description
+        return params

@@ -1,0 +1,247 @@
+import django_filters
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from empowerment.api.filters import IdFilter
+from empowerment.api.pagination import CursorPagination
+from empowerment.api.views import (
+    ScopedModelViewSet,
+    ScopedReadOnlyModelViewSet,
+    conflict_from,
+    is_unique_clash,
+)
+from trainees.models import Attendance, Enrolment, Outcome, Trainee
+from trainees.services import attendance_record_batch, enrolment_create, outcome_record
+
+from .filters import TraineeSearchFilter
+from .serializers import (
+    AttendanceBatchAnswerSerializer,
+    AttendanceBatchSerializer,
+    AttendanceMarkSerializer,
+    AttendanceSerializer,
+    EnrolmentSerializer,
+    OutcomeSerializer,
+    TraineeSerializer,
+)
+
+# Marks one batch may carry: a session of a large cohort, many times over.
+MAX_BATCH = 1000
+
+
+class TraineeFilter(django_filters.FilterSet):
+    cohort = IdFilter(method="in_cohort")
+
+    class Meta:
+        model = Trainee
+        fields = ["registered_at", "neighbourhood", "gender", "education", "cohort"]
+
+    def in_cohort(self, queryset, name, value):
+        # A subquery, not a join: a trainee is listed once whatever their enrolments.
+        return queryset.filter(pk__in=Enrolment.objects.filter(cohort_id=value).values("trainee"))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Trainees in the caller's scope (a resident: their own record)",
+        description="Cursor-paginated (`?cursor=`, `?page_size=` up to 200), newest first. "
+        "National codes and mobiles are masked for council members and viewers.",
+        tags=["trainees"],
+    ),
+    retrieve=extend_schema(summary="One trainee", tags=["trainees"]),
+)
+class TraineeViewSet(ScopedReadOnlyModelViewSet):
+    # Only the serialised columns, and no model ordering: the cursor's is the ORDER BY.
+    queryset = Trainee.objects.only(*TraineeSerializer.LIST_ONLY).order_by()
+    serializer_class = TraineeSerializer
+    pagination_class = CursorPagination
+    filter_backends = [DjangoFilterBackend, TraineeSearchFilter, OrderingFilter]
+    filterset_class = TraineeFilter
+    search_fields = ["name_key"]  # the filter's own logic; listed so the schema shows it
+    ordering_fields = ["id", "created_at"]
+    ordering = ["-id"]
+
+
+class EnrolmentFilter(django_filters.FilterSet):
+    centre = IdFilter(field_name="cohort__centre_id")
+    certified = django_filters.BooleanFilter(
+        field_name="certificate_number", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = Enrolment
+        fields = ["trainee", "cohort", "centre", "status", "certified"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Enrolments (a resident: their own, with certificates)", tags=["trainees"]
+    ),
+    retrieve=extend_schema(summary="One enrolment", tags=["trainees"]),
+    create=extend_schema(
+        summary="Enrol a trainee in a cohort (the waiting list when it is full)",
+        description="409 when the trainee is already in the cohort or the cohort is closed.",
+        tags=["trainees"],
+    ),
+)
+class EnrolmentViewSet(ScopedModelViewSet):
+    queryset = Enrolment.objects.select_related("trainee", "cohort").order_by("-id")
+    serializer_class = EnrolmentSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_class = EnrolmentFilter
+    search_fields = ["trainee__name_key", "cohort__title", "cohort__code", "certificate_number"]
+    ordering_fields = ["enrolled_on", "id"]
+    ordering = ["-id"]
+    extra_error_statuses = (409,)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        try:
+            serializer.instance = enrolment_create(
+                trainee=data["trainee"],
+                cohort=data["cohort"],
+                by=self.request.user,
+                override_capacity=data.get("override_capacity", False),
+                enrolled_on=data.get("enrolled_on"),
+            )
+        except ValidationError as error:
+            clash = (
+                data["cohort"].is_closed
+                or Enrolment.objects.filter(trainee=data["trainee"], cohort=data["cohort"]).exists()
+            )
+            raise conflict_from(error, when=clash) from error
+
+
+class AttendanceFilter(django_filters.FilterSet):
+    cohort = IdFilter(field_name="session__cohort_id")
+    trainee = IdFilter(field_name="enrolment__trainee_id")
+
+    class Meta:
+        model = Attendance
+        fields = ["session", "cohort", "enrolment", "trainee", "status"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Attendance marks in the caller's scope",
+        description="Cursor-paginated, newest first.",
+        tags=["attendance"],
+    ),
+    retrieve=extend_schema(summary="One attendance mark", tags=["attendance"]),
+)
+class AttendanceViewSet(ScopedModelViewSet):
+    queryset = (
+        Attendance.objects.select_related("session", "enrolment")
+        .only(
+            "id",
+            "status",
+            "client_uuid",
+            "created_at",
+            "updated_at",
+            "session__id",
+            "session__date",
+            "enrolment__id",
+            "enrolment__trainee_id",
+        )
+        .order_by()
+    )
+    serializer_class = AttendanceSerializer
+    pagination_class = CursorPagination
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_class = AttendanceFilter
+    search_fields = []
+    ordering_fields = ["id", "updated_at"]
+    ordering = ["-id"]
+
+    def create(self, request, *args, **kwargs):
+        # Marks are written only through the batch (one mark is a batch of one).
+        return self.batch(request)
+
+    @extend_schema(
+        summary="Record attendance marks taken offline (idempotent by client_uuid)",
+        description=(
+            "Each mark has a UUID made by the phone. Sending a batch again, or one that "
+            "overlaps an earlier one, records each mark once. The answer says per mark "
+            "whether it was `created`, `updated` (another status for that trainee and "
+            "session was replaced), `existing` (already recorded) or `refused` (with the "
+            "reason). A refused mark does not hold back the others."
+        ),
+        request=AttendanceBatchSerializer,
+        responses={200: AttendanceBatchAnswerSerializer},
+        tags=["attendance"],
+    )
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        raw = request.data.get("marks") if isinstance(request.data, dict) else None
+        if not isinstance(raw, list):
+            return self._bad_body(_("Send the marks as a list under “marks”."))
+        if len(raw) > MAX_BATCH:
+            return self._bad_body(_("Send at most %(count)s marks at once.") % {"count": MAX_BATCH})
+        results: list[dict | None] = []
+        valid: list[dict] = []
+        for item in raw:
+            mark = AttendanceMarkSerializer(data=item)
+            if mark.is_valid():
+                valid.append(mark.validated_data)
+                results.append(None)
+            else:
+                given = item.get("client_uuid") if isinstance(item, dict) else None
+                results.append(
+                    {
+                        "client_uuid": str(given) if given is not None else None,
+                        "result": "refused",
+                        "message": _flatten_messages(mark.errors),
+                    }
+                )
+        recorded = iter(attendance_record_batch(marks=valid, by=request.user))
+        results = [row if row is not None else next(recorded) for row in results]
+        counts = {key: 0 for key in ("created", "updated", "existing", "refused")}
+        for row in results:
+            counts[row["result"]] += 1
+        return Response({**counts, "results": results}, status=status.HTTP_200_OK)
+
+    def _bad_body(self, message):
+        from rest_framework.exceptions import ValidationError as DRFValidationError
+
+        raise DRFValidationError({"marks": [message]})
+
+
+def _flatten_messages(errors) -> str:
+    parts = []
+    for field, messages in errors.items():
+        text = " ".join(str(m) for m in messages)
+        parts.append(text if field == "non_field_errors" else f"{field}: {text}")
+    return " ".join(parts)
+
+
+class OutcomeFilter(django_filters.FilterSet):
+    class Meta:
+        model = Outcome
+        fields = ["trainee", "enrolment", "kind", "follow_up_round"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Outcomes of training (jobs, businesses)", tags=["trainees"]),
+    retrieve=extend_schema(summary="One outcome", tags=["trainees"]),
+    create=extend_schema(summary="Record an outcome at a follow-up round", tags=["trainees"]),
+)
+class OutcomeViewSet(ScopedModelViewSet):
+    queryset = Outcome.objects.all().order_by("-date", "-id")
+    serializer_class = OutcomeSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_class = OutcomeFilter
+    search_fields = ["note"]
+    ordering_fields = ["date", "id"]
+    ordering = ["-date", "-id"]
+    extra_error_statuses = (409,)
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = outcome_record(**serializer.validated_data)
+        except ValidationError as error:
+            raise conflict_from(error, when=is_unique_clash(error)) from error
