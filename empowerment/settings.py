@@ -277,8 +277,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "empowerment.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "empowerment.api.throttling.UserThrottle",
-        "empowerment.api.throttling.IPThrottle",
+        "empowerment.api.throttling.UserAndIPThrottle",
     ],
     "EXCEPTION_HANDLER": "empowerment.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -5,7 +5,10 @@ are read on every request, so that tests and deployments can change them without
 restart of the import-time DRF settings.
 """
 
+import time
+
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework import throttling
 
 from empowerment.validators import normalize_mobile
@@ -24,15 +27,84 @@ class _SettingsRateMixin:
         return super().allow_request(request, view)
 
 
-class UserThrottle(_SettingsRateMixin, throttling.SimpleRateThrottle):
-    """Per signed-in user, whichever IP they come from."""
+def _count_hits(keys_and_windows: list[tuple[str, int]]) -> list[int]:
+    """Add one hit to each fixed-window counter and return the new counts.
 
-    scope = "user"
+    On Redis all counters move in ONE round trip (a pipeline of INCR and EXPIRE), which is
+    what every API request pays: DRF's SimpleRateThrottle reads and rewrites a list of
+    timestamps per throttle instead (two round trips each). Any other cache (the local-
+    memory default) goes through Django's cache API.
+    """
+    client = _redis_client()
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        for key, window in keys_and_windows:
+            key = cache.make_and_validate_key(key)
+            pipe.incr(key)
+            # Expire once, when the window's counter is born; a later EXPIRE would push it.
+            pipe.expire(key, window + 1, nx=True)
+        replies = pipe.execute()
+        return [int(count) for count in replies[0::2]]
+    counts = []
+    for key, window in keys_and_windows:
+        if cache.add(key, 1, timeout=window + 1):
+            counts.append(1)
+            continue
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # expired between add and incr: a fresh window
+            cache.set(key, 1, timeout=window + 1)
+            counts.append(1)
+    return counts
 
-    def get_cache_key(self, request, view):
-        if not request.user or not request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+def _redis_client():
+    backend = getattr(cache, "_cache", None)
+    get_client = getattr(backend, "get_client", None)
+    if get_client is None or "Redis" not in type(cache).__name__:
+        return None
+    return get_client(write=True)
+
+
+class UserAndIPThrottle(throttling.BaseThrottle):
+    """The API's general limit: per signed-in user (whichever address they come from) and per
+    client address (signed in or not), checked together in one cache round trip.
+
+    Fixed windows: a client may burst at a window's edge to twice the rate for a moment,
+    which is an accepted trade for the cost of the exact sliding window on every request.
+    """
+
+    scopes = ("user", "ip")
+
+    def allow_request(self, request, view):
+        rates = settings.API_THROTTLE_RATES
+        now = time.time()
+        checks = []
+        for scope in self.scopes:
+            rate = rates.get(scope)
+            if rate is None:
+                continue
+            if scope == "user":
+                if not request.user or not request.user.is_authenticated:
+                    continue
+                ident = request.user.pk
+            else:
+                ident = self.get_ident(request)
+            limit, window = throttling.SimpleRateThrottle.parse_rate(None, rate)
+            bucket = int(now // window)
+            key = f"throttle:{scope}:{ident}:{bucket}"
+            checks.append((key, window, limit))
+        if not checks:
+            return True
+        counts = _count_hits([(key, window) for key, window, _ in checks])
+        self._wait = 0.0
+        for (_, window, limit), count in zip(checks, counts, strict=True):
+            if count > limit:
+                self._wait = max(self._wait, window - (now % window))
+        return self._wait == 0.0
+
+    def wait(self):
+        return self._wait
 
 
 class IPThrottle(_SettingsRateMixin, throttling.SimpleRateThrottle):

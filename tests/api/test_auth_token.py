@@ -99,3 +99,15 @@ def test_the_browser_session_works_for_the_api(client, password):
     response = client.get(reverse("api:me"))
     assert response.status_code == 200
     assert response.json()["username"] == "staff.one"
+
+
+def test_api_is_throttled_per_address_across_users(client_for, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "ip": "3/minute"}
+    first = client_for(UserFactory(username="first"))
+    second = client_for(UserFactory(username="second"))
+    assert first.get(reverse("api:me")).status_code == 200
+    assert second.get(reverse("api:me")).status_code == 200
+    assert first.get(reverse("api:me")).status_code == 200
+    refused = second.get(reverse("api:me"))  # the same address, a fourth request
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) <= 60
