@@ -270,7 +270,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "empowerment.api.filters.FilterBackend",
         "empowerment.api.filters.PersianSearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

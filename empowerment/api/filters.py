@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 
 from empowerment.persian import normalize_text
@@ -66,3 +67,25 @@ class _DateFormField(forms.DateField):
 
 class DateFilter(django_filters.DateFilter):
     field_class = _DateFormField
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the request names none of the view's filters.
+
+    Building and validating a FilterSet for a plain page of a list cost about as much as the
+    page's query (bench/api_bench.py); with no filter parameter it would filter nothing.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        names = tuple(filterset_class.base_filters)
+        # Range filters read suffixed parameters (`<name>_min`, `<name>_after`...).
+        if not any(
+            param == name or param.startswith(name + "_")
+            for param in request.query_params
+            for name in names
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -125,17 +125,22 @@ class MaskedField(serializers.CharField):
         super().__init__(**kwargs)
 
     def caller_sees_masked(self) -> bool:
-        request = self.context.get("request")
-        scope = scope_for(getattr(request, "user", None))
-        if scope.is_global:
-            return False
-        return bool(scope.roles.intersection(self.MASKED_ROLES))
+        return caller_sees_masked(self.context.get("request"))
 
     def to_representation(self, value):
         text = super().to_representation(value)
         if not text or not self.caller_sees_masked():
             return text
         return mask(text, keep_start=self.keep_start, keep_end=self.keep_end)
+
+
+def caller_sees_masked(request) -> bool:
+    """Whether the caller is shown national codes and mobiles masked (council members and
+    viewers, unless they are also administrators)."""
+    scope = scope_for(getattr(request, "user", None))
+    if scope.is_global:
+        return False
+    return bool(scope.roles.intersection(MaskedField.MASKED_ROLES))
 
 
 def mask(value: str, *, keep_start: int = 0, keep_end: int = 2) -> str:

@@ -8,7 +8,8 @@ restart of the import-time DRF settings.
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
 from empowerment.validators import normalize_mobile
@@ -59,11 +60,10 @@ def _count_hits(keys_and_windows: list[tuple[str, int]]) -> list[int]:
 
 
 def _redis_client():
-    backend = getattr(cache, "_cache", None)
-    get_client = getattr(backend, "get_client", None)
-    if get_client is None or "Redis" not in type(cache).__name__:
+    backend = caches["default"]  # the backend itself, not the `cache` proxy
+    if not isinstance(backend, RedisCache):
         return None
-    return get_client(write=True)
+    return backend._cache.get_client(write=True)
 
 
 class UserAndIPThrottle(throttling.BaseThrottle):
