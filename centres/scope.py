@@ -157,11 +157,17 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         return self.filter(condition)
 
+    # Roles whose scope does not open this model at all (a reviewer's centre does not open
+    # the centre's trainee registry): their ids are left out, the other roles' still count.
+    excluded_roles: tuple[str, ...] = ()
+
     def scope_condition(self, scope: Scope) -> Q | None:
         condition: Q | None = None
         for kind, paths in self.scope_paths.items():
             if kind == "self":
                 ids = {scope.user_id} if scope.user_id else set()
+            elif self.excluded_roles:
+                ids = scope.role_ids(kind, exclude=self.excluded_roles)
             else:
                 ids = scope.ids(kind)
             if not ids:

@@ -40,7 +40,17 @@ def _through(prefix: str, paths: dict) -> dict:
     }
 
 
-class TraineeQuerySet(ScopedQuerySet):
+class PersonalDataQuerySet(ScopedQuerySet):
+    """Rows about residents as people: registry, enrolments, attendance, outcomes, requests.
+
+    A reviewer is given a centre only to judge its calls for ideas; that scope must not open
+    the centre's registry (names, national codes, mobiles).
+    """
+
+    excluded_roles = ("reviewer",)
+
+
+class TraineeQuerySet(PersonalDataQuerySet):
     # A trainee belongs to the centre that registered them and is also visible at every
     # centre where they are enrolled (many-valued: ScopedQuerySet wraps it in a subquery).
     # A resident signed in with their own account sees only their own record ("self").
@@ -179,7 +189,7 @@ class Trainee(TimeStamped):
         return years
 
 
-class PossibleDuplicateQuerySet(ScopedQuerySet):
+class PossibleDuplicateQuerySet(PersonalDataQuerySet):
     scope_paths = _through("trainee", TraineeQuerySet.scope_paths)
 
 
@@ -238,7 +248,7 @@ class PossibleDuplicate(TimeStamped):
         return f"{self.trainee} ↔ {self.other}"
 
 
-class EnrolmentQuerySet(ScopedQuerySet):
+class EnrolmentQuerySet(PersonalDataQuerySet):
     # A resident signed in with their own account sees their own enrolments ("self").
     scope_paths = {**_COHORT_SCOPE, "self": "trainee__user"}
 
@@ -305,7 +315,7 @@ class Enrolment(TimeStamped):
         return f"{self.trainee} · {self.cohort.title}"
 
 
-class AttendanceQuerySet(ScopedQuerySet):
+class AttendanceQuerySet(PersonalDataQuerySet):
     scope_paths = _through("session", _COHORT_SCOPE)
 
 
@@ -359,7 +369,7 @@ class Attendance(TimeStamped):
         return f"{self.enrolment.trainee} · {self.session} · {self.get_status_display()}"
 
 
-class OutcomeQuerySet(ScopedQuerySet):
+class OutcomeQuerySet(PersonalDataQuerySet):
     scope_paths = {
         "self": "trainee__user",
         "centre": ("trainee__registered_at", "enrolment__cohort__centre"),
@@ -498,7 +508,7 @@ class Sale(TimeStamped):
         return f"{self.product} · {self.quantity}"
 
 
-class TraineeImportQuerySet(ScopedQuerySet):
+class TraineeImportQuerySet(PersonalDataQuerySet):
     scope_paths = {"centre": "centre"}
 
 
@@ -563,7 +573,7 @@ class TraineeImport(TimeStamped):
         return self.create_count + self.update_count
 
 
-class CohortInterestQuerySet(ScopedQuerySet):
+class CohortInterestQuerySet(PersonalDataQuerySet):
     # A resident's own interests ("self") and the cohort's centre and its area.
     scope_paths = {"self": "user", **_COHORT_SCOPE}
 

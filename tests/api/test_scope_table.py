@@ -14,6 +14,8 @@ pytestmark = pytest.mark.django_db
 
 STAFF_OF_CENTRE = {"centre_manager", "centre_staff", "viewer", "reviewer"}
 AREA_READERS = {"hq_secretary", "council_member"}  # a city HQ reaches its city
+# A reviewer's centre opens its calls for ideas, not the people in its registry.
+REGISTRY_READERS = (STAFF_OF_CENTRE - {"reviewer"}) | AREA_READERS
 
 # Endpoint -> the roles (besides the administrator, who sees every row) that see the own
 # side's row. Nobody but the administrator sees the foreign side's row, except in the
@@ -23,10 +25,10 @@ SEES_OWN = {
     "programme": set(ROLES) - {"anonymous", "administrator"},
     "cohort": STAFF_OF_CENTRE | AREA_READERS,
     "session": STAFF_OF_CENTRE | AREA_READERS,
-    "trainee": STAFF_OF_CENTRE | AREA_READERS | {"resident"},
-    "enrolment": STAFF_OF_CENTRE | AREA_READERS | {"resident"},
-    "attendance": STAFF_OF_CENTRE | AREA_READERS,
-    "outcome": STAFF_OF_CENTRE | AREA_READERS | {"resident"},
+    "trainee": REGISTRY_READERS | {"resident"},
+    "enrolment": REGISTRY_READERS | {"resident"},
+    "attendance": REGISTRY_READERS,
+    "outcome": REGISTRY_READERS | {"resident"},
     # The reviewer reaches the call through their assignment to it, not their centre.
     "idea-call": STAFF_OF_CENTRE | AREA_READERS,
     "idea": STAFF_OF_CENTRE | AREA_READERS | {"resident"},

@@ -92,3 +92,19 @@ def test_scope_keeps_which_ids_came_from_which_role(two_centres):
     assert scope.role_ids("centre", exclude={"reviewer"}) == {karaj.pk}
     assert scope.role_ids("province", roles={"hq_secretary"}) == {karaj.city.province_id}
     assert scope.role_ids("headquarters") == {hq.pk}
+
+
+def test_a_reviewer_scope_does_not_open_the_registry_but_other_roles_still_do(two_centres):
+    from centres.services import staff_role_assign
+    from tests.trainees.factories import TraineeFactory
+    from trainees.models import Trainee
+
+    isfahan, karaj = two_centres["isfahan"], two_centres["karaj"]
+    at_isfahan = TraineeFactory(registered_at=isfahan)
+    at_karaj = TraineeFactory(registered_at=karaj)
+    reviewer = staff_user("judge", "reviewer", isfahan)
+    assert not Trainee.objects.visible_to(reviewer).exists()
+    # The same person also on Karaj's staff: Karaj's registry opens, Isfahan's stays shut.
+    staff_role_assign(user=reviewer, role="centre_staff", scope=karaj)
+    assert list(Trainee.objects.visible_to(reviewer)) == [at_karaj]
+    assert at_isfahan not in Trainee.objects.visible_to(reviewer)
