@@ -1,21 +1,6 @@
-"""The summaries' refresh as a Celery task, and its beat entry (declared in code)."""
+"""The summaries' refresh as a Celery task; its beat entry is in empowerment/celery.py."""
 
 from celery import shared_task
-
-from empowerment.celery import app
-
-REFRESH_EVERY_SECONDS = 120  # an edit reaches the dashboards within 5 minutes
-
-app.conf.beat_schedule.update(
-    {
-        "dashboards-refresh-summaries": {
-            "task": "empowerment.dashboards.tasks.dashboards_refresh_summaries",
-            "schedule": REFRESH_EVERY_SECONDS,
-            # A refresh that could not start within the period is superseded by the next.
-            "options": {"expires": REFRESH_EVERY_SECONDS},
-        }
-    }
-)
 
 
 @shared_task(acks_late=True)
