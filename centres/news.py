@@ -12,7 +12,6 @@ import io
 import uuid
 from collections.abc import Iterable
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -21,6 +20,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from empowerment import ratelimit
 
 from .models import Article, Centre, Comment, Neighbourhood
 
@@ -193,19 +194,12 @@ class CommentRateLimited(Exception):
 
 
 def comment_rate_take(*, ip_address: str | None) -> bool:
-    """Count one comment from the address; False once the address used up its window.
-
-    A fixed window in the cache: `add` starts it (atomic in Redis and in the local-memory
-    cache), `incr` counts (atomic too), so parallel requests cannot slip past the limit.
-    """
-    key = f"news:comment-rate:{ip_address or 'unknown'}"
-    cache.add(key, 0, timeout=COMMENT_RATE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr: a fresh window
-        cache.add(key, 1, timeout=COMMENT_RATE_WINDOW)
-        count = 1
-    return count <= COMMENT_RATE_LIMIT
+    """Count one comment from the address; False once the address used up its window."""
+    return ratelimit.take(
+        f"news:comment:{ip_address or 'unknown'}",
+        limit=COMMENT_RATE_LIMIT,
+        window=COMMENT_RATE_WINDOW,
+    )
 
 
 def comment_submit(*, article: Article, name: str, text: str, ip_address: str | None) -> Comment:

@@ -8,10 +8,9 @@ restart of the import-time DRF settings.
 import time
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
+from empowerment import ratelimit
 from empowerment.validators import normalize_mobile
 
 
@@ -26,44 +25,6 @@ class _SettingsRateMixin:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
-
-
-def _count_hits(keys_and_windows: list[tuple[str, int]]) -> list[int]:
-    """Add one hit to each fixed-window counter and return the new counts.
-
-    On Redis all counters move in ONE round trip (a pipeline of INCR and EXPIRE), which is
-    what every API request pays: DRF's SimpleRateThrottle reads and rewrites a list of
-    timestamps per throttle instead (two round trips each). Any other cache (the local-
-    memory default) goes through Django's cache API.
-    """
-    client = _redis_client()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        for key, window in keys_and_windows:
-            key = cache.make_and_validate_key(key)
-            pipe.incr(key)
-            # Expire once, when the window's counter is born; a later EXPIRE would push it.
-            pipe.expire(key, window + 1, nx=True)
-        replies = pipe.execute()
-        return [int(count) for count in replies[0::2]]
-    counts = []
-    for key, window in keys_and_windows:
-        if cache.add(key, 1, timeout=window + 1):
-            counts.append(1)
-            continue
-        try:
-            counts.append(cache.incr(key))
-        except ValueError:  # expired between add and incr: a fresh window
-            cache.set(key, 1, timeout=window + 1)
-            counts.append(1)
-    return counts
-
-
-def _redis_client():
-    backend = caches["default"]  # the backend itself, not the `cache` proxy
-    if not isinstance(backend, RedisCache):
-        return None
-    return backend._cache.get_client(write=True)
 
 
 class UserAndIPThrottle(throttling.BaseThrottle):
@@ -90,13 +51,12 @@ class UserAndIPThrottle(throttling.BaseThrottle):
                 ident = request.user.pk
             else:
                 ident = self.get_ident(request)
-            limit, window = throttling.SimpleRateThrottle.parse_rate(None, rate)
-            bucket = int(now // window)
-            key = f"throttle:{scope}:{ident}:{bucket}"
+            limit, window = ratelimit.parse_rate(rate)
+            key = ratelimit.window_key(f"api:{scope}:{ident}", window, now)
             checks.append((key, window, limit))
         if not checks:
             return True
-        counts = _count_hits([(key, window) for key, window, _ in checks])
+        counts = ratelimit.count_hits([(key, window) for key, window, _ in checks])
         self._wait = 0.0
         for (_, window, limit), count in zip(checks, counts, strict=True):
             if count > limit:

@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+
+from empowerment import ratelimit
 
 SESSION_KEY = "public:pending"
 DONE_KEY = "public:done"
@@ -96,35 +97,14 @@ def finished_redirect(request, token: str) -> str | None:
 # so they obey the same rates: per address and per mobile for asking a code, per address
 # for checking one. Counted in the cache in fixed windows.
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _rate(scope: str) -> tuple[int, int] | None:
-    rate = settings.API_THROTTLE_RATES.get(scope)
-    if not rate:
-        return None
-    number, period = rate.split("/")
-    return int(number), _PERIODS[period[0]]
-
 
 def rate_take(scope: str, ident: str) -> bool:
-    """Count one use of `scope` by `ident`; False once its window is used up.
-
-    `add` starts the window and `incr` counts, both atomic in Redis and in the local-memory
-    cache, so parallel requests cannot slip past the limit.
-    """
-    rate = _rate(scope)
-    if rate is None:
+    """Count one use of `scope` by `ident`; False once its window is used up."""
+    rate = settings.API_THROTTLE_RATES.get(scope)
+    if not rate:
         return True
-    limit, window = rate
-    key = f"public:rate:{scope}:{ident}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window expired between add and incr: a fresh one
-        cache.add(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+    limit, window = ratelimit.parse_rate(rate)
+    return ratelimit.take(f"public:{scope}:{ident}", limit=limit, window=window)
 
 
 def code_request_allowed(*, ip_address: str | None, mobile: str) -> bool:
