@@ -8,7 +8,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from centres.admin_base import jalali_column
 
 from . import services
-from .models import OutboxMessage
+from .models import OneTimeCode, OutboxMessage
+from .validators import normalize_mobile
 
 admin.site.site_header = _("Empowerment and employment centres")
 admin.site.site_title = _("Empowerment portal")
@@ -60,3 +61,33 @@ class OutboxMessageAdmin(SimpleHistoryAdmin):
             % {"count": count},
             messages.SUCCESS if count else messages.WARNING,
         )
+
+
+@admin.register(OneTimeCode)
+class OneTimeCodeAdmin(admin.ModelAdmin):
+    """Read only, for administrators answering "my code did not come": when codes were sent
+    to a number, whether one was used, how many wrong tries. The code itself is never
+    stored, only its keyed hash, which is not shown."""
+
+    list_display = ("mobile", "created", "expires", "attempts", "used")
+    search_fields = ("mobile",)
+    fields = ("mobile", "created_at", "expires_at", "attempts", "used_at")
+    readonly_fields = fields
+    list_per_page = 50
+    show_full_result_count = False
+
+    created = jalali_column("created_at", _("created at"))
+    expires = jalali_column("expires_at", _("expires at"))
+    used = jalali_column("used_at", _("used at"))
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, normalize_mobile(search_term))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -247,3 +247,21 @@ def test_kavenegar_without_a_key_fails_the_message(settings):
     settings.SMS_API_KEY = ""
     message = _queue()
     assert outbox_send.apply(args=[message.pk]).get() == "failed"
+
+
+def test_one_time_codes_are_listed_for_administrators_without_the_code(client):
+    from django.urls import reverse
+
+    from empowerment.services import otp_request
+    from tests.centres.factories import staff_user
+
+    otp_request(mobile="09121234567")
+    admin_user = staff_user("root", "administrator")
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:empowerment_onetimecode_changelist"), {"q": "۰۹۱۲۱۲۳۴۵۶۷"})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "09121234567" in body
+    assert "code_hash" not in body
