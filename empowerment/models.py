@@ -80,9 +80,12 @@ class OutboxMessage(models.Model):
 # The dashboards' summary tables live with the dashboards; importing them here makes them
 # this app's models (the app that composes centres, programs and trainees).
 from .dashboards.models import (  # noqa: E402, F401
+    HeadquartersRollup,
     HeadquartersSummary,
+    IdeaRollup,
     IdeaSummary,
     JalaliDay,
     SummaryState,
+    TrainingRollup,
     TrainingSummary,
 )

@@ -194,15 +194,30 @@ class DashboardFilterForm(forms.Form):
             label = name or _("District %(number)s") % {"number": to_persian_digits(number)}
             return f"{label} · {city_name}" if many_cities else label
 
+        # A country has thousands of neighbourhoods and hundreds of centres: a list is only
+        # offered once its parent narrows it (a province for cities and centres, a city
+        # for districts and neighbourhoods), else only the value chosen, if valid, is.
+        # Every value in scope stays valid (a shared link with a city and no province).
+        one_province = province is not None or len(provinces) <= 1
+        one_city = city is not None or len(cities) <= 1
+
+        def offer(name, rows, label, listed: bool, hint):
+            valid = chosen(name, {row[0] for row in rows})
+            if not listed:
+                rows = [row for row in rows if row[0] == valid]
+            first = everything if listed else [("", hint)]
+            self.fields[name].choices = first + [(str(row[0]), label(row)) for row in rows]
+            return valid
+
         self.fields["province"].choices = everything + [(str(pk), n) for pk, n in provinces]
-        self.fields["city"].choices = everything + [(str(c[0]), c[1]) for c in cities]
-        self.fields["district"].choices = everything + [
-            (str(d[0]), district_label(d[1], d[2], d[4])) for d in districts
-        ]
-        self.fields["neighbourhood"].choices = everything + [
-            (str(n[0]), n[1]) for n in neighbourhoods
-        ]
-        self.fields["centre"].choices = everything + [(str(c[0]), c[1]) for c in centres]
+        after_province = _("All (choose a province to list them)")
+        after_city = _("All (choose a city to list them)")
+        offer("city", cities, lambda c: c[1], one_province, after_province)
+        offer(
+            "district", districts, lambda d: district_label(d[1], d[2], d[4]), one_city, after_city
+        )
+        offer("neighbourhood", neighbourhoods, lambda n: n[1], one_city, after_city)
+        offer("centre", centres, lambda c: c[1], one_province or one_city, after_province)
         # Labels of the chosen places, for titles (no further query).
         self.names = {
             "province": dict(provinces),

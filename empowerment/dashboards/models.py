@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from centres.scope import ScopedQuerySet
+from centres.scope import Scope, ScopedQuerySet, scope_for
 
 AGE_BANDS = [
     ("u18", _("Under 18")),
@@ -170,6 +170,137 @@ class HeadquartersSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.period}"
+
+
+class Level(models.TextChoices):
+    """The grain of a rollup row (see `Rollup`)."""
+
+    COUNTRY = "country", _("country")
+    PROVINCE = "province", _("province")
+    NEIGHBOURHOOD = "neighbourhood", _("neighbourhood")
+
+
+class RollupQuerySet(ScopedQuerySet):
+    """Rollup rows carry no place finer than a province, so only two kinds of people may
+    read them: those who see everything, and those whose scope is provinces and nothing
+    else (rows of their provinces). Anyone else (a city, a centre, a headquarters, a
+    partner, or a province plus any of these) gets no row here: the selectors send them to
+    the fine tables (`rollup_covers`)."""
+
+    scope_paths = {"province": "province"}
+
+    def visible_to(self, user) -> ScopedQuerySet:
+        scope = user if isinstance(user, Scope) else scope_for(user)
+        if not rollup_covers(scope):
+            return self.none()
+        return super().visible_to(scope)
+
+    def at(self, level: str) -> ScopedQuerySet:
+        return self.filter(level=level)
+
+
+def rollup_covers(scope: Scope) -> bool:
+    """Whether the rollups hold everything `scope` may see and nothing more."""
+    if scope.is_global:
+        return True
+    finer = ("centre", "headquarters", "partner", "city")
+    return bool(scope.province) and not any(scope.ids(kind) for kind in finer)
+
+
+class Rollup(models.Model):
+    """A second, coarser level of a summary table, built from it in the same refresh.
+
+    `level` says which columns a row is keyed by: `country` rows have no place (the whole
+    country: read by people who see everything, with no province chosen), `province` rows
+    a province, `neighbourhood` rows a province and a neighbourhood. Every read must name
+    its level (`objects.at(level)`): the levels overlap, summing two would count twice.
+    """
+
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    period = models.PositiveIntegerField(_("Jalali month"))
+    province = _ref("centres.Province", _("province"))
+
+    objects = models.Manager.from_queryset(RollupQuerySet)()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.level} {self.period}"
+
+
+class TrainingRollup(Rollup):
+    """`TrainingSummary` per country or province (and per neighbourhood, for the busiest
+    neighbourhoods), programme, gender, age band and month."""
+
+    neighbourhood = _ref("centres.Neighbourhood", _("neighbourhood"))
+    programme = _ref("programs.Programme", _("programme"))
+    gender = models.CharField(_("gender"), max_length=10, blank=True)
+    age_band = models.CharField(_("age band"), max_length=8, blank=True)
+    enrolled = models.PositiveIntegerField(default=0)
+    in_training = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    certified = models.PositiveIntegerField(default=0)
+    attendance_sum = models.DecimalField(max_digits=14, decimal_places=1, default=0)
+    attendance_count = models.PositiveIntegerField(default=0)
+    dropped = models.PositiveIntegerField(default=0)
+    employed = models.PositiveIntegerField(default=0)
+    home_business = models.PositiveIntegerField(default=0)
+    employers = models.PositiveIntegerField(default=0)
+    jobs_created = models.PositiveIntegerField(default=0)
+    products_sold = models.PositiveBigIntegerField(default=0)
+    sales_rials = models.PositiveBigIntegerField(default=0)
+    cohorts_started = models.PositiveIntegerField(default=0)
+    cohorts_running_at_start = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("training rollup")
+        verbose_name_plural = _("training rollups")
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["level", "period"], name="trainroll_level"),
+            models.Index(fields=["level", "province", "period"], name="trainroll_province"),
+        ]
+
+
+class IdeaRollup(Rollup):
+    """`IdeaSummary` per country or province, status and follow-up, and month."""
+
+    status = models.CharField(_("status"), max_length=20)
+    follow_up = models.CharField(_("follow-up"), max_length=20, blank=True)
+    ideas = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("idea rollup")
+        verbose_name_plural = _("idea rollups")
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["level", "period"], name="idearoll_level"),
+            models.Index(fields=["level", "province", "period"], name="idearoll_province"),
+        ]
+
+
+class HeadquartersRollup(Rollup):
+    """`HeadquartersSummary` per country or province, responsible organisation, status
+    and month. A national headquarters has no province: its province rows have none, and
+    only people who see everything read them (through the country rows)."""
+
+    responsible = _ref("centres.Partner", _("responsible organisation"))
+    status = models.CharField(_("status"), max_length=20, blank=True)
+    resolutions = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    meetings = models.PositiveIntegerField(default=0)
+    meeting_hours = models.DecimalField(max_digits=12, decimal_places=1, default=0)
+
+    class Meta:
+        verbose_name = _("headquarters rollup")
+        verbose_name_plural = _("headquarters rollups")
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["level", "period"], name="hqroll_level"),
+            models.Index(fields=["level", "province", "period"], name="hqroll_province"),
+        ]
 
 
 class JalaliDay(models.Model):

@@ -104,7 +104,9 @@ class OverviewDashboard(SummaryPage):
         user = self.request.user
         people = sel.training_by_person(user=user, filters=filters)
         months = {row["period"]: row for row in sel.training_by_month(user=user, filters=filters)}
-        places = sel.training_by_neighbourhood(user=user, filters=filters)
+        places = sel.training_by_neighbourhood(
+            user=user, filters=filters, limit=self.limit(sel.NEIGHBOURHOOD_ROWS)
+        )
         programmes = sel.training_by_programme(user=user, filters=filters)
         total = _total(people, sel.TRAINING_MEASURES)
         periods = _months(filters)
@@ -236,7 +238,10 @@ class OverviewDashboard(SummaryPage):
                 Column("employers", _("Employers"), "int"),
             ],
             rows=[r for r in places if r["busy"]],
-            note=_("The neighbourhoods residents come from, the busiest %(n)s first.")
+            note=_(
+                "The neighbourhoods residents come from, busiest first: the %(n)s busiest "
+                "here, all of them in the export."
+            )
             % {"n": to_persian_digits(sel.NEIGHBOURHOOD_ROWS)},
         )
         for row in programmes:
@@ -322,16 +327,17 @@ class IdeasDashboard(SummaryPage):
 
     def get_figures(self, filters):
         user = self.request.user
-        calls = sel.ideas_by_call(user=user, filters=filters)
-        places = sel.ideas_by_neighbourhood(user=user, filters=filters)
-        keys = [c.key for c in IDEA_COLUMNS]
-        totals = _total(calls, keys)
+        totals = sel.idea_totals(user=user, filters=filters)
+        calls = sel.ideas_by_call(user=user, filters=filters, limit=self.limit(sel.LIST_ROWS))
+        places = sel.ideas_by_neighbourhood(
+            user=user, filters=filters, limit=self.limit(sel.NEIGHBOURHOOD_ROWS)
+        )
         stages = Figure(
             slug="stages",
             title=_("Ideas by stage"),
             columns=[Column("label", _("Stage")), Column("value", _("Ideas"), **COUNT)],
             rows=[{"label": c.label, "value": totals[c.key]} for c in IDEA_COLUMNS]
-            if calls
+            if totals["received"]
             else [],
             note=_("Ideas received in the period (by the day they were submitted)."),
         )
@@ -342,6 +348,11 @@ class IdeasDashboard(SummaryPage):
             title=_("Per call"),
             columns=[Column("label", _("Call")), Column("centre_name", _("Centre")), *IDEA_COLUMNS],
             rows=calls + ([{"label": _("Total"), "_total": True, **totals}] if calls else []),
+            note=_(
+                "The calls with the most ideas first: the %(n)s first here, all of them in "
+                "the export; the total is that of every call."
+            )
+            % {"n": to_persian_digits(sel.LIST_ROWS)},
         )
         for row in places:
             row["label"] = row["name"] or _("Neighbourhood not given")
@@ -350,6 +361,11 @@ class IdeasDashboard(SummaryPage):
             title=_("Per neighbourhood"),
             columns=[Column("label", _("Neighbourhood")), *IDEA_COLUMNS],
             rows=places,
+            note=_(
+                "The neighbourhoods with the most ideas first: the %(n)s first here, all of "
+                "them in the export."
+            )
+            % {"n": to_persian_digits(sel.NEIGHBOURHOOD_ROWS)},
         )
         return [stages, by_call, by_place]
 
@@ -371,9 +387,11 @@ class HeadquartersDashboard(SummaryPage):
         user = self.request.user
         today = local_today()
         partners = sel.resolutions_by_responsible(user=user, filters=filters)
-        overdue = sel.overdue_resolutions(user=user, filters=filters, today=today)
-        commitments = sel.commitments_due(user=user, filters=filters, today=today)
-        hours = sel.meeting_hours_by_centre(user=user, filters=filters)
+        rows = self.limit(sel.LIST_ROWS)
+        overdue = sel.overdue_resolutions(user=user, filters=filters, today=today, limit=rows)
+        commitments = sel.commitments_due(user=user, filters=filters, today=today, limit=rows)
+        hours = sel.meeting_hours_by_centre(user=user, filters=filters, limit=rows)
+        at_most = {"n": to_persian_digits(sel.LIST_ROWS)}
         status_keys = ("open", "in_progress", "done", "cancelled", "overdue")
         totals = _total(partners, (*status_keys, "total"))
         status_columns = [
@@ -434,7 +452,11 @@ class HeadquartersDashboard(SummaryPage):
                 }
                 for r in overdue
             ],
-            note=_("Overdue now, whatever the period chosen; the longest overdue first."),
+            note=_(
+                "Overdue now, whatever the period chosen; the longest overdue first: the "
+                "%(n)s first here, all of them in the export."
+            )
+            % at_most,
         )
         status_names = dict(Commitment.Status.choices)
         promised = Figure(
@@ -463,7 +485,11 @@ class HeadquartersDashboard(SummaryPage):
                 for c in commitments
             ],
             y_max=100,
-            note=_("Due in the period, and older ones still pending; overdue first."),
+            note=_(
+                "Due in the period, and older ones still pending; overdue first: the %(n)s "
+                "first here, all of them in the export."
+            )
+            % at_most,
         )
         meetings = Figure(
             slug="meetings",
@@ -474,6 +500,11 @@ class HeadquartersDashboard(SummaryPage):
                 Column("meetings", _("Meetings"), "int"),
             ],
             rows=hours,
+            note=_(
+                "The centres with the most hours first: the %(n)s first here, all of them in "
+                "the export."
+            )
+            % at_most,
         )
         return [by_status, late, by_partner, promised, meetings]
 

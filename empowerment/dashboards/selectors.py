@@ -21,6 +21,10 @@ INDICATOR_PATHS = {
     "neighbourhood": "neighbourhood",
     "centre": ("neighbourhood__centres", "neighbourhood__district__centres"),
 }
+# A country has hundreds of districts and thousands of neighbourhoods: the page shows the
+# first ones (a city or district narrows the list), an export all of them.
+DISTRICT_ROWS = 30
+NEIGHBOURHOOD_ROWS = 50
 # Averaged over a district weighted by population: a share of a large neighbourhood
 # counts for more people than that of a small one.
 WEIGHTED_FIELDS = (*Indicator.SHARE_FIELDS, *Indicator.PROBLEM_FIELDS)
@@ -35,14 +39,18 @@ def latest_indicator_year(*, user) -> int | None:
     return Indicator.objects.visible_to(user).aggregate(year=Max("year"))["year"]
 
 
-def neighbourhood_indicators(*, user, filters: DashboardFilterForm) -> list[dict]:
-    """Each neighbourhood's figures for the period (its most specific ones), one query."""
+def neighbourhood_indicators(
+    *, user, filters: DashboardFilterForm, limit: int | None = NEIGHBOURHOOD_ROWS
+) -> list[dict]:
+    """Each neighbourhood's figures for the period (its most specific ones), one query: the
+    first `limit` in the order of city, district and name (all with `limit=None`)."""
     rows = (
         filters.restrict(_indicators(user=user, filters=filters), INDICATOR_PATHS)
         .order_by(
             "neighbourhood__district__city__name",
             "neighbourhood__district__number",
             "neighbourhood__name",
+            "neighbourhood_id",
         )
         .values(
             "neighbourhood_id",
@@ -58,14 +66,18 @@ def neighbourhood_indicators(*, user, filters: DashboardFilterForm) -> list[dict
             city_name=F("neighbourhood__district__city__name"),
         )
     )
-    return list(rows)
+    return list(rows if limit is None else rows[:limit])
 
 
-def district_indicators(*, user, filters: DashboardFilterForm) -> list[dict]:
-    """Per district: population and population-weighted averages, one aggregate query.
+def district_indicators(
+    *, user, filters: DashboardFilterForm, limit: int | None = DISTRICT_ROWS
+) -> list[dict]:
+    """Per district: population and population-weighted averages, one aggregate query; the
+    first `limit` in the order of city and number (all with `limit=None`).
 
     The district and neighbourhood chosen do not narrow this comparison (the point is to
-    set a district beside the others); province, city and centre do. Each row keeps the
+    set a district beside the others); province, city and centre do, and a district chosen
+    keeps its city's districts (the rest of the city it is compared with). Each row keeps the
     weighted sums (`<field>_sum`, `<field>_weight`) so that totals over several districts
     can be combined exactly (`combine_weighted`).
     """
@@ -80,13 +92,18 @@ def district_indicators(*, user, filters: DashboardFilterForm) -> list[dict]:
             filter=known,
         )
         weighted[f"{name}_weight"] = Sum("population", filter=known)
-    rows = (
-        filters.restrict(
-            _indicators(user=user, filters=filters),
-            INDICATOR_PATHS,
-            only=("province", "city", "centre"),
+    indicators = filters.restrict(
+        _indicators(user=user, filters=filters),
+        INDICATOR_PATHS,
+        only=("province", "city", "centre"),
+    )
+    district = filters.selection.get("district")
+    if district is not None and "city" not in filters.selection:
+        indicators = indicators.filter(
+            neighbourhood__district__city=filters.district_city[district]
         )
-        .values(
+    rows = (
+        indicators.values(
             district_id=F("neighbourhood__district_id"),
             district_number=F("neighbourhood__district__number"),
             district_name=F("neighbourhood__district__name"),
@@ -100,8 +117,10 @@ def district_indicators(*, user, filters: DashboardFilterForm) -> list[dict]:
             last_updated=Max("updated_at"),
             **weighted,
         )
-        .order_by("city_name", "district_number")
+        .order_by("city_name", "district_number", "district_id")
     )
+    if limit is not None:
+        rows = rows[:limit]
     return [{**row, **combine_weighted([row])} for row in rows]
 
 

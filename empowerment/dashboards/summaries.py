@@ -35,7 +35,17 @@ from centres.models import (
 from programs.models import Cohort, Idea, IdeaCall
 from trainees.models import Enrolment, Outcome, Product, Sale, Trainee
 
-from .models import HeadquartersSummary, IdeaSummary, JalaliDay, SummaryState, TrainingSummary
+from .models import (
+    HeadquartersRollup,
+    HeadquartersSummary,
+    IdeaRollup,
+    IdeaSummary,
+    JalaliDay,
+    Level,
+    SummaryState,
+    TrainingRollup,
+    TrainingSummary,
+)
 
 # The calendar covers birth dates of the oldest residents up to years ahead of any plan.
 CALENDAR_FIRST_YEAR = 1300
@@ -296,6 +306,72 @@ def _headquarters_sql() -> str:
     )
 
 
+# The rollups: for each, the fine table it sums, its measures, and per level the columns
+# that key a row (the others stay NULL, or '' for text) and which fine rows it takes.
+ROLLUPS = [
+    (
+        TrainingRollup,
+        TrainingSummary,
+        TRAINING_MEASURES,
+        {
+            Level.COUNTRY: (["period", "programme_id", "gender", "age_band"], ""),
+            Level.PROVINCE: (["period", "province_id", "programme_id", "gender", "age_band"], ""),
+            Level.NEIGHBOURHOOD: (
+                ["period", "province_id", "neighbourhood_id", "programme_id"],
+                "WHERE neighbourhood_id IS NOT NULL",
+            ),
+        },
+    ),
+    (
+        IdeaRollup,
+        IdeaSummary,
+        ["ideas"],
+        {
+            Level.COUNTRY: (["period", "status", "follow_up"], ""),
+            Level.PROVINCE: (["period", "province_id", "status", "follow_up"], ""),
+        },
+    ),
+    (
+        HeadquartersRollup,
+        HeadquartersSummary,
+        ["resolutions", "overdue", "progress_sum", "meetings", "meeting_hours"],
+        {
+            Level.COUNTRY: (["period", "responsible_id", "status"], ""),
+            Level.PROVINCE: (["period", "province_id", "responsible_id", "status"], ""),
+        },
+    ),
+]
+TEXT_DIMENSIONS = {"gender", "age_band", "status", "follow_up"}
+SUMMARY_TABLES = [
+    TrainingSummary,
+    IdeaSummary,
+    HeadquartersSummary,
+    TrainingRollup,
+    IdeaRollup,
+    HeadquartersRollup,
+]
+
+
+def _rollup_sql() -> list[str]:
+    """One `INSERT ... SELECT ... GROUP BY` per rollup and level, from the fine table just
+    rebuilt (thousands of rows, not the sources' millions): cheap."""
+    statements = []
+    for rollup, fine, measures, levels in ROLLUPS:
+        text = [f.column for f in rollup._meta.concrete_fields if f.column in TEXT_DIMENSIONS]
+        for level, (keys, where) in levels.items():
+            # Text columns a level is not keyed by are '' (NOT NULL), the others NULL.
+            blank = [c for c in text if c not in keys]
+            columns = ", ".join(["level", *keys, *blank, *measures])
+            values = ", ".join(
+                [f"'{level.value}'", *keys, *["''"] * len(blank)] + [f"SUM({m})" for m in measures]
+            )
+            statements.append(
+                f"INSERT INTO {_t(rollup)} ({columns}) SELECT {values} FROM {_t(fine)} {where} "
+                f"GROUP BY {', '.join(keys)}"
+            )
+    return statements
+
+
 def summaries_refresh(*, today: datetime.date | None = None) -> SummaryState:
     """Rebuild every summary table in one transaction; returns the state row.
 
@@ -312,17 +388,19 @@ def summaries_refresh(*, today: datetime.date | None = None) -> SummaryState:
             state, _created = SummaryState.objects.get_or_create(pk=1)
             state = SummaryState.objects.select_for_update().get(pk=1)
         with connection.cursor() as cursor:
-            for model in (TrainingSummary, IdeaSummary, HeadquartersSummary):
+            for model in SUMMARY_TABLES:
                 cursor.execute(f"DELETE FROM {_t(model)}")
             cursor.execute(_training_sql())
             cursor.execute(_ideas_sql())
             cursor.execute(_headquarters_sql(), [today])
+            for statement in _rollup_sql():
+                cursor.execute(statement)
         state.refreshed_at = timezone.now()
         state.duration_ms = int((time.monotonic() - started) * 1000)
         state.save(update_fields=["refreshed_at", "duration_ms"])
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (TrainingSummary, IdeaSummary, HeadquartersSummary):
+            for model in SUMMARY_TABLES:
                 cursor.execute(f"ANALYZE {_t(model)}")
     return state
 

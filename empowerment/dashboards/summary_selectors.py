@@ -2,6 +2,18 @@
 select, so a page costs the same with ten thousand trainees as with a million.
 
 Every read starts from `visible_to(user)`; the filters only narrow it.
+
+Two grains: the fine summary tables (a cell per centre and neighbourhood) and their
+rollups (a cell per province, or for the whole country). A page whose filters stop at a
+province (no city, district, neighbourhood or centre chosen) reads the rollups, when the
+user sees everything or provinces only (`rollup_level`); otherwise the fine tables, whose
+rows carry every place scope and filters need. Both give the same figures; the rollups
+have a few thousand rows whatever the number of centres, where the fine tables of a
+country grow with its centres.
+
+Lists that grow with the country (calls, centres, neighbourhoods) are the top `LIST_ROWS`
+or `NEIGHBOURHOOD_ROWS` in SQL (`ORDER BY ... LIMIT`); an export asks for all
+(`limit=None`).
 """
 
 from __future__ import annotations
@@ -13,13 +25,52 @@ from django.db.models import DecimalField, F, IntegerField, Max, Q, QuerySet, Su
 from django.db.models.functions import Coalesce
 
 from centres.models import Centre, Commitment, Resolution, local_today
+from centres.scope import scope_for
 
 from .filters import DashboardFilterForm
-from .models import HeadquartersSummary, IdeaSummary, SummaryState, TrainingSummary
+from .models import (
+    HeadquartersRollup,
+    HeadquartersSummary,
+    IdeaRollup,
+    IdeaSummary,
+    Level,
+    SummaryState,
+    TrainingRollup,
+    TrainingSummary,
+    rollup_covers,
+)
 from .summaries import TRAINING_MEASURES
 
 NEIGHBOURHOOD_ROWS = 20  # the neighbourhoods figure shows the busiest; a district narrows it
 LIST_ROWS = 25
+ROLLUP_OF = {
+    TrainingSummary: TrainingRollup,
+    IdeaSummary: IdeaRollup,
+    HeadquartersSummary: HeadquartersRollup,
+}
+FINER_THAN_PROVINCE = ("city", "district", "neighbourhood", "centre")
+
+
+def rollup_level(user, filters: DashboardFilterForm | None = None) -> str | None:
+    """The rollup level that answers these filters for this user, or None: the fine tables.
+
+    Only people whose scope the rollups cover (everything, or provinces only), and only
+    when no place finer than a province is chosen. The whole country's rows only for those
+    who see everything and chose no province.
+    """
+    chosen = filters.selection if filters is not None else {}
+    if any(kind in chosen for kind in FINER_THAN_PROVINCE):
+        return None
+    scope = scope_for(user)
+    if not rollup_covers(scope):
+        return None
+    if scope.is_global and "province" not in chosen:
+        return Level.COUNTRY
+    return Level.PROVINCE
+
+
+def _limited(rows: QuerySet, limit: int | None) -> list[dict]:
+    return list(rows if limit is None else rows[:limit])
 
 
 def summary_state() -> SummaryState | None:
@@ -66,7 +117,11 @@ def _place_filter(filters: DashboardFilterForm, *, residents: bool = True) -> Q:
 
 def latest_period(model, *, user, condition: Q | None = None) -> int | None:
     """The latest month with figures the user may see (the year a page opens on)."""
-    rows = model.objects.visible_to(user)
+    level = rollup_level(user)
+    if level is not None:
+        rows = ROLLUP_OF[model].objects.visible_to(user).at(level)
+    else:
+        rows = model.objects.visible_to(user)
     if condition is not None:
         rows = rows.filter(condition)
     return rows.aggregate(latest=Max("period"))["latest"]
@@ -90,7 +145,24 @@ def _sums(*names: str) -> dict:
 # --- Overview ------------------------------------------------------------------------------
 
 
-def _training(*, user, filters: DashboardFilterForm) -> QuerySet:
+def _rollup_filter(filters: DashboardFilterForm, *, programme: bool = True) -> Q:
+    """The province and programme chosen, on a rollup (nothing finer is chosen there)."""
+    chosen = filters.selection
+    first, last = _period_range(filters)
+    condition = Q(period__gte=first, period__lte=last)
+    if "province" in chosen:
+        condition &= Q(province=chosen["province"])
+    if programme and "programme" in chosen:
+        condition &= Q(programme=chosen["programme"])
+    return condition
+
+
+def _training(*, user, filters: DashboardFilterForm, by_neighbourhood: bool = False) -> QuerySet:
+    level = rollup_level(user, filters)
+    if level is not None:
+        if by_neighbourhood:
+            level = Level.NEIGHBOURHOOD  # keyed by province too: scope and filter apply
+        return TrainingRollup.objects.visible_to(user).at(level).filter(_rollup_filter(filters))
     first, last = _period_range(filters)
     return TrainingSummary.objects.visible_to(user).filter(
         _place_filter(filters), period__gte=first, period__lte=last
@@ -116,15 +188,18 @@ def training_by_month(*, user, filters: DashboardFilterForm) -> list[dict]:
     )
 
 
-def training_by_neighbourhood(*, user, filters: DashboardFilterForm) -> list[dict]:
+def training_by_neighbourhood(
+    *, user, filters: DashboardFilterForm, limit: int | None = NEIGHBOURHOOD_ROWS
+) -> list[dict]:
     """The neighbourhoods with the most trainees (completed and in training), busiest first."""
-    return list(
-        _training(user=user, filters=filters)
+    return _limited(
+        _training(user=user, filters=filters, by_neighbourhood=True)
         .filter(neighbourhood__isnull=False)
         .values("neighbourhood", name=F("neighbourhood__name"))
         .annotate(**_sums("completed", "in_training", "employed", "home_business", "employers"))
         .annotate(busy=F("completed") + F("in_training"))
-        .order_by("-busy", "name")[:NEIGHBOURHOOD_ROWS]
+        .order_by("-busy", "name", "neighbourhood"),
+        limit,
     )
 
 
@@ -166,21 +241,38 @@ def _idea_stages() -> dict:
     return {name: Coalesce(aggregate, 0) for name, aggregate in stages.items()}
 
 
-def ideas_by_call(*, user, filters: DashboardFilterForm) -> list[dict]:
-    return list(
+def idea_totals(*, user, filters: DashboardFilterForm) -> dict:
+    """Every stage over all the calls the filters select (one aggregate row)."""
+    level = rollup_level(user, filters)
+    if level is not None:
+        rows = IdeaRollup.objects.visible_to(user).at(level).filter(_rollup_filter(filters))
+    else:
+        rows = _ideas(user=user, filters=filters)
+    return rows.aggregate(**_idea_stages())
+
+
+def ideas_by_call(
+    *, user, filters: DashboardFilterForm, limit: int | None = LIST_ROWS
+) -> list[dict]:
+    """The calls that received the most ideas first (every call with `limit=None`)."""
+    return _limited(
         _ideas(user=user, filters=filters)
         .values("call", name=F("call__title"), centre_name=F("centre__name"))
         .annotate(**_idea_stages())
-        .order_by("-received", "name")
+        .order_by("-received", "name", "call"),
+        limit,
     )
 
 
-def ideas_by_neighbourhood(*, user, filters: DashboardFilterForm) -> list[dict]:
-    return list(
+def ideas_by_neighbourhood(
+    *, user, filters: DashboardFilterForm, limit: int | None = NEIGHBOURHOOD_ROWS
+) -> list[dict]:
+    return _limited(
         _ideas(user=user, filters=filters)
         .values("neighbourhood", name=F("neighbourhood__name"))
         .annotate(**_idea_stages())
-        .order_by("-received", "name")[:NEIGHBOURHOOD_ROWS]
+        .order_by("-received", "name", "neighbourhood"),
+        limit,
     )
 
 
@@ -217,9 +309,14 @@ def resolutions_by_responsible(*, user, filters: DashboardFilterForm) -> list[di
     """Per responsible organisation: resolutions by status, overdue and mean progress.
     The per-status totals are the sums of these rows."""
     status = Resolution.Status
+    level = rollup_level(user, filters)
+    if level is not None:
+        rows = HeadquartersRollup.objects.visible_to(user).at(level)
+        rows = rows.filter(_rollup_filter(filters, programme=False))
+    else:
+        rows = _hq(user=user, filters=filters)
     return list(
-        _hq(user=user, filters=filters)
-        .filter(resolutions__gt=0)
+        rows.filter(resolutions__gt=0)
         .values("responsible", name=F("responsible__name"))
         .annotate(
             total=Sum("resolutions"),
@@ -230,17 +327,21 @@ def resolutions_by_responsible(*, user, filters: DashboardFilterForm) -> list[di
             overdue=Sum("overdue"),
             progress_sum=Sum("progress_sum"),
         )
-        .order_by("-overdue", "-total", "name")
+        .order_by("-overdue", "-total", "name", "responsible")
     )
 
 
-def meeting_hours_by_centre(*, user, filters: DashboardFilterForm) -> list[dict]:
-    return list(
+def meeting_hours_by_centre(
+    *, user, filters: DashboardFilterForm, limit: int | None = LIST_ROWS
+) -> list[dict]:
+    """The centres with the most hours of opportunity-finding meetings first."""
+    return _limited(
         _hq(user=user, filters=filters)
         .filter(meetings__gt=0, centre__isnull=False)
         .values("centre", name=F("centre__name"))
         .annotate(hours=Sum("meeting_hours"), meetings=Sum("meetings"))
-        .order_by("-hours", "name")
+        .order_by("-hours", "name", "centre"),
+        limit,
     )
 
 
@@ -261,21 +362,33 @@ COMMITMENT_PATHS = {
 
 
 def overdue_resolutions(
-    *, user, filters: DashboardFilterForm, today: datetime.date | None = None
+    *,
+    user,
+    filters: DashboardFilterForm,
+    today: datetime.date | None = None,
+    limit: int | None = LIST_ROWS,
 ) -> list[Resolution]:
     """The resolutions overdue today, longest overdue first (whatever the period: what is
-    late now is late now). One query, at most `LIST_ROWS` rows."""
+    late now is late now). One query, at most `limit` rows."""
     today = today or local_today()
-    rows = (
-        filters.restrict(Resolution.objects.visible_to(user).overdue(today), RESOLUTION_PATHS)
-        .select_related("meeting__centre", "meeting__headquarters", "responsible")
-        .order_by("deadline", "pk")[:LIST_ROWS]
-    )
-    return list(rows)
+    rows = filters.restrict(
+        Resolution.objects.visible_to(user).overdue(today), RESOLUTION_PATHS
+    ).order_by("deadline", "pk")
+    if limit is not None:
+        # The first `limit` ids in a subquery, then their meetings and organisations: the
+        # database joins `limit` rows, not every overdue resolution of the country.
+        rows = Resolution.objects.filter(pk__in=rows.values("pk")[:limit]).order_by(
+            "deadline", "pk"
+        )
+    return list(rows.select_related("meeting__centre", "meeting__headquarters", "responsible"))
 
 
 def commitments_due(
-    *, user, filters: DashboardFilterForm, today: datetime.date | None = None
+    *,
+    user,
+    filters: DashboardFilterForm,
+    today: datetime.date | None = None,
+    limit: int | None = LIST_ROWS,
 ) -> list[Commitment]:
     """Commitments due in the period, and older ones still pending: overdue first."""
     today = today or local_today()
@@ -291,6 +404,6 @@ def commitments_due(
             | Q(pending, due_date__lt=period.start)
         )
         .select_related("neighbourhood")
-        .order_by(F("overdue_flag").desc(), "due_date", "pk")[:LIST_ROWS]
+        .order_by(F("overdue_flag").desc(), "due_date", "pk")
     )
-    return list(rows)
+    return list(rows if limit is None else rows[:limit])

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from centres.models import District, Indicator, Neighbourhood
+from empowerment.persian import to_persian_digits
 
 from . import selectors
 from .exports import figure_xlsx_response
@@ -73,6 +74,7 @@ class DashboardPage(DashboardBase):
     description = ""
     permission: str | None = None
     form_class = DashboardFilterForm
+    exporting = False  # an .xlsx export: long lists in full (`limit`)
 
     @classmethod
     def may_open(cls, user) -> bool:
@@ -98,7 +100,12 @@ class DashboardPage(DashboardBase):
     def get_figures(self, filters: DashboardFilterForm) -> list[Figure]:
         raise NotImplementedError
 
+    def limit(self, rows: int) -> int | None:
+        """How many rows a long list shows: `rows` on the page, all of them in an export."""
+        return None if self.exporting else rows
+
     def get(self, request, *args, figure: str | None = None, **kwargs):
+        self.exporting = figure is not None
         filters = self.get_filters()
         figures = self.get_figures(filters)
         subtitle = filters.describe()
@@ -143,8 +150,16 @@ class NeighbourhoodsDashboard(DashboardPage):
         return selectors.latest_indicator_year(user=self.request.user)
 
     def get_figures(self, filters):
-        districts = selectors.district_indicators(user=self.request.user, filters=filters)
-        neighbourhoods = selectors.neighbourhood_indicators(user=self.request.user, filters=filters)
+        user = self.request.user
+        districts = selectors.district_indicators(
+            user=user, filters=filters, limit=self.limit(selectors.DISTRICT_ROWS)
+        )
+        neighbourhoods = selectors.neighbourhood_indicators(
+            user=user, filters=filters, limit=self.limit(selectors.NEIGHBOURHOOD_ROWS)
+        )
+        first_districts = _(
+            "At most the first %(n)s districts here; all of them in the export."
+        ) % {"n": to_persian_digits(selectors.DISTRICT_ROWS)}
         many_cities = len({row["city_id"] for row in districts}) > 1
         chosen = filters.selection.get("district")
         for row in districts:
@@ -183,7 +198,9 @@ class NeighbourhoodsDashboard(DashboardPage):
                 Column("unemployment_rate", _("Unemployment rate (%)"), chart=True, **share),
             ],
             rows=districts + totals,
-            note=_("Shares are averages over the neighbourhoods, weighted by population."),
+            note=_("Shares are averages over the neighbourhoods, weighted by population.")
+            + " "
+            + first_districts,
         )
         problem_columns = [
             Column(name, Indicator._meta.get_field(name).verbose_name, "level", chart=True)
@@ -195,7 +212,7 @@ class NeighbourhoodsDashboard(DashboardPage):
             columns=[district_label, *problem_columns],
             rows=districts + totals,
             y_max=4,
-            note=_("Level 0 (none) to 4 (severe), weighted by population."),
+            note=_("Level 0 (none) to 4 (severe), weighted by population.") + " " + first_districts,
         )
         for row in neighbourhoods:
             row["district"] = _district_label(row, many_cities)
@@ -218,7 +235,9 @@ class NeighbourhoodsDashboard(DashboardPage):
             rows=neighbourhoods,
             note=_(
                 "For a year, the yearly figures or else the latest quarter's; for a quarter, "
-                "that quarter's or else the year's."
-            ),
+                "that quarter's or else the year's. At most the first %(n)s neighbourhoods "
+                "here (a city or district narrows the list); all of them in the export."
+            )
+            % {"n": to_persian_digits(selectors.NEIGHBOURHOOD_ROWS)},
         )
         return [age, problems, detail]

@@ -250,8 +250,9 @@ def test_an_overview_figure_exports_to_xlsx(client, demo):
         # 12 programme choices, 13 per gender and age band, 14 per month, 15 per
         # neighbourhood, 16 per programme.
         (OVERVIEW, 16),
-        # 1-11 as above (no programme filter), 12 per call, 13 per neighbourhood.
-        (IDEAS, 13),
+        # 1-11 as above (no programme filter), 12 totals per stage, 13 the calls with the
+        # most ideas, 14 per neighbourhood.
+        (IDEAS, 14),
         # 1-11 as above, 12 per responsible organisation, 13 overdue resolutions,
         # 14 commitments, 15 meeting hours per centre.
         (HQ, 15),
