@@ -288,3 +288,11 @@ def test_synthetic_data_on_postgresql(db):
     assert Enrolment.objects.count() == 2400
     certified = Enrolment.objects.filter(status="certified").count()
     assert TrainingSummary.objects.aggregate(n=Sum("certified"))["n"] == certified > 0
+    # Every synthetic neighbourhood has a yearly indicator for each of the five years, valid
+    # under the model's own rules.
+    from centres.models import Indicator
+
+    synthetic = Indicator.objects.filter(source="synthetic")
+    assert synthetic.values("year").distinct().count() == 5
+    assert synthetic.count() == 5 * synthetic.values("neighbourhood").distinct().count()
+    synthetic.first().full_clean()

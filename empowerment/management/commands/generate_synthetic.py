@@ -83,6 +83,7 @@ class Command(BaseCommand):
         today = today_jalali()
         sizes["today"] = today.togregorian().isoformat()
         sizes["first_day"] = today.replace(year=today.year - 5).togregorian().isoformat()
+        sizes["jyear"] = today.year
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT setseed(%s)", [seed])
             for label, sql in self.steps(sizes):
@@ -168,6 +169,20 @@ class Command(BaseCommand):
                 "CREATE TEMP TABLE syn_nb ON COMMIT DROP AS SELECT c.idx, "
                 "array_agg(n.id ORDER BY n.id) AS ids FROM syn_centre c "
                 "JOIN centres_neighbourhood n ON n.district_id = c.district_id GROUP BY c.idx",
+            ),
+            (
+                # Yearly figures for every synthetic neighbourhood over the five years, so the
+                # neighbourhoods dashboard is measured with data at every size.
+                "neighbourhood indicators",
+                f"INSERT INTO centres_indicator ({stamp}, neighbourhood_id, year, quarter, "
+                "population, youth_share, over_65_share, unemployment_rate, addiction_level, "
+                "poverty_level, unemployment_level, insecurity_level, source) "
+                f"SELECT {now}, {now}, n.id, y, NULL, 8000 + (n.id * 131) % 30000, "
+                "20 + (n.id * 7 + y) % 15, 3 + (n.id + y) % 9, 8 + (n.id * 3 + y) % 17, "
+                "(n.id + y) % 5, (n.id * 2 + y) % 5, (n.id * 3 + y) % 5, (n.id + 2 * y) % 5, "
+                "'synthetic' FROM centres_neighbourhood n JOIN syn_centre c ON "
+                f"c.district_id = n.district_id CROSS JOIN generate_series({s['jyear']} - 4, "
+                f"{s['jyear']}) y",
             ),
             (
                 "partners",
