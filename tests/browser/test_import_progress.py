@@ -68,14 +68,14 @@ def background_worker(monkeypatch):
         thread.start()
 
     monkeypatch.setattr(tasks.trainee_import_apply_task, "delay", delay)
-    monkeypatch.setattr(services, "IMPORT_CHUNK", 100)
+    monkeypatch.setattr(services.imports, "IMPORT_CHUNK", 100)
     register = services.trainees_register_many
 
     def slowed(**kwargs):
         time.sleep(0.12)
         return register(**kwargs)
 
-    monkeypatch.setattr(services, "trainees_register_many", slowed)
+    monkeypatch.setattr(services.registry, "trainees_register_many", slowed)
     yield threads
     for thread in threads:
         thread.join(timeout=60)

@@ -129,7 +129,7 @@ def test_a_failure_midway_leaves_nothing_half_imported(
     cohort.save()
     trainee_import = preview(isfahan, staff, xlsx_bytes([good_row(n) for n in range(1, 6)]))
     # Batches of two rows: the first batch is written, the second fails while enrolling.
-    monkeypatch.setattr(services, "IMPORT_CHUNK", 2)
+    monkeypatch.setattr(services.imports, "IMPORT_CHUNK", 2)
     real_enrol = services.enrolments_create_many
     calls = []
 
@@ -140,7 +140,7 @@ def test_a_failure_midway_leaves_nothing_half_imported(
             raise RuntimeError("disk full")
         return real_enrol(**kwargs)
 
-    monkeypatch.setattr(services, "enrolments_create_many", failing_enrol)
+    monkeypatch.setattr(services.enrolment, "enrolments_create_many", failing_enrol)
     with pytest.raises(RuntimeError), on_commit():
         services.trainee_import_confirm(trainee_import=trainee_import, by=staff)
     trainee_import.refresh_from_db()

@@ -1,0 +1,18 @@
+"""Writes on the registry, one module per concern; every service is importable from here.
+
+- registry: registering and updating trainees, possible duplicates, residents' accounts
+- enrolment: enrolling, the waiting list, dropping out
+- attendance: a session's attendance, offline batches, completing a cohort
+- outcomes: outcomes, products and sales
+- imports: the spreadsheet import (preview, confirm, apply)
+- interest: requests to join a cohort from the public portal
+- reminders: SMS reminders of sessions
+"""
+
+from .attendance import *  # noqa: F403
+from .enrolment import *  # noqa: F403
+from .imports import *  # noqa: F403
+from .interest import *  # noqa: F403
+from .outcomes import *  # noqa: F403
+from .registry import *  # noqa: F403
+from .reminders import *  # noqa: F403

@@ -1,0 +1,245 @@
+"""Attendance (a whole session at once, or offline marks from a phone) and completing a cohort."""
+
+import logging
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+import jdatetime
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from empowerment.jalali import today_jalali
+from programs.models import Cohort, CohortSession
+
+from ..models import (
+    Attendance,
+    Enrolment,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- Attendance and completion -----------------------------------------------------------
+
+
+@transaction.atomic
+def attendance_record_session(*, session: CohortSession, marks: Mapping[int, str], by=None) -> int:
+    """Record the attendance of a whole session: {enrolment id: status}. Returns rows written.
+
+    Only enrolments holding a seat in the session's cohort may be marked; marking again
+    changes the earlier mark (and history keeps both).
+    """
+    if session.cohort.is_closed:
+        raise ValidationError(_("This cohort is closed: its attendance can no longer change."))
+    if CohortSession.objects.filter(pk=session.pk, cancelled_at__isnull=False).exists():
+        raise ValidationError(_("This session was cancelled: it takes no attendance."))
+    valid = set(Attendance.Status.values)
+    if any(status not in valid for status in marks.values()):
+        raise ValidationError(_("Mark each trainee present, absent or excused."))
+    enrolments = set(
+        Enrolment.objects.filter(
+            cohort_id=session.cohort_id, status=Enrolment.Status.ENROLLED, pk__in=list(marks)
+        ).values_list("pk", flat=True)
+    )
+    if set(marks) - enrolments:
+        raise ValidationError(_("Some of the marked trainees are not enrolled in this cohort."))
+    existing = {a.enrolment_id: a for a in Attendance.objects.filter(session=session)}
+    written = 0
+    for enrolment_id, status in marks.items():
+        row = existing.get(enrolment_id)
+        if row is None:
+            Attendance.objects.create(
+                session=session, enrolment_id=enrolment_id, status=status, recorded_by=by
+            )
+            written += 1
+        elif row.status != status:
+            row.status = status
+            row.recorded_by = by
+            row.save(update_fields=["status", "recorded_by", "updated_at"])
+            written += 1
+    return written
+
+
+def _attendance_percent(present: int, excused: int, sessions: int) -> Decimal:
+    # An excused absence neither counts for nor against the trainee.
+    counted = sessions - excused
+    if counted <= 0:
+        return Decimal("0.0")
+    return (Decimal(100 * present) / counted).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def cohort_complete(*, cohort: Cohort, on: jdatetime.date | None = None) -> dict[str, int]:
+    """Close a cohort: certificates to those who met the minimum attendance, the rest
+    marked as completed without one. Certificate numbers are the cohort code and a
+    running number, unique across the portal because cohort codes are."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.is_closed:
+        raise ValidationError(_("This cohort is already closed."))
+    # A cancelled session was never held: it counts for nobody's attendance.
+    session_count = cohort.sessions.filter(cancelled_at__isnull=True).count()
+    if not session_count:
+        raise ValidationError(_("This cohort has no sessions: record its sessions first."))
+    on = on or today_jalali()
+    enrolments = (
+        Enrolment.objects.filter(cohort=cohort, status=Enrolment.Status.ENROLLED)
+        .select_related("trainee")
+        .annotate(
+            present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT)),
+            excused=Count("attendance", filter=Q(attendance__status=Attendance.Status.EXCUSED)),
+        )
+        .order_by("trainee__last_name", "trainee__first_name", "pk")
+    )
+    counts = {"certified": 0, "not_certified": 0}
+    number = 0
+    for enrolment in enrolments:
+        enrolment.attendance_percent = _attendance_percent(
+            enrolment.present, enrolment.excused, session_count
+        )
+        if enrolment.attendance_percent >= cohort.min_attendance_percent:
+            number += 1
+            enrolment.status = Enrolment.Status.CERTIFIED
+            enrolment.certificate_number = f"{cohort.code}-{number:03d}"
+            enrolment.certificate_issued_on = on
+            counts["certified"] += 1
+        else:
+            enrolment.status = Enrolment.Status.NOT_CERTIFIED
+            counts["not_certified"] += 1
+        enrolment.save()
+    cohort.status = Cohort.Status.COMPLETED
+    cohort.completed_at = timezone.now()
+    cohort.save(update_fields=["status", "completed_at", "updated_at"])
+    return counts
+
+
+# --- Mobile clients ----------------------------------------------------------------------
+
+
+def _batch_refusal(mark: dict, message: str) -> dict:
+    return {"client_uuid": str(mark["client_uuid"]), "result": "refused", "message": message}
+
+
+def attendance_record_batch(*, marks: list[dict], by) -> list[dict]:
+    """Record attendance marks taken offline on a phone, each once, whatever is resent.
+
+    Each mark is {"client_uuid", "session", "status"} and either "enrolment" or "trainee"
+    (ids). The answer has one entry per mark, in order: "created" (new), "updated" (the
+    trainee already had another status for the session; like marking again in the admin,
+    the new status replaces it), "existing" (this mark, by its client_uuid, or the same
+    status for the session was already recorded: nothing changes) or "refused" with the
+    reason in the request's language.
+    A refused mark does not hold back the others.
+
+    Concurrency: the client_uuid and the (enrolment, session) pair are unique in the
+    database. Each mark is written in its own savepoint; when two syncs of the same batch
+    run at once, PostgreSQL makes the second INSERT wait for the first transaction and then
+    fail on the unique index, the savepoint is rolled back and the mark is read again and
+    answered "existing" (get_or_create semantics). So a mark is recorded exactly once and
+    one failure never rolls back the marks around it. The rules are those of
+    `attendance_record_session`: a session the user may see, an open cohort, a trainee
+    holding a seat in it.
+    """
+    valid_statuses = set(Attendance.Status.values)
+    session_ids = {m["session"] for m in marks}
+    sessions = CohortSession.objects.visible_to(by).select_related("cohort").in_bulk(session_ids)
+    cohort_ids = {s.cohort_id for s in sessions.values()}
+    # One read of the seats of every cohort concerned, by enrolment and by trainee.
+    enrolled = list(
+        Enrolment.objects.filter(cohort_id__in=cohort_ids, status=Enrolment.Status.ENROLLED)
+        .filter(
+            Q(pk__in={m["enrolment"] for m in marks if m.get("enrolment")})
+            | Q(trainee_id__in={m["trainee"] for m in marks if m.get("trainee")})
+        )
+        .only("pk", "cohort_id", "trainee_id")
+    )
+    by_pk = {e.pk: e for e in enrolled}
+    by_trainee = {(e.cohort_id, e.trainee_id): e for e in enrolled}
+
+    results: list[dict] = []
+    for mark in marks:
+        session = sessions.get(mark["session"])
+        if mark["status"] not in valid_statuses:
+            results.append(_batch_refusal(mark, _("Mark each trainee present, absent or excused.")))
+            continue
+        if session is None:
+            results.append(_batch_refusal(mark, _("This session does not exist.")))
+            continue
+        if session.cohort.is_closed:
+            results.append(
+                _batch_refusal(
+                    mark, _("This cohort is closed: its attendance can no longer change.")
+                )
+            )
+            continue
+        if session.cancelled_at is not None:
+            # The same rule as attendance_record_session: a cancelled session takes no marks.
+            results.append(
+                _batch_refusal(mark, _("This session was cancelled: it takes no attendance."))
+            )
+            continue
+        if mark.get("enrolment"):
+            enrolment = by_pk.get(mark["enrolment"])
+            if enrolment is not None and enrolment.cohort_id != session.cohort_id:
+                enrolment = None
+        else:
+            enrolment = by_trainee.get((session.cohort_id, mark.get("trainee")))
+        if enrolment is None:
+            results.append(
+                _batch_refusal(mark, _("This trainee is not enrolled in this session's cohort."))
+            )
+            continue
+        results.append(
+            _attendance_mark_once(mark=mark, session=session, enrolment=enrolment, by=by)
+        )
+    return results
+
+
+def _attendance_mark_once(*, mark: dict, session, enrolment: Enrolment, by) -> dict:
+    uuid = mark["client_uuid"]
+    answer = {"client_uuid": str(uuid)}
+    for _attempt in range(2):
+        known = Attendance.objects.filter(client_uuid=uuid).first()
+        if known is not None:
+            if (known.session_id, known.enrolment_id) != (session.pk, enrolment.pk):
+                return _batch_refusal(
+                    mark, _("This mark's id was already used for another trainee or session.")
+                )
+            return {**answer, "result": "existing", "id": known.pk, "status": known.status}
+        try:
+            with transaction.atomic():
+                row = (
+                    Attendance.objects.select_for_update()
+                    .filter(session=session, enrolment=enrolment)
+                    .first()
+                )
+                if row is None:
+                    row = Attendance.objects.create(
+                        session=session,
+                        enrolment=enrolment,
+                        status=mark["status"],
+                        recorded_by=by,
+                        client_uuid=uuid,
+                    )
+                    return {**answer, "result": "created", "id": row.pk, "status": row.status}
+                # The row keeps the first client id it was given: a replay of that first
+                # mark is then answered "existing" and cannot flip a later correction back.
+                fields = ["updated_at"]
+                if row.client_uuid is None:
+                    row.client_uuid = uuid
+                    fields.append("client_uuid")
+                result = "existing"
+                if row.status != mark["status"]:
+                    row.status = mark["status"]
+                    row.recorded_by = by
+                    fields += ["status", "recorded_by"]
+                    result = "updated"
+                if len(fields) > 1:
+                    row.save(update_fields=fields)
+                return {**answer, "result": result, "id": row.pk, "status": row.status}
+        except IntegrityError:
+            # Another sync wrote this mark (or this pair) meanwhile: read it again.
+            continue
+    return _batch_refusal(mark, _("This mark could not be recorded; send it again."))

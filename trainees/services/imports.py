@@ -1,0 +1,229 @@
+"""The spreadsheet import: preview, confirm, apply (as a task, with progress)."""
+
+import logging
+import resource
+import secrets
+import time
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from centres.models import Centre, Neighbourhood
+from programs.models import Cohort
+
+from .. import spreadsheets
+from ..models import (
+    Trainee,
+    TraineeImport,
+)
+from . import enrolment, registry
+
+logger = logging.getLogger(__name__)
+
+
+# --- Spreadsheet import ------------------------------------------------------------------
+
+
+def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImport:
+    """Check an uploaded spreadsheet and record what each row would do. Writes no trainee.
+
+    A file that is not a real spreadsheet, too large or a zip bomb is refused with a
+    message (the import row keeps the refusal, not the file).
+    """
+    if by is not None and not by.has_perm("trainees.import_trainees"):
+        raise PermissionDenied(_("You may not import trainees."))
+    name = getattr(uploaded_file, "name", "") or "upload"
+    trainee_import = TraineeImport(
+        centre=centre,
+        uploaded_by=by,
+        original_name=name[:255],
+        uploaded_token=secrets.token_hex(16),
+    )
+    try:
+        content, file_type = spreadsheets.read_upload(uploaded_file)
+    except spreadsheets.SpreadsheetRefused as refusal:
+        trainee_import.state = TraineeImport.State.REFUSED
+        trainee_import.file_type = ""
+        trainee_import.message = str(refusal)
+        trainee_import.save()
+        return trainee_import
+    trainee_import.file_type = file_type
+    try:
+        preview = spreadsheets.preview_rows(content=content, file_type=file_type, centre=centre)
+    except spreadsheets.SpreadsheetRefused as refusal:
+        trainee_import.state = TraineeImport.State.REFUSED
+        trainee_import.message = str(refusal)
+        trainee_import.save()
+        return trainee_import
+    trainee_import.state = TraineeImport.State.PREVIEWED
+    trainee_import.total_rows = preview.total
+    trainee_import.create_count = preview.creates
+    trainee_import.update_count = preview.updates
+    trainee_import.error_count = len(preview.errors)
+    trainee_import.report = {"rows": preview.rows, "errors": preview.errors}
+    trainee_import.file.save(f"upload.{file_type}", ContentFile(content), save=False)
+    trainee_import.save()
+    return trainee_import
+
+
+@transaction.atomic
+def trainee_import_confirm(*, trainee_import: TraineeImport, by) -> TraineeImport:
+    """Staff confirmed the preview: queue the apply step once this transaction commits."""
+    from ..tasks import trainee_import_apply_task
+
+    if by is not None and not by.has_perm("trainees.import_trainees"):
+        raise PermissionDenied(_("You may not import trainees."))
+    # A conditional UPDATE so that a double click queues the import once.
+    queued = TraineeImport.objects.filter(
+        pk=trainee_import.pk, state=TraineeImport.State.PREVIEWED
+    ).update(state=TraineeImport.State.QUEUED, updated_at=timezone.now())
+    if not queued:
+        raise ValidationError(_("This import has already been confirmed."))
+    transaction.on_commit(lambda: trainee_import_apply_task.delay(trainee_import.pk))
+    trainee_import.refresh_from_db()
+    return trainee_import
+
+
+def progress_cache_key(import_id: int) -> str:
+    return f"trainee-import-progress:{import_id}"
+
+
+# Rows written per batch; progress is reported after each.
+IMPORT_CHUNK = 500
+
+
+def trainee_import_apply(*, import_id: int) -> TraineeImport:
+    """Write every valid row of a confirmed import in one transaction.
+
+    Progress goes to the cache as rows are written (the transaction hides the row's own
+    counter until commit) and to the row at the end. Any failure rolls everything back and
+    marks the import failed with the row that failed: never half an import.
+
+    Safe to run twice, at once or one after the other, and after a worker died half-way:
+    the state moves from queued to applying in a committed UPDATE (the page shows it), and
+    the run that writes holds the import row's lock for its whole transaction. A second
+    run finds the row locked (skip it: the first is at work) or no longer applying (done,
+    or failed: nothing to do). A worker that died released the lock with its connection
+    and its writes were rolled back, so the redelivered task finds the import applying
+    and unlocked, and applies it from the start. (SQLite has no row locks; it runs tasks
+    eagerly, one at a time.)
+    """
+    TraineeImport.objects.filter(pk=import_id, state=TraineeImport.State.QUEUED).update(
+        state=TraineeImport.State.APPLYING, processed=0, updated_at=timezone.now()
+    )
+    trainee_import = TraineeImport.objects.get(pk=import_id)
+    rows = trainee_import.report.get("rows", [])
+    started = time.perf_counter()
+    current_row = None
+    mine = False
+    try:
+        with transaction.atomic():
+            held = (
+                TraineeImport.objects.select_for_update(skip_locked=True)
+                .filter(pk=import_id, state=TraineeImport.State.APPLYING)
+                .first()
+            )
+            if held is None:
+                return trainee_import
+            mine = True
+            cache.set(progress_cache_key(import_id), 0, 3600)
+            centre = trainee_import.centre
+            by = trainee_import.uploaded_by
+            existing = _existing_trainees([row["data"]["national_code"] for row in rows])
+            cohorts = Cohort.objects.in_bulk(
+                {row["data"]["cohort"] for row in rows if row["data"].get("cohort")}
+            )
+            neighbourhoods = Neighbourhood.objects.in_bulk(
+                {row["data"]["neighbourhood"] for row in rows if row["data"].get("neighbourhood")}
+            )
+            created = updated = enrolments = 0
+            for start in range(0, len(rows), IMPORT_CHUNK):
+                chunk = rows[start : start + IMPORT_CHUNK]
+                current_row = f"{chunk[0]['row']}–{chunk[-1]['row']}"
+                new_rows, new_data, by_cohort = [], [], {}
+                for row in chunk:
+                    data = dict(row["data"])
+                    cohort_id = data.pop("cohort", None)
+                    data["neighbourhood"] = neighbourhoods.get(data.get("neighbourhood"))
+                    data["birth_date"] = spreadsheets.date_from_report(data.get("birth_date"))
+                    trainee = existing.get(data["national_code"])
+                    if trainee is None:
+                        new_rows.append(row)
+                        new_data.append(data)
+                    else:
+                        if spreadsheets.differs(trainee, data):
+                            current_row = row["row"]
+                            registry.trainee_update(trainee=trainee, **data)
+                            updated += 1
+                    by_cohort.setdefault(cohort_id, []).append(data["national_code"])
+                if new_data:
+                    current_row = f"{new_rows[0]['row']}–{new_rows[-1]['row']}"
+                    for trainee in registry.trainees_register_many(
+                        centre=centre, rows=new_data, by=by
+                    ):
+                        existing[trainee.national_code] = trainee
+                    created += len(new_data)
+                for cohort_id, codes in by_cohort.items():
+                    if cohort_id is None:
+                        continue
+                    enrolments += len(
+                        enrolment.enrolments_create_many(
+                            cohort=cohorts[cohort_id],
+                            trainees=[existing[code] for code in codes],
+                            by=by,
+                        )
+                    )
+                cache.set(progress_cache_key(import_id), start + len(chunk), 3600)
+            # The worker's peak resident memory (Linux reports kilobytes); cheap enough to
+            # read on every import, unlike tracing allocations.
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            elapsed = time.perf_counter() - started
+            trainee_import.state = TraineeImport.State.APPLIED
+            trainee_import.processed = len(rows)
+            trainee_import.applied_at = timezone.now()
+            trainee_import.message = _(
+                "%(created)s trainees created, %(updated)s updated, %(enrolments)s enrolments "
+                "added in %(seconds).1f seconds (peak process memory %(memory).1f MB)."
+            ) % {
+                "created": created,
+                "updated": updated,
+                "enrolments": enrolments,
+                "seconds": elapsed,
+                "memory": peak / 1024 / 1024,
+            }
+            trainee_import.save(
+                update_fields=["state", "processed", "applied_at", "message", "updated_at"]
+            )
+    except Exception as error:
+        if not mine:
+            raise  # the import belongs to another run; leave its state alone
+        detail = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        TraineeImport.objects.filter(pk=import_id).update(
+            state=TraineeImport.State.FAILED,
+            processed=0,
+            message=_("Nothing was imported: row %(row)s failed: %(error)s")
+            % {"row": current_row, "error": detail},
+            updated_at=timezone.now(),
+        )
+        trainee_import.refresh_from_db()
+        if not isinstance(error, ValidationError | PermissionDenied):
+            raise
+    finally:
+        # Another run's progress is not ours to clear.
+        if mine:
+            cache.delete(progress_cache_key(import_id))
+    return trainee_import
+
+
+def _existing_trainees(codes: list[str]) -> dict[str, Trainee]:
+    found: dict[str, Trainee] = {}
+    codes = list(dict.fromkeys(codes))
+    # Chunks keep the IN list well under database parameter limits.
+    for start in range(0, len(codes), 2000):
+        for trainee in Trainee.objects.filter(national_code__in=codes[start : start + 2000]):
+            found[trainee.national_code] = trainee
+    return found

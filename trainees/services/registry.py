@@ -1,0 +1,185 @@
+"""Registering residents and updating them, possible duplicates, a resident's account."""
+
+import logging
+
+import jdatetime
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from centres.models import Centre, Neighbourhood
+
+from ..models import (
+    PossibleDuplicate,
+    Trainee,
+)
+
+logger = logging.getLogger(__name__)
+
+
+TRAINEE_FIELDS = (
+    "first_name",
+    "last_name",
+    "father_name",
+    "national_code",
+    "mobile",
+    "gender",
+    "birth_date",
+    "neighbourhood",
+    "education",
+    "employment_status",
+    "referral_source",
+)
+
+
+# --- Registry ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def trainee_save(*, trainee: Trainee) -> Trainee:
+    """Validate and save a new or changed trainee, then flag possible duplicates.
+
+    The admin's form and the importer both end here, so that the normaliser, the
+    national-code rules and the duplicate check run on every write.
+    """
+    trainee.full_clean()
+    trainee.save()
+    trainee_flag_duplicates(trainee=trainee)
+    return trainee
+
+
+def trainee_register(
+    *,
+    centre: Centre,
+    first_name: str,
+    last_name: str,
+    national_code: str,
+    gender: str,
+    father_name: str = "",
+    mobile: str = "",
+    birth_date: jdatetime.date | None = None,
+    neighbourhood: Neighbourhood | None = None,
+    education: str = "",
+    employment_status: str = "",
+    referral_source: str = "",
+    user=None,
+) -> Trainee:
+    trainee = Trainee(
+        registered_at=centre,
+        first_name=first_name,
+        last_name=last_name,
+        national_code=national_code,
+        gender=gender,
+        father_name=father_name,
+        mobile=mobile,
+        birth_date=birth_date,
+        neighbourhood=neighbourhood,
+        education=education,
+        employment_status=employment_status,
+        referral_source=referral_source,
+        user=user,
+    )
+    return trainee_save(trainee=trainee)
+
+
+def trainee_update(*, trainee: Trainee, **changes) -> Trainee:
+    unknown = set(changes) - set(TRAINEE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not trainee fields: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(trainee, name, value)
+    return trainee_save(trainee=trainee)
+
+
+@transaction.atomic
+def trainees_register_many(
+    *, centre: Centre, rows: list[dict], by=None, batch_size: int = 1000
+) -> list[Trainee]:
+    """Register many trainees at once (the spreadsheet import): the same field rules as
+    `trainee_register`, bulk inserts with their history rows, and duplicates flagged.
+
+    Foreign keys are given as objects the caller has already read, so they are not
+    checked one query per row; the national code's uniqueness is enforced by the
+    database's unique index (a clash fails the whole transaction).
+    """
+    trainees = []
+    for row in rows:
+        trainee = Trainee(registered_at=centre, **row)
+        trainee.clean_fields(exclude=["registered_at", "neighbourhood", "user", "name_key"])
+        trainee.normalise()
+        trainees.append(trainee)
+    bulk_create_with_history(trainees, Trainee, batch_size=batch_size, default_user=by)
+    _flag_duplicates_among(trainees)
+    return trainees
+
+
+def _flag_duplicates_among(trainees: list[Trainee]) -> None:
+    """Flag, for each new trainee, earlier registrations with the same name key and birth
+    date under another national code (the rule of `trainee_flag_duplicates`, in one query
+    per thousand names)."""
+    dated = [t for t in trainees if t.birth_date]
+    keys = list({t.name_key for t in dated})
+    matches: dict[tuple, list[tuple[int, str]]] = {}
+    for start in range(0, len(keys), 1000):
+        for pk, key, born, code in Trainee.objects.filter(
+            name_key__in=keys[start : start + 1000], birth_date__isnull=False
+        ).values_list("pk", "name_key", "birth_date", "national_code"):
+            matches.setdefault((key, born), []).append((pk, code))
+    flags = [
+        PossibleDuplicate(trainee=t, other_id=pk)
+        for t in dated
+        for pk, code in matches.get((t.name_key, t.birth_date), [])
+        if pk != t.pk and code != t.national_code
+    ]
+    bulk_create_with_history(flags, PossibleDuplicate, batch_size=1000, ignore_conflicts=True)
+
+
+def trainee_flag_duplicates(*, trainee: Trainee) -> list[PossibleDuplicate]:
+    """Flag registrations with the same normalised name and birth date under another code.
+
+    Only flags: two people may share a name and a birthday, so a person decides.
+    """
+    if not trainee.birth_date:
+        return []
+    others = Trainee.objects.filter(name_key=trainee.name_key, birth_date=trainee.birth_date)
+    others = others.exclude(pk=trainee.pk).exclude(national_code=trainee.national_code)
+    flags = []
+    for other in others.only("pk"):
+        flag, _created = PossibleDuplicate.objects.get_or_create(trainee=trainee, other=other)
+        flags.append(flag)
+    return flags
+
+
+@transaction.atomic
+def possible_duplicate_resolve(
+    *, flag: PossibleDuplicate, status: str, by, note: str = ""
+) -> PossibleDuplicate:
+    if status not in (PossibleDuplicate.Status.SAME_PERSON, PossibleDuplicate.Status.DIFFERENT):
+        raise ValidationError(_("Decide whether they are the same person or different people."))
+    flag.status = status
+    flag.note = note or flag.note
+    flag.reviewed_by = by
+    flag.reviewed_at = timezone.now()
+    flag.save()
+    return flag
+
+
+@transaction.atomic
+def trainee_link_resident(*, user, mobile: str) -> Trainee | None:
+    """Link a resident's account (signed in by SMS code) to their registry record.
+
+    Only when exactly one trainee has this mobile and that trainee has no account yet, and
+    the account is not linked to another trainee: a shared family number stays unlinked
+    rather than showing one person another's record.
+    """
+    if Trainee.objects.filter(user=user).exists():
+        return None
+    matches = list(Trainee.objects.select_for_update().filter(mobile=mobile)[:2])
+    if len(matches) != 1 or matches[0].user_id is not None:
+        return None
+    trainee = matches[0]
+    trainee.user = user
+    trainee.save(update_fields=["user", "updated_at"])
+    return trainee
