@@ -131,6 +131,9 @@ class Indicator(TimeStamped):
         verbose_name = _("neighbourhood indicator")
         verbose_name_plural = _("neighbourhood indicators")
         ordering = ["-year", "-quarter", "neighbourhood__district__number", "neighbourhood__name"]
+        # for_period() looks up each neighbourhood's figures of a year, whatever the quarter;
+        # the partial unique indexes below cannot serve that lookup.
+        indexes = [models.Index(fields=["neighbourhood", "year"], name="indicator_nb_year")]
         constraints = [
             # NULL quarters are distinct in a plain unique index, so the yearly figure and
             # the quarterly ones get a partial unique index each (SQLite and PostgreSQL).
