@@ -37,7 +37,9 @@ class IndicatorQuerySet(ScopedQuerySet):
         # Ranked with a window function rather than a correlated subquery per row: the
         # planner misjudged how many rows such a subquery keeps and nested the joins of the
         # dashboards around it (54 ms instead of a few at 1,200 neighbourhoods).
-        candidates = self.model._base_manager.filter(year=year)
+        # Ranked within this queryset (already narrowed to the caller's scope and filters:
+        # scope keeps or drops a neighbourhood's rows together, so its ranks are unchanged).
+        candidates = self.filter(year=year)
         if quarter is None:
             order = models.F("quarter").desc(nulls_first=True)
         else:
