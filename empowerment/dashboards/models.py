@@ -68,10 +68,8 @@ class PlacedSummary(models.Model):
         return f"{self._meta.verbose_name} {self.period}"
 
 
-class TrainingSummary(PlacedSummary):
-    """Training, outcomes and sales per Jalali month, centre, resident's neighbourhood,
-    programme, gender and age band (age at the event). Measures a source does not have
-    stay 0; dimensions it does not have are NULL (a sale has no gender)."""
+class TrainingMeasures(models.Model):
+    """The training figures a summary row and a rollup row both carry."""
 
     programme = _ref("programs.Programme", _("programme"))
     gender = models.CharField(_("gender"), max_length=10, blank=True)
@@ -99,6 +97,37 @@ class TrainingSummary(PlacedSummary):
     cohorts_running_at_start = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class IdeaMeasures(models.Model):
+    status = models.CharField(_("status"), max_length=20)
+    follow_up = models.CharField(_("follow-up"), max_length=20, blank=True)
+    ideas = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class HeadquartersMeasures(models.Model):
+    responsible = _ref("centres.Partner", _("responsible organisation"))
+    status = models.CharField(_("status"), max_length=20, blank=True)
+    resolutions = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    progress_sum = models.PositiveBigIntegerField(default=0)
+    meetings = models.PositiveIntegerField(default=0)
+    meeting_hours = models.DecimalField(max_digits=12, decimal_places=1, default=0)
+
+    class Meta:
+        abstract = True
+
+
+class TrainingSummary(PlacedSummary, TrainingMeasures):
+    """Training, outcomes and sales per Jalali month, centre, resident's neighbourhood,
+    programme, gender and age band (age at the event). Measures a source does not have
+    stay 0; dimensions it does not have are NULL (a sale has no gender)."""
+
+    class Meta:
         verbose_name = _("training summary")
         verbose_name_plural = _("training summaries")
         default_permissions = ("view",)
@@ -110,13 +139,10 @@ class TrainingSummary(PlacedSummary):
         ]
 
 
-class IdeaSummary(PlacedSummary):
+class IdeaSummary(PlacedSummary, IdeaMeasures):
     """Ideas per month received, call, neighbourhood, status and follow-up."""
 
     call = _ref("programs.IdeaCall", _("call"))
-    status = models.CharField(_("status"), max_length=20)
-    follow_up = models.CharField(_("follow-up"), max_length=20, blank=True)
-    ideas = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("idea summary")
@@ -139,7 +165,7 @@ class HeadquartersSummarySet(ScopedQuerySet):
     }
 
 
-class HeadquartersSummary(models.Model):
+class HeadquartersSummary(HeadquartersMeasures):
     """Resolutions (by the month of their meeting) per body, responsible organisation and
     status, and opportunity-finding meeting hours per body and month. `overdue` and
     `days_overdue` are as of the refresh (the page says when that was)."""
@@ -149,13 +175,6 @@ class HeadquartersSummary(models.Model):
     city = _ref("centres.City", _("city"))
     centre = _ref("centres.Centre", _("centre"))
     headquarters = _ref("centres.Headquarters", _("headquarters"))
-    responsible = _ref("centres.Partner", _("responsible organisation"))
-    status = models.CharField(_("status"), max_length=20, blank=True)
-    resolutions = models.PositiveIntegerField(default=0)
-    overdue = models.PositiveIntegerField(default=0)
-    progress_sum = models.PositiveBigIntegerField(default=0)
-    meetings = models.PositiveIntegerField(default=0)
-    meeting_hours = models.DecimalField(max_digits=12, decimal_places=1, default=0)
 
     objects = models.Manager.from_queryset(HeadquartersSummarySet)()
 
@@ -229,29 +248,11 @@ class Rollup(models.Model):
         return f"{self._meta.verbose_name} {self.level} {self.period}"
 
 
-class TrainingRollup(Rollup):
+class TrainingRollup(Rollup, TrainingMeasures):
     """`TrainingSummary` per country or province (and per neighbourhood, for the busiest
     neighbourhoods), programme, gender, age band and month."""
 
     neighbourhood = _ref("centres.Neighbourhood", _("neighbourhood"))
-    programme = _ref("programs.Programme", _("programme"))
-    gender = models.CharField(_("gender"), max_length=10, blank=True)
-    age_band = models.CharField(_("age band"), max_length=8, blank=True)
-    enrolled = models.PositiveIntegerField(default=0)
-    in_training = models.PositiveIntegerField(default=0)
-    completed = models.PositiveIntegerField(default=0)
-    certified = models.PositiveIntegerField(default=0)
-    attendance_sum = models.DecimalField(max_digits=14, decimal_places=1, default=0)
-    attendance_count = models.PositiveIntegerField(default=0)
-    dropped = models.PositiveIntegerField(default=0)
-    employed = models.PositiveIntegerField(default=0)
-    home_business = models.PositiveIntegerField(default=0)
-    employers = models.PositiveIntegerField(default=0)
-    jobs_created = models.PositiveIntegerField(default=0)
-    products_sold = models.PositiveBigIntegerField(default=0)
-    sales_rials = models.PositiveBigIntegerField(default=0)
-    cohorts_started = models.PositiveIntegerField(default=0)
-    cohorts_running_at_start = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("training rollup")
@@ -263,12 +264,8 @@ class TrainingRollup(Rollup):
         ]
 
 
-class IdeaRollup(Rollup):
+class IdeaRollup(Rollup, IdeaMeasures):
     """`IdeaSummary` per country or province, status and follow-up, and month."""
-
-    status = models.CharField(_("status"), max_length=20)
-    follow_up = models.CharField(_("follow-up"), max_length=20, blank=True)
-    ideas = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("idea rollup")
@@ -280,18 +277,10 @@ class IdeaRollup(Rollup):
         ]
 
 
-class HeadquartersRollup(Rollup):
+class HeadquartersRollup(Rollup, HeadquartersMeasures):
     """`HeadquartersSummary` per country or province, responsible organisation, status
     and month. A national headquarters has no province: its province rows have none, and
     only people who see everything read them (through the country rows)."""
-
-    responsible = _ref("centres.Partner", _("responsible organisation"))
-    status = models.CharField(_("status"), max_length=20, blank=True)
-    resolutions = models.PositiveIntegerField(default=0)
-    overdue = models.PositiveIntegerField(default=0)
-    progress_sum = models.PositiveBigIntegerField(default=0)
-    meetings = models.PositiveIntegerField(default=0)
-    meeting_hours = models.DecimalField(max_digits=12, decimal_places=1, default=0)
 
     class Meta:
         verbose_name = _("headquarters rollup")
