@@ -686,6 +686,15 @@ class IndicatorAdmin(ScopedAdmin):
     search_fields = ["neighbourhood__name", "neighbourhood__district__name", "source"]
     list_select_related = ["neighbourhood__district__city"]
     autocomplete_fields = ["neighbourhood"]
+    fieldsets = [
+        (None, {"fields": ["neighbourhood", "year", "quarter"]}),
+        (
+            _("Population"),
+            {"fields": ["population", "youth_share", "over_65_share", "unemployment_rate"]},
+        ),
+        (_("Social problems (level 0 to 4)"), {"fields": list(Indicator.PROBLEM_FIELDS)}),
+        (None, {"fields": ["source"]}),
+    ]
     change_list_template = "admin/centres/indicator/change_list.html"
     updated = jalali_column("updated_at", _("last changed"))
 

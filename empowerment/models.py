@@ -84,6 +84,8 @@ from .dashboards.models import (  # noqa: E402, F401
     HeadquartersSummary,
     IdeaRollup,
     IdeaSummary,
+    IndicatorDistrictSummary,
+    IndicatorSummary,
     JalaliDay,
     SummaryState,
     TrainingRollup,

@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,34 +26,10 @@ class IndicatorQuerySet(ScopedQuerySet):
         "centre": ("neighbourhood__centres", "neighbourhood__district__centres"),
     }
 
-    def for_period(self, year: int, quarter: int | None = None):
-        """For each neighbourhood, its most specific figure for the period, one row each.
 
-        A quarter takes that quarter's figure, or else the year's; a year takes the yearly
-        figure, or else the latest quarter of that year. Done in one subquery so that a
-        dashboard pays one query whatever the number of neighbourhoods.
-        """
-        # Ranked with a window function rather than a correlated subquery per row: the
-        # planner misjudged how many rows such a subquery keeps and nested the joins of the
-        # dashboards around it (54 ms instead of a few at 1,200 neighbourhoods).
-        # Ranked within this queryset (already narrowed to the caller's scope and filters:
-        # scope keeps or drops a neighbourhood's rows together, so its ranks are unchanged).
-        candidates = self.filter(year=year)
-        if quarter is None:
-            order = models.F("quarter").desc(nulls_first=True)
-        else:
-            candidates = candidates.filter(Q(quarter=quarter) | Q(quarter__isnull=True))
-            order = models.F("quarter").asc(nulls_last=True)
-        best = candidates.annotate(
-            rank=models.Window(
-                RowNumber(), partition_by=[models.F("neighbourhood")], order_by=order
-            )
-        ).filter(rank=1)
-        return self.filter(year=year).filter(pk__in=best.values("pk"))
-
-
-class Indicator(TimeStamped):
-    """A neighbourhood's figures for one Jalali period: a year, or a quarter of a year.
+class IndicatorFigures(models.Model):
+    """The figures of a neighbourhood for a period, declared once for `Indicator` and for
+    the dashboards' summary of it.
 
     Shares and rates are percentages of the population. The social problems the HQ tracks
     (addiction, poverty, unemployment, insecurity) are recorded as a severity level on a
@@ -74,23 +49,6 @@ class Indicator(TimeStamped):
     PROBLEM_FIELDS = ("addiction_level", "poverty_level", "unemployment_level", "insecurity_level")
     SHARE_FIELDS = ("youth_share", "over_65_share", "unemployment_rate")
 
-    neighbourhood = models.ForeignKey(
-        Neighbourhood,
-        on_delete=models.PROTECT,
-        related_name="indicators",
-        verbose_name=_("neighbourhood"),
-    )
-    year = models.PositiveSmallIntegerField(
-        _("Jalali year"),
-        validators=[MinValueValidator(1350), MaxValueValidator(1500)],
-    )
-    quarter = models.PositiveSmallIntegerField(
-        _("quarter"),
-        null=True,
-        blank=True,
-        choices=[(1, _("Spring")), (2, _("Summer")), (3, _("Autumn")), (4, _("Winter"))],
-        help_text=_("Empty for a figure of the whole year."),
-    )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     youth_share = models.DecimalField(
         _("share of young people (%)"),
@@ -129,6 +87,35 @@ class Indicator(TimeStamped):
     insecurity_level = models.PositiveSmallIntegerField(
         _("insecurity"), choices=Level.choices, null=True, blank=True
     )
+
+    class Meta:
+        abstract = True
+
+
+class Indicator(TimeStamped, IndicatorFigures):
+    """A neighbourhood's figures for one Jalali period: a year, or a quarter of a year.
+
+    The neighbourhoods dashboard reads them through `IndicatorSummary` (the dashboards'
+    summary tables), which picks each neighbourhood's figures for every period.
+    """
+
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        verbose_name=_("neighbourhood"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("Jalali year"),
+        validators=[MinValueValidator(1350), MaxValueValidator(1500)],
+    )
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"),
+        null=True,
+        blank=True,
+        choices=[(1, _("Spring")), (2, _("Summer")), (3, _("Autumn")), (4, _("Winter"))],
+        help_text=_("Empty for a figure of the whole year."),
+    )
     source = PersianCharField(_("source"), max_length=200, blank=True)
 
     objects = models.Manager.from_queryset(IndicatorQuerySet)()
@@ -138,9 +125,6 @@ class Indicator(TimeStamped):
         verbose_name = _("neighbourhood indicator")
         verbose_name_plural = _("neighbourhood indicators")
         ordering = ["-year", "-quarter", "neighbourhood__district__number", "neighbourhood__name"]
-        # for_period() looks up each neighbourhood's figures of a year, whatever the quarter;
-        # the partial unique indexes below cannot serve that lookup.
-        indexes = [models.Index(fields=["neighbourhood", "year"], name="indicator_nb_year")]
         constraints = [
             # NULL quarters are distinct in a plain unique index, so the yearly figure and
             # the quarterly ones get a partial unique index each (SQLite and PostgreSQL).

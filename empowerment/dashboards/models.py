@@ -15,8 +15,10 @@ foreign keys carry no database constraint, as the table is rebuilt wholesale.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Count, ExpressionWrapper, F, Max, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from centres.models import IndicatorFigures
 from centres.scope import Scope, ScopedQuerySet, scope_for
 
 AGE_BANDS = [
@@ -290,6 +292,154 @@ class HeadquartersRollup(Rollup, HeadquartersMeasures):
             models.Index(fields=["level", "period"], name="hqroll_level"),
             models.Index(fields=["level", "province", "period"], name="hqroll_province"),
         ]
+
+
+class IndicatorSummaryQuerySet(ScopedQuerySet):
+    # The scope of `Indicator`, on the place columns copied onto each row.
+    scope_paths = {
+        "province": "province",
+        "city": "city",
+        "centre": ("neighbourhood__centres", "district__centres"),
+    }
+
+    def by_district(self) -> models.QuerySet:
+        """One row per district and period: its population and neighbourhoods, and for
+        each figure the population-weighted sum and the population it weighs (`<name>_sum`,
+        `<name>_weight`), so that averages over several districts combine exactly."""
+        weighted = {}
+        for name in WEIGHTED_INDICATORS:
+            known = Q(**{f"{name}__isnull": False, "population__isnull": False})
+            weighted[f"{name}_sum"] = Sum(
+                ExpressionWrapper(
+                    F("population") * F(name),
+                    output_field=models.DecimalField(max_digits=20, decimal_places=4),
+                ),
+                filter=known,
+            )
+            weighted[f"{name}_weight"] = Sum("population", filter=known)
+        return self.values(
+            "year",
+            "quarter",
+            "province_id",
+            "city_id",
+            "district_id",
+            "city_name",
+            "district_number",
+            "district_name",
+        ).annotate(
+            population_total=Sum("population"),
+            neighbourhoods=Count("pk"),
+            last_updated=Max("updated_at"),
+            **weighted,
+        )
+
+
+class IndicatorPlace(models.Model):
+    """A row of the indicator summaries: a district (and neighbourhood) in a period, with
+    the names the page sorts and labels by copied on, so that a page of rows is read in
+    order from an index without a join."""
+
+    year = models.PositiveSmallIntegerField(_("Jalali year"))
+    # 0 for the whole year, 1-4 for a quarter: one row per period a page can ask for.
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    province = _ref("centres.Province", _("province"))
+    city = _ref("centres.City", _("city"))
+    district = _ref("centres.District", _("district"))
+    city_name = models.CharField(_("city"), max_length=100)
+    district_number = models.PositiveSmallIntegerField(_("district number"))
+    district_name = models.CharField(_("district name"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.year}/{self.quarter}"
+
+
+class IndicatorSummary(IndicatorPlace, IndicatorFigures):
+    """Each neighbourhood's figures for each period, as the neighbourhoods dashboard shows
+    them: for a year, its yearly figures or else its latest quarter's; for a quarter, that
+    quarter's or else the year's (`figure_quarter` says which: NULL for the yearly ones)."""
+
+    neighbourhood = _ref("centres.Neighbourhood", _("neighbourhood"))
+    neighbourhood_name = models.CharField(_("neighbourhood"), max_length=100)
+    figure_quarter = models.PositiveSmallIntegerField(_("figures of quarter"), null=True)
+    updated_at = models.DateTimeField(_("last changed"))
+
+    objects = models.Manager.from_queryset(IndicatorSummaryQuerySet)()
+
+    class Meta:
+        verbose_name = _("indicator summary")
+        verbose_name_plural = _("indicator summaries")
+        default_permissions = ()
+        indexes = [
+            # The page's order: the first rows of a period are read straight from it.
+            models.Index(
+                fields=[
+                    "year",
+                    "quarter",
+                    "city_name",
+                    "district_number",
+                    "neighbourhood_name",
+                    "neighbourhood",
+                ],
+                name="indsum_order",
+            ),
+            models.Index(fields=["city", "year", "quarter"], name="indsum_city"),
+            models.Index(fields=["province", "year", "quarter"], name="indsum_province"),
+        ]
+
+
+class IndicatorDistrictQuerySet(ScopedQuerySet):
+    scope_paths = {"province": "province", "city": "city"}
+
+    def visible_to(self, user) -> ScopedQuerySet:
+        # A district row sums all its neighbourhoods, so it may only be read by someone who
+        # sees whole districts: a centre sees the neighbourhoods it serves, perhaps a part of
+        # a district, and is given no row here (the selectors sum `IndicatorSummary`).
+        scope = user if isinstance(user, Scope) else scope_for(user)
+        if not indicator_districts_cover(scope):
+            return self.none()
+        return super().visible_to(scope)
+
+
+def indicator_districts_cover(scope: Scope) -> bool:
+    """Whether `IndicatorDistrictSummary` holds every district row `scope` may see whole."""
+    return scope.is_global or not scope.ids("centre")
+
+
+class IndicatorDistrictSummary(IndicatorPlace):
+    """`IndicatorSummary` summed per district and period (`by_district`), in the same
+    refresh: a country has hundreds of districts, and the page shows the first few."""
+
+    population_total = models.PositiveBigIntegerField(_("population"), null=True)
+    neighbourhoods = models.PositiveIntegerField(_("neighbourhoods"))
+    last_updated = models.DateTimeField(_("last changed"))
+
+    objects = models.Manager.from_queryset(IndicatorDistrictQuerySet)()
+
+    class Meta:
+        verbose_name = _("district indicator summary")
+        verbose_name_plural = _("district indicator summaries")
+        default_permissions = ()
+        indexes = [
+            models.Index(
+                fields=["year", "quarter", "city_name", "district_number", "district"],
+                name="inddist_order",
+            ),
+            models.Index(fields=["city", "year", "quarter"], name="inddist_city"),
+            models.Index(fields=["province", "year", "quarter"], name="inddist_province"),
+        ]
+
+
+# Averaged over a district weighted by population: a share of a large neighbourhood counts
+# for more people than that of a small one.
+WEIGHTED_INDICATORS = (*IndicatorFigures.SHARE_FIELDS, *IndicatorFigures.PROBLEM_FIELDS)
+for _name in WEIGHTED_INDICATORS:
+    IndicatorDistrictSummary.add_to_class(
+        f"{_name}_sum", models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    )
+    IndicatorDistrictSummary.add_to_class(f"{_name}_weight", models.BigIntegerField(null=True))
 
 
 class JalaliDay(models.Model):

@@ -7,7 +7,6 @@ headquarters page (overdue resolutions, commitments), from limited scoped querie
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -19,9 +18,8 @@ from programs.models import Programme
 from . import summary_selectors as sel
 from .figures import Column, Figure
 from .filters import DashboardFilterForm
-from .models import AGE_BANDS, HeadquartersSummary, IdeaSummary, TrainingSummary
-from .summaries import summaries_fresh_enough, summaries_refresh
-from .views import PAGES, DashboardPage, register
+from .models import AGE_BANDS, HeadquartersSummary, IdeaSummary
+from .views import PAGES, SummaryPage, register
 
 
 class TrainingFilterForm(DashboardFilterForm):
@@ -37,31 +35,6 @@ class TrainingFilterForm(DashboardFilterForm):
             name = dict(self.fields["programme"].choices).get(str(chosen), "")
             text = f"{text}، {name}"
         return text
-
-
-class SummaryPage(DashboardPage):
-    """A page read from the summary tables: says when they were rebuilt and, without a
-    broker (the embedded default, tasks eager), rebuilds them itself when they are stale."""
-
-    template_name = "dashboard/summary_page.html"
-    summary_model = TrainingSummary
-    latest_condition: Q | None = None  # which summary rows make a year worth opening on
-
-    def get_default_year(self):
-        latest = sel.latest_period(
-            self.summary_model, user=self.request.user, condition=self.latest_condition
-        )
-        return latest // 100 if latest else None
-
-    def get(self, request, *args, **kwargs):
-        state = sel.summary_state()
-        if settings.CELERY_TASK_ALWAYS_EAGER and not summaries_fresh_enough(state):
-            state = summaries_refresh()
-        self.summary_state = state
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "summary_state": self.summary_state}
 
 
 def _rate(part, whole) -> float | None:

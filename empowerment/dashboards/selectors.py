@@ -8,35 +8,38 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
+from django.db.models import Max
 
-from centres.models import Indicator
+from centres.scope import scope_for
 
 from .filters import DashboardFilterForm
+from .models import (
+    WEIGHTED_INDICATORS,
+    IndicatorDistrictSummary,
+    IndicatorSummary,
+    indicator_districts_cover,
+)
 
 INDICATOR_PATHS = {
-    "province": "neighbourhood__district__city__province",
-    "city": "neighbourhood__district__city",
-    "district": "neighbourhood__district",
+    "province": "province",
+    "city": "city",
+    "district": "district",
     "neighbourhood": "neighbourhood",
-    "centre": ("neighbourhood__centres", "neighbourhood__district__centres"),
+    "centre": ("neighbourhood__centres", "district__centres"),
 }
 # A country has hundreds of districts and thousands of neighbourhoods: the page shows the
 # first ones (a city or district narrows the list), an export all of them.
 DISTRICT_ROWS = 30
 NEIGHBOURHOOD_ROWS = 50
-# Averaged over a district weighted by population: a share of a large neighbourhood
-# counts for more people than that of a small one.
-WEIGHTED_FIELDS = (*Indicator.SHARE_FIELDS, *Indicator.PROBLEM_FIELDS)
+WEIGHTED_FIELDS = WEIGHTED_INDICATORS
 
 
-def _indicators(*, user, filters: DashboardFilterForm):
-    period = filters.period
-    return Indicator.objects.visible_to(user).for_period(period.year, period.quarter)
+def _period(filters: DashboardFilterForm) -> dict:
+    return {"year": filters.period.year, "quarter": filters.period.quarter or 0}
 
 
 def latest_indicator_year(*, user) -> int | None:
-    return Indicator.objects.visible_to(user).aggregate(year=Max("year"))["year"]
+    return IndicatorSummary.objects.visible_to(user).aggregate(year=Max("year"))["year"]
 
 
 def neighbourhood_indicators(
@@ -45,25 +48,23 @@ def neighbourhood_indicators(
     """Each neighbourhood's figures for the period (its most specific ones), one query: the
     first `limit` in the order of city, district and name (all with `limit=None`)."""
     rows = (
-        filters.restrict(_indicators(user=user, filters=filters), INDICATOR_PATHS)
-        .order_by(
-            "neighbourhood__district__city__name",
-            "neighbourhood__district__number",
-            "neighbourhood__name",
-            "neighbourhood_id",
+        filters.restrict(
+            IndicatorSummary.objects.visible_to(user).filter(**_period(filters)),
+            INDICATOR_PATHS,
         )
+        .order_by("city_name", "district_number", "neighbourhood_name", "neighbourhood_id")
         .values(
             "neighbourhood_id",
+            "neighbourhood_name",
             "year",
-            "quarter",
             "population",
             "updated_at",
+            "district_id",
+            "district_number",
+            "district_name",
+            "city_name",
+            "figure_quarter",
             *WEIGHTED_FIELDS,
-            neighbourhood_name=F("neighbourhood__name"),
-            district_id=F("neighbourhood__district_id"),
-            district_number=F("neighbourhood__district__number"),
-            district_name=F("neighbourhood__district__name"),
-            city_name=F("neighbourhood__district__city__name"),
         )
     )
     return list(rows if limit is None else rows[:limit])
@@ -72,52 +73,39 @@ def neighbourhood_indicators(
 def district_indicators(
     *, user, filters: DashboardFilterForm, limit: int | None = DISTRICT_ROWS
 ) -> list[dict]:
-    """Per district: population and population-weighted averages, one aggregate query; the
-    first `limit` in the order of city and number (all with `limit=None`).
+    """Per district: population and population-weighted averages, one query; the first
+    `limit` in the order of city and number (all with `limit=None`).
 
     The district and neighbourhood chosen do not narrow this comparison (the point is to
     set a district beside the others); province, city and centre do, and a district chosen
     keeps its city's districts (the rest of the city it is compared with). Each row keeps the
     weighted sums (`<field>_sum`, `<field>_weight`) so that totals over several districts
     can be combined exactly (`combine_weighted`).
+
+    Read from the per-district summary when the person sees whole districts and no centre
+    is chosen; else summed here from the neighbourhoods they see (a centre's are few).
     """
-    weighted = {}
-    for name in WEIGHTED_FIELDS:
-        known = Q(**{f"{name}__isnull": False, "population__isnull": False})
-        weighted[f"{name}_sum"] = Sum(
-            ExpressionWrapper(
-                F("population") * F(name),
-                output_field=DecimalField(max_digits=20, decimal_places=4),
-            ),
-            filter=known,
-        )
-        weighted[f"{name}_weight"] = Sum("population", filter=known)
-    indicators = filters.restrict(
-        _indicators(user=user, filters=filters),
-        INDICATOR_PATHS,
-        only=("province", "city", "centre"),
-    )
+    whole = indicator_districts_cover(scope_for(user)) and "centre" not in filters.selection
+    if whole:
+        rows = IndicatorDistrictSummary.objects.visible_to(user).filter(**_period(filters))
+    else:
+        rows = IndicatorSummary.objects.visible_to(user).filter(**_period(filters))
+    rows = filters.restrict(rows, INDICATOR_PATHS, only=("province", "city", "centre"))
     district = filters.selection.get("district")
     if district is not None and "city" not in filters.selection:
-        indicators = indicators.filter(
-            neighbourhood__district__city=filters.district_city[district]
-        )
-    rows = (
-        indicators.values(
-            district_id=F("neighbourhood__district_id"),
-            district_number=F("neighbourhood__district__number"),
-            district_name=F("neighbourhood__district__name"),
-            city_id=F("neighbourhood__district__city_id"),
-            city_name=F("neighbourhood__district__city__name"),
-        )
-        .annotate(
-            # Not named "population": that would shadow the field in the sums below.
-            population_total=Sum("population"),
-            neighbourhoods=Count("pk"),
-            last_updated=Max("updated_at"),
-            **weighted,
-        )
-        .order_by("city_name", "district_number", "district_id")
+        rows = rows.filter(city=filters.district_city[district])
+    if not whole:
+        rows = rows.by_district()
+    rows = rows.order_by("city_name", "district_number", "district_id").values(
+        "district_id",
+        "district_number",
+        "district_name",
+        "city_id",
+        "city_name",
+        "population_total",
+        "neighbourhoods",
+        "last_updated",
+        *(f"{name}_{part}" for name in WEIGHTED_FIELDS for part in ("sum", "weight")),
     )
     if limit is not None:
         rows = rows[:limit]

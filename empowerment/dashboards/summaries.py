@@ -26,7 +26,9 @@ from centres.models import (
     PENDING_STATUSES,
     Centre,
     City,
+    District,
     Headquarters,
+    Indicator,
     Meeting,
     Neighbourhood,
     Resolution,
@@ -40,6 +42,8 @@ from .models import (
     HeadquartersSummary,
     IdeaRollup,
     IdeaSummary,
+    IndicatorDistrictSummary,
+    IndicatorSummary,
     JalaliDay,
     Level,
     SummaryState,
@@ -306,6 +310,42 @@ def _headquarters_sql() -> str:
     )
 
 
+def _indicators_sql() -> str:
+    """Each neighbourhood's figures for every period a page can ask for: quarter 0 (the
+    year) takes the yearly figures or else the latest quarter's; quarter q takes that
+    quarter's or else the year's. Ranked with a window function per neighbourhood, year and
+    period, then the place and its names copied on."""
+    figures = ["population", *IndicatorSummary.SHARE_FIELDS, *IndicatorSummary.PROBLEM_FIELDS]
+    periods = " UNION ALL ".join(f"SELECT {q} AS q" for q in range(5))
+    rank = (
+        "CASE WHEN v.q = 0 THEN (CASE WHEN i.quarter IS NULL THEN 0 ELSE 5 - i.quarter END) "
+        "WHEN i.quarter IS NULL THEN 1 ELSE 0 END"
+    )
+    return (
+        f"INSERT INTO {_t(IndicatorSummary)} (year, quarter, province_id, city_id, district_id, "
+        "neighbourhood_id, city_name, district_number, district_name, neighbourhood_name, "
+        f"figure_quarter, {', '.join(figures)}, updated_at) "
+        "SELECT r.year, r.q, ci.province_id, d.city_id, n.district_id, r.neighbourhood_id, "
+        "ci.name, d.number, d.name, n.name, r.quarter, "
+        f"{', '.join(f'r.{name}' for name in figures)}, r.updated_at FROM ("
+        f"SELECT i.*, v.q, ROW_NUMBER() OVER (PARTITION BY i.neighbourhood_id, i.year, v.q "
+        f"ORDER BY {rank}) AS pick FROM {_t(Indicator)} i JOIN ({periods}) v "
+        "ON v.q = 0 OR i.quarter IS NULL OR i.quarter = v.q) r "
+        f"JOIN {_t(Neighbourhood)} n ON n.id = r.neighbourhood_id "
+        f"JOIN {_t(District)} d ON d.id = n.district_id "
+        f"JOIN {_t(City)} ci ON ci.id = d.city_id WHERE r.pick = 1"
+    )
+
+
+def _indicator_districts_refresh() -> None:
+    """Sum the indicator summary just rebuilt per district (a few rows per district and
+    period): the same aggregate the page runs for a scope these rows do not cover."""
+    IndicatorDistrictSummary.objects.bulk_create(
+        (IndicatorDistrictSummary(**row) for row in IndicatorSummary.objects.by_district()),
+        batch_size=1000,
+    )
+
+
 # The rollups: for each, the fine table it sums, its measures, and per level the columns
 # that key a row (the others stay NULL, or '' for text) and which fine rows it takes.
 ROLLUPS = [
@@ -349,6 +389,8 @@ SUMMARY_TABLES = [
     TrainingRollup,
     IdeaRollup,
     HeadquartersRollup,
+    IndicatorSummary,
+    IndicatorDistrictSummary,
 ]
 
 
@@ -395,6 +437,8 @@ def summaries_refresh(*, today: datetime.date | None = None) -> SummaryState:
             cursor.execute(_headquarters_sql(), [today])
             for statement in _rollup_sql():
                 cursor.execute(statement)
+            cursor.execute(_indicators_sql())
+        _indicator_districts_refresh()
         state.refreshed_at = timezone.now()
         state.duration_ms = int((time.monotonic() - started) * 1000)
         state.save(update_fields=["refreshed_at", "duration_ms"])

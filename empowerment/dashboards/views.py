@@ -8,9 +8,11 @@ A dashboard is a `DashboardPage` subclass registered with `@register`: it names 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -22,9 +24,12 @@ from centres.models import District, Indicator, Neighbourhood
 from empowerment.persian import to_persian_digits
 
 from . import selectors
+from . import summary_selectors as sel
 from .exports import figure_xlsx_response
 from .figures import Column, Figure
 from .filters import DashboardFilterForm
+from .models import TrainingSummary
+from .summaries import summaries_fresh_enough, summaries_refresh
 
 LOGIN_URL = reverse_lazy("dashboard:login")
 PAGES: list[type[DashboardPage]] = []
@@ -129,13 +134,38 @@ class DashboardPage(DashboardBase):
         return self.render_to_response(context)
 
 
+class SummaryPage(DashboardPage):
+    """A page read from the summary tables: says when they were rebuilt and, without a
+    broker (the embedded default, tasks eager), rebuilds them itself when they are stale."""
+
+    template_name = "dashboard/summary_page.html"
+    summary_model = TrainingSummary
+    latest_condition: Q | None = None  # which summary rows make a year worth opening on
+
+    def get_default_year(self):
+        latest = sel.latest_period(
+            self.summary_model, user=self.request.user, condition=self.latest_condition
+        )
+        return latest // 100 if latest else None
+
+    def get(self, request, *args, **kwargs):
+        state = sel.summary_state()
+        if settings.CELERY_TASK_ALWAYS_EAGER and not summaries_fresh_enough(state):
+            state = summaries_refresh()
+        self.summary_state = state
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "summary_state": self.summary_state}
+
+
 def _district_label(row: dict, many_cities: bool) -> str:
     label = row["district_name"] or _("District %(number)s") % {"number": row["district_number"]}
     return f"{label} · {row['city_name']}" if many_cities else str(label)
 
 
 @register
-class NeighbourhoodsDashboard(DashboardPage):
+class NeighbourhoodsDashboard(SummaryPage):
     slug = "neighbourhoods"
     title = _("Neighbourhoods")
     description = _(
@@ -143,7 +173,6 @@ class NeighbourhoodsDashboard(DashboardPage):
         "district beside district."
     )
     permission = "centres.view_indicator"
-    template_name = "dashboard/neighbourhoods.html"
 
     def get_default_year(self):
         # Figures are entered after a period ends: open on the latest year that has some.
@@ -216,7 +245,7 @@ class NeighbourhoodsDashboard(DashboardPage):
         )
         for row in neighbourhoods:
             row["district"] = _district_label(row, many_cities)
-            row["period"] = Indicator(year=row["year"], quarter=row["quarter"]).period_label
+            row["period"] = Indicator(year=row["year"], quarter=row["figure_quarter"]).period_label
             row["_highlight"] = row["district_id"] == chosen
         detail = Figure(
             slug="neighbourhoods",

@@ -99,7 +99,8 @@ def test_unknown_figure_is_not_found(council_client):
 def test_export_query_count_is_pinned(django_assert_num_queries, council_client):
     url = reverse("dashboard:neighbourhoods-export", kwargs={"figure": "problems"})
     council_client.get(url, {"year": 1403})
-    with django_assert_num_queries(12):
-        # The page's 12 (session, user, scope, 2 permissions, 5 filter choices, districts'
-        # aggregates, neighbourhoods' figures): an export is the page's figures, written.
+    with django_assert_num_queries(13):
+        # The page's 13 (session, user, scope, 2 permissions, summary state, 5 filter
+        # choices, districts' figures, neighbourhoods' figures): an export is the page's
+        # figures, written.
         council_client.get(url, {"year": 1403})

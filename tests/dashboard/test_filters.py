@@ -7,9 +7,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import QueryDict
 from django.urls import reverse
 
-from centres.models import Indicator, Neighbourhood
+from centres.models import Neighbourhood
 from empowerment.dashboards.filters import DashboardFilterForm, Period
+from empowerment.dashboards.models import IndicatorSummary
 from empowerment.dashboards.selectors import INDICATOR_PATHS
+from empowerment.dashboards.summaries import summaries_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +50,10 @@ def test_a_place_outside_the_scope_is_refused_and_ignored(council_member, places
     assert "city" in f.errors
     assert f.selection == {}
     # The selector still reads Isfahan only: the refused value did not widen anything.
-    rows = f.restrict(Indicator.objects.visible_to(council_member), INDICATOR_PATHS)
-    assert not rows.filter(neighbourhood__district__city=places["karaj"]).exists()
+    summaries_refresh()
+    rows = f.restrict(IndicatorSummary.objects.visible_to(council_member), INDICATOR_PATHS)
+    assert rows.filter(city=places["isfahan"]).exists()
+    assert not rows.filter(city=places["karaj"]).exists()
 
 
 def test_a_refused_filter_is_shown_and_the_page_still_answers(council_client, places):
@@ -95,8 +99,9 @@ def test_malformed_values_are_refused(council_member):
 def test_restrict_reaches_many_valued_paths_without_repeating_rows(centre_staff, places):
     f = form(centre_staff, f"centre={places['centre'].pk}")
     assert f.is_valid(), f.errors
-    rows = f.restrict(Indicator.objects.filter(year=1403), INDICATOR_PATHS)
-    names = [i.neighbourhood.name for i in rows]
+    summaries_refresh()
+    rows = f.restrict(IndicatorSummary.objects.filter(year=1403, quarter=0), INDICATOR_PATHS)
+    names = [row.neighbourhood_name for row in rows]
     assert sorted(names) == sorted(["حصه", "جلوان", "ارزنان"])
 
 
