@@ -149,65 +149,90 @@ class DashboardFilterForm(forms.Form):
         return None
 
     def _geography_choices(self, data) -> None:
-        """One query per list, each within the user's scope; a chosen parent narrows its
-        children (in Python, no further query), so a child of another parent is refused."""
+        """At most one query per list, each within the user's scope and narrowed in SQL by
+        the parent chosen, so that a child of another parent is refused.
 
-        def chosen(name, allowed):
+        A country has hundreds of cities and centres and thousands of districts and
+        neighbourhoods: a list is only offered once its parent narrows it (a province for
+        cities and centres, a city for districts and neighbourhoods); until then only the
+        value chosen, if valid, is read. The page's cost so follows the places it lists,
+        not the size of the country. Every value in scope stays valid (a shared link with
+        a city and no province).
+        """
+
+        def given(name) -> int | None:
             value = data.get(name)
-            return int(value) if value and str(value).isdigit() and int(value) in allowed else None
+            return int(value) if value and str(value).isdigit() else None
+
+        def read(queryset, fields, *, listed: bool, value: int | None, **narrow) -> list:
+            """The rows to offer (all of them when `listed`, else only the value given)."""
+            if not listed:
+                if value is None:
+                    return []  # nothing to list, nothing to check: no query
+                narrow["pk"] = value
+            return list(queryset.filter(**narrow).values_list(*fields))
+
+        def chosen(name, rows) -> int | None:
+            value = given(name)
+            return value if value in {row[0] for row in rows} else None
 
         user = self.user
         provinces = list(Province.objects.visible_to(user).values_list("pk", "name"))
-        province = chosen("province", {pk for pk, _n in provinces})
-        cities = [
-            c
-            for c in City.objects.visible_to(user).values_list("pk", "name", "province_id")
-            if province is None or c[2] == province
-        ]
-        city = chosen("city", {c[0] for c in cities})
-        city_ids = {c[0] for c in cities}
-        many_cities = len(cities) > 1
-        districts = [
-            d
-            for d in District.objects.visible_to(user)
-            .values_list("pk", "number", "name", "city_id", "city__name")
-            .order_by("city__name", "number")
-            if (d[3] == city if city else d[3] in city_ids)
-        ]
-        district = chosen("district", {d[0] for d in districts})
-        district_ids = {d[0] for d in districts}
-        neighbourhoods = [
-            n
-            for n in Neighbourhood.objects.visible_to(user)
-            .values_list("pk", "name", "district_id")
-            .order_by("district__city__name", "district__number", "name")
-            if (n[2] == district if district else n[2] in district_ids)
-        ]
-        centres = [
-            c
-            for c in Centre.objects.visible_to(user).values_list("pk", "name", "city_id")
-            if (c[2] == city if city else c[2] in city_ids)
-        ]
+        province = chosen("province", provinces)
+        one_province = province is not None or len(provinces) <= 1
+        in_province = {} if province is None else {"province": province}
+        cities = read(
+            City.objects.visible_to(user),
+            ("pk", "name"),
+            listed=one_province,
+            value=given("city"),
+            **in_province,
+        )
+        city = chosen("city", cities)
+        # Several provinces and none chosen: several cities (the list was not read).
+        many_cities = len(cities) > 1 or not one_province
+        one_city = city is not None or not many_cities
+        if city is not None:
+            in_city = {"city": city}
+        else:
+            in_city = {} if province is None else {"city__province": province}
+        districts = read(
+            District.objects.visible_to(user).order_by("city__name", "number"),
+            ("pk", "number", "name", "city_id", "city__name"),
+            listed=one_city,
+            value=given("district"),
+            **in_city,
+        )
+        district = chosen("district", districts)
+        if district is not None:
+            in_district = {"district": district}
+        else:
+            in_district = {f"district__{key}": value for key, value in in_city.items()}
+        neighbourhoods = read(
+            Neighbourhood.objects.visible_to(user).order_by(
+                "district__city__name", "district__number", "name"
+            ),
+            ("pk", "name"),
+            listed=one_city,
+            value=given("neighbourhood"),
+            **in_district,
+        )
+        centres = read(
+            Centre.objects.visible_to(user).order_by("name"),
+            ("pk", "name"),
+            listed=one_province or one_city,
+            value=given("centre"),
+            **in_city,
+        )
         everything = [("", _("All"))]
 
         def district_label(number, name, city_name):
             label = name or _("District %(number)s") % {"number": to_persian_digits(number)}
             return f"{label} · {city_name}" if many_cities else label
 
-        # A country has thousands of neighbourhoods and hundreds of centres: a list is only
-        # offered once its parent narrows it (a province for cities and centres, a city
-        # for districts and neighbourhoods), else only the value chosen, if valid, is.
-        # Every value in scope stays valid (a shared link with a city and no province).
-        one_province = province is not None or len(provinces) <= 1
-        one_city = city is not None or len(cities) <= 1
-
         def offer(name, rows, label, listed: bool, hint):
-            valid = chosen(name, {row[0] for row in rows})
-            if not listed:
-                rows = [row for row in rows if row[0] == valid]
             first = everything if listed else [("", hint)]
             self.fields[name].choices = first + [(str(row[0]), label(row)) for row in rows]
-            return valid
 
         self.fields["province"].choices = everything + [(str(pk), n) for pk, n in provinces]
         after_province = _("All (choose a province to list them)")
@@ -221,10 +246,10 @@ class DashboardFilterForm(forms.Form):
         # Labels of the chosen places, for titles (no further query).
         self.names = {
             "province": dict(provinces),
-            "city": {c[0]: c[1] for c in cities},
+            "city": dict(cities),
             "district": {d[0]: district_label(d[1], d[2], d[4]) for d in districts},
-            "neighbourhood": {n[0]: n[1] for n in neighbourhoods},
-            "centre": {c[0]: c[1] for c in centres},
+            "neighbourhood": dict(neighbourhoods),
+            "centre": dict(centres),
         }
         self.district_city = {d[0]: d[3] for d in districts}
 
