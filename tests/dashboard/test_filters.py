@@ -79,6 +79,30 @@ def test_a_chosen_city_narrows_its_districts_and_refuses_others(client, places):
     assert f.selection == {"city": isfahan.pk, "district": places["districts"]["d14"].pk}
 
 
+def test_lists_are_read_only_once_a_parent_narrows_them(django_assert_num_queries, places):
+    """A country's places are not all loaded on every page: with two provinces and none
+    chosen, only the provinces are listed and read; a link naming a district alone is read
+    (that row, to check it) and still valid."""
+    from tests.centres.factories import UserFactory
+
+    admin = UserFactory(username="root", is_superuser=True)
+    with django_assert_num_queries(1):  # the provinces
+        f = form(admin)
+        hints = {name: f.fields[name].choices for name in ("city", "district", "centre")}
+    assert all(len(choices) == 1 and choices[0][0] == "" for choices in hints.values())
+    assert "neighbourhood" in f.fields and len(f.fields["neighbourhood"].choices) == 1
+    d14 = places["districts"]["d14"]
+    with django_assert_num_queries(2):  # the provinces, the district named
+        f = form(admin, f"district={d14.pk}")
+        assert f.is_valid(), f.errors
+    assert f.selection == {"district": d14.pk}
+    assert f.district_city == {d14.pk: places["isfahan"].pk}
+    assert f.names["district"][d14.pk] == "منطقه ۱۴ · اصفهان"  # several cities: named
+    # Within a province chosen, a district of another province is refused.
+    f = form(admin, f"province={places['karaj'].province_id}&district={d14.pk}")
+    assert "district" in f.errors and "district" not in f.selection
+
+
 def test_year_defaults_and_quarter_and_querystring(council_member, places):
     f = form(council_member)
     assert f.is_valid()
