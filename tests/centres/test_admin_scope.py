@@ -98,7 +98,7 @@ def test_staff_foreign_key_choices_are_scoped(client, two_centres):
     # The scope also narrows the choices a form offers.
     from django.test import RequestFactory
 
-    from centres.admin import HeadquartersAdmin
+    from centres.admin.organisations import HeadquartersAdmin
     from centres.models import Headquarters
 
     request = RequestFactory().get("/")

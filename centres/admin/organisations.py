@@ -1,0 +1,87 @@
+"""Admin of the geography, organisations, headquarters and staff roles."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from ..admin_base import ScopedAdmin, jalali_column
+from ..models import (
+    Centre,
+    City,
+    District,
+    Headquarters,
+    Neighbourhood,
+    Partner,
+    Province,
+    StaffRole,
+)
+from ..services import user_sync_groups
+
+
+@admin.register(Province)
+class ProvinceAdmin(ScopedAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(City)
+class CityAdmin(ScopedAdmin):
+    list_display = ["name", "province"]
+    list_filter = ["province"]
+    search_fields = ["name", "province__name"]
+
+
+@admin.register(District)
+class DistrictAdmin(ScopedAdmin):
+    list_display = ["__str__", "number", "city"]
+    list_filter = ["city__province", "city"]
+    search_fields = ["name", "city__name"]
+
+
+@admin.register(Neighbourhood)
+class NeighbourhoodAdmin(ScopedAdmin):
+    list_display = ["name", "district", "is_less_privileged"]
+    list_filter = ["is_less_privileged", "district__city", "district"]
+    search_fields = ["name", "district__name", "district__city__name"]
+    list_select_related = ["district__city"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(ScopedAdmin):
+    list_display = ["name", "kind", "province", "is_active", "updated"]
+    list_filter = ["kind", "is_active", "province"]
+    search_fields = ["name"]
+    updated = jalali_column("updated_at", _("last changed"))
+
+
+@admin.register(Centre)
+class CentreAdmin(ScopedAdmin):
+    list_display = ["name", "city", "opening_date", "phone", "is_active"]
+    list_filter = ["is_active", "city__province", "city", "districts"]
+    search_fields = ["name", "address", "phone", "neighbourhoods__name"]
+    filter_horizontal = ["districts", "neighbourhoods"]
+    list_select_related = ["city"]
+
+
+@admin.register(Headquarters)
+class HeadquartersAdmin(ScopedAdmin):
+    list_display = ["name", "level", "parent", "province", "city", "neighbourhood", "is_active"]
+    list_filter = ["level", "is_active", "province"]
+    search_fields = ["name"]
+    list_select_related = ["parent", "province", "city", "neighbourhood"]
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(ScopedAdmin):
+    list_display = ["user", "role", "scope_display", "is_active", "updated"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user", "centre", "headquarters", "partner", "city", "province"]
+    updated = jalali_column("updated_at", _("last changed"))
+
+    @admin.display(description=_("scope"))
+    def scope_display(self, obj):
+        return obj.scope_object or "—"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        user_sync_groups(user=obj.user)

@@ -1,0 +1,307 @@
+"""Admin of enrolments, attendance, and the programmes app's cohort and session pages
+extended with them (trainees sit above programmes, which must not import them)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
+from empowerment.persian import search_key
+from programs.admin import training as training_admin
+from programs.models import Cohort, CohortSession
+
+from .. import services, spreadsheets
+from ..models import Attendance, Enrolment
+from .filters import CohortFilter, EnrolmentProgrammeFilter
+from .registry import xlsx_response
+
+
+class EnrolmentForm(forms.ModelForm):
+    override_capacity = forms.BooleanField(
+        label=_("admit over capacity"),
+        required=False,
+        help_text=_("Only a centre manager may admit a trainee to a full cohort."),
+    )
+
+    class Meta:
+        model = Enrolment
+        fields = ["trainee", "cohort", "drop_reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("trainee", "cohort", "override_capacity"):
+                self.fields.pop(name, None)
+            if "drop_reason" in self.fields:
+                self.fields["drop_reason"].help_text = gettext(
+                    "To record that the trainee dropped out, write the reason and save."
+                )
+        else:
+            self.fields.pop("drop_reason", None)
+
+    def _post_clean(self):
+        # The services validate and write; the model's own checks run there.
+        pass
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(ScopedAdmin):
+    form = EnrolmentForm
+    list_display = [
+        "trainee",
+        "cohort",
+        "status",
+        "enrolled",
+        "attendance_percent",
+        "certificate_number",
+    ]
+    list_filter = [EnrolmentProgrammeFilter, CohortFilter, "status", "over_capacity"]
+    search_fields = [
+        "trainee__national_code",
+        "trainee__mobile",
+        "trainee__first_name",
+        "trainee__last_name",
+        "certificate_number",
+        "cohort__code",
+    ]
+    list_select_related = ["trainee", "cohort"]
+    autocomplete_fields = ["trainee", "cohort"]
+    actions = ["export_xlsx"]
+    enrolled = jalali_column("enrolled_on", _("enrolment date"))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["trainee", "cohort", "override_capacity"]
+        return [*self.get_readonly_fields(request, obj), "drop_reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            "trainee",
+            "cohort",
+            "status",
+            "enrolled",
+            "over_capacity",
+            "attendance_percent",
+            "certificate_number",
+            "certificate_issued_on",
+            "dropped_on",
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        key = search_key(search_term)
+        if key:
+            results = results | queryset.filter(trainee__name_key__contains=key)
+        return results, duplicates
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            saved = services.enrolment_create(
+                trainee=form.cleaned_data["trainee"],
+                cohort=form.cleaned_data["cohort"],
+                by=request.user,
+                override_capacity=form.cleaned_data.get("override_capacity", False),
+            )
+            for name in ("pk", "trainee", "cohort", "status", "enrolled_on", "over_capacity"):
+                setattr(obj, name, getattr(saved, name))
+            if saved.status == Enrolment.Status.WAITLISTED:
+                self.message_user(
+                    request,
+                    gettext("The cohort is full: the trainee is on its waiting list."),
+                    messages.WARNING,
+                )
+        elif form.cleaned_data.get("drop_reason") and obj.status in (
+            Enrolment.Status.ENROLLED,
+            Enrolment.Status.WAITLISTED,
+        ):
+            services.enrolment_drop(enrolment=obj, reason=form.cleaned_data["drop_reason"])
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
+
+    @admin.action(description=_("Export the selected enrolments to Excel"))
+    def export_xlsx(self, request, queryset):
+        return xlsx_response(spreadsheets.enrolments_xlsx(queryset), "enrolments.xlsx")
+
+
+# --- Cohorts and sessions, extended from the programmes app ------------------------------
+
+
+class CohortEnrolmentInline(ScopedTabularInline):
+    model = Enrolment
+    fields = ["trainee", "status", "attendance_percent", "certificate_number"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Cohort)
+
+
+@admin.register(Cohort)
+class CohortAdmin(training_admin.CohortAdmin):
+    inlines = [training_admin.CohortSessionInline, CohortEnrolmentInline]
+    list_display = [*training_admin.CohortAdmin.list_display, "seats"]
+    actions = ["complete"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count, Q
+
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                seats_taken=Count(
+                    "enrolments", filter=Q(enrolments__status__in=Enrolment.SEAT_STATUSES)
+                )
+            )
+        )
+
+    @admin.display(description=_("seats taken"))
+    def seats(self, obj):
+        return f"{obj.seats_taken} / {obj.capacity}"
+
+    @admin.action(
+        description=_("Complete the selected cohorts and issue certificates"),
+        permissions=["change"],
+    )
+    def complete(self, request, queryset):
+        for cohort in queryset:
+            try:
+                counts = services.cohort_complete(cohort=cohort)
+            except ValidationError as error:
+                self.message_user(request, f"{cohort}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext(
+                        "%(cohort)s: %(certified)s certificates issued, "
+                        "%(not_certified)s below the minimum attendance."
+                    )
+                    % {"cohort": cohort, **counts},
+                    messages.SUCCESS,
+                )
+
+
+class AttendanceSheetForm(forms.Form):
+    """One choice per enrolled trainee, built for the session's cohort."""
+
+    def __init__(self, *args, enrolments, current, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enrolments = enrolments
+        for enrolment in enrolments:
+            self.fields[f"e{enrolment.pk}"] = forms.ChoiceField(
+                label=enrolment.trainee.full_name,
+                choices=Attendance.Status.choices,
+                initial=current.get(enrolment.pk, Attendance.Status.PRESENT),
+                widget=forms.RadioSelect,
+            )
+
+    def rows(self):
+        for enrolment in self.enrolments:
+            yield enrolment, self[f"e{enrolment.pk}"]
+
+    def marks(self) -> dict[int, str]:
+        return {e.pk: self.cleaned_data[f"e{e.pk}"] for e in self.enrolments}
+
+
+admin.site.unregister(CohortSession)
+
+
+@admin.register(CohortSession)
+class CohortSessionAdmin(training_admin.CohortSessionAdmin):
+    list_display = [*training_admin.CohortSessionAdmin.list_display, "attendance_link"]
+
+    @admin.display(description=_("attendance"))
+    def attendance_link(self, obj):
+        url = reverse("admin:programs_cohortsession_attendance", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("take attendance"))
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:session_id>/attendance/",
+                self.admin_site.admin_view(self.attendance_view),
+                name="programs_cohortsession_attendance",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def attendance_view(self, request, session_id):
+        session = get_object_or_404(
+            CohortSession.objects.visible_to(request.user).select_related("cohort"), pk=session_id
+        )
+        can_change = request.user.has_perm("trainees.add_attendance") and request.user.has_perm(
+            "trainees.change_attendance"
+        )
+        if not (can_change or request.user.has_perm("trainees.view_attendance")):
+            raise PermissionDenied
+        enrolments = list(
+            Enrolment.objects.filter(cohort=session.cohort, status=Enrolment.Status.ENROLLED)
+            .select_related("trainee")
+            .order_by("trainee__last_name", "trainee__first_name")
+        )
+        current = dict(
+            Attendance.objects.filter(session=session).values_list("enrolment_id", "status")
+        )
+        form = AttendanceSheetForm(request.POST or None, enrolments=enrolments, current=current)
+        if request.method == "POST":
+            if not can_change:
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    written = services.attendance_record_session(
+                        session=session, marks=form.marks(), by=request.user
+                    )
+                except ValidationError as error:
+                    messages.error(request, " ".join(error.messages))
+                else:
+                    messages.success(
+                        request,
+                        gettext("Attendance saved (%(count)s changes).") % {"count": written},
+                    )
+                    return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Attendance: %(session)s") % {"session": session},
+            "session": session,
+            "form": form,
+            "can_change": can_change and not session.cohort.is_closed,
+            "recorded": bool(current),
+        }
+        return TemplateResponse(request, "admin/trainees/attendance_sheet.html", context)
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ScopedAdmin):
+    list_display = ["enrolment", "session", "status", "recorded_by"]
+    list_filter = ["status", "session__cohort__centre"]
+    list_select_related = ["enrolment__trainee", "enrolment__cohort", "session__cohort"]
+    search_fields = ["enrolment__trainee__national_code", "enrolment__trainee__last_name"]
+    fields = ["enrolment", "session", "status", "recorded_by"]
+    readonly_fields = ["enrolment", "session", "recorded_by"]
+
+    def has_add_permission(self, request):
+        # Attendance is taken for a whole session from the session's attendance page.
+        return False

@@ -1,0 +1,392 @@
+"""Admin of the trainee registry: trainees, spreadsheet imports and possible duplicates."""
+
+import jdatetime
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
+from centres.models import Centre
+from empowerment.jalali import InvalidJalaliDate, parse_jalali
+from empowerment.persian import search_key
+from empowerment.validators import normalize_mobile, normalize_national_code
+
+from .. import selectors, services, spreadsheets
+from ..models import (
+    Enrolment,
+    Outcome,
+    PossibleDuplicate,
+    Trainee,
+    TraineeImport,
+)
+from .filters import (
+    AgeBandFilter,
+    CohortFilter,
+    EnrolmentStatusFilter,
+    ProgrammeFilter,
+    ScopedCentreFilter,
+    ScopedNeighbourhoodFilter,
+)
+
+
+class JalaliDateInput(forms.CharField):
+    """A Jalali date typed as 1380/05/12 (Persian digits too), refused with a clear reason."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        if isinstance(value, jdatetime.date):
+            return value
+        try:
+            return parse_jalali(value)
+        except InvalidJalaliDate as error:
+            raise ValidationError(str(error)) from None
+
+    def prepare_value(self, value):
+        if isinstance(value, jdatetime.date):
+            return value.strftime("%Y/%m/%d")
+        return value
+
+
+class TraineeForm(forms.ModelForm):
+    # Wider than the stored codes so that +98…, dashes or Persian digits reach the
+    # normaliser instead of failing on length.
+    national_code = forms.CharField(label=_("national code"), max_length=20)
+    mobile = forms.CharField(label=_("mobile"), max_length=20, required=False)
+    birth_date = JalaliDateInput(
+        label=_("birth date"),
+        required=False,
+        help_text=_("Jalali, for example 1375/06/21."),
+    )
+
+    class Meta:
+        model = Trainee
+        fields = [
+            "first_name",
+            "last_name",
+            "father_name",
+            "national_code",
+            "mobile",
+            "gender",
+            "birth_date",
+            "neighbourhood",
+            "education",
+            "employment_status",
+            "referral_source",
+            "registered_at",
+        ]
+
+    def clean_national_code(self):
+        return normalize_national_code(self.cleaned_data["national_code"])
+
+    def clean_mobile(self):
+        value = self.cleaned_data.get("mobile") or ""
+        return normalize_mobile(value) if value else ""
+
+
+class EnrolmentInline(ScopedTabularInline):
+    model = Enrolment
+    fields = ["cohort", "status", "enrolled", "attendance_percent", "certificate_number"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    enrolled = jalali_column("enrolled_on", _("enrolment date"))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OutcomeInline(ScopedTabularInline):
+    model = Outcome
+    fields = ["kind", "outcome_date", "follow_up_round", "employees_count", "enrolment"]
+    readonly_fields = fields
+    can_delete = False
+    outcome_date = jalali_column("date", _("date"))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Trainee)
+class TraineeAdmin(ScopedAdmin):
+    form = TraineeForm
+    change_list_template = "admin/trainees/trainee/change_list.html"
+    list_display = [
+        "full_name",
+        "national_code",
+        "mobile",
+        "gender",
+        "age",
+        "neighbourhood",
+        "registered_at",
+    ]
+    list_filter = [
+        ProgrammeFilter,
+        CohortFilter,
+        "gender",
+        AgeBandFilter,
+        ScopedNeighbourhoodFilter,
+        EnrolmentStatusFilter,
+        "education",
+        "employment_status",
+        ScopedCentreFilter,
+    ]
+    search_fields = ["national_code", "mobile", "first_name", "last_name", "father_name"]
+    list_select_related = ["neighbourhood", "registered_at"]
+    inlines = [EnrolmentInline, OutcomeInline]
+    actions = ["export_xlsx"]
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("age"))
+    def age(self, obj):
+        return obj.age if obj.age is not None else "—"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        # However the name was typed (ي/ك, with or without the ZWNJ, spacing), its search
+        # key matches the stored one.
+        key = search_key(search_term)
+        if key:
+            results = results | queryset.filter(name_key__contains=key)
+        return results, duplicates
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        centres = list(Centre.objects.visible_to(request.user).values_list("pk", flat=True)[:2])
+        if len(centres) == 1:
+            initial.setdefault("registered_at", centres[0])
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        services.trainee_save(trainee=obj)
+
+    @admin.action(description=_("Export the selected trainees to Excel"))
+    def export_xlsx(self, request, queryset):
+        return xlsx_response(spreadsheets.trainees_xlsx(queryset), "trainees.xlsx")
+
+    # Spreadsheet import: upload -> preview -> confirm.
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        urls = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_upload_view),
+                name=f"{info[0]}_{info[1]}_import",
+            ),
+            path(
+                "import/<int:import_id>/",
+                self.admin_site.admin_view(self.import_preview_view),
+                name=f"{info[0]}_{info[1]}_import_preview",
+            ),
+            path(
+                "import/<int:import_id>/progress/",
+                self.admin_site.admin_view(self.import_progress_view),
+                name=f"{info[0]}_{info[1]}_import_progress",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def _check_import_permission(self, request):
+        if not request.user.has_perm("trainees.import_trainees"):
+            raise PermissionDenied
+
+    def import_upload_view(self, request):
+        self._check_import_permission(request)
+        centres = Centre.objects.visible_to(request.user).active()
+        form = ImportUploadForm(request.POST or None, request.FILES or None, centres=centres)
+        if request.method == "POST" and form.is_valid():
+            trainee_import = services.trainee_import_preview(
+                centre=form.cleaned_data["centre"],
+                uploaded_file=form.cleaned_data["file"],
+                by=request.user,
+            )
+            if trainee_import.state == TraineeImport.State.REFUSED:
+                form.add_error("file", trainee_import.message)
+            else:
+                return HttpResponseRedirect(
+                    reverse("admin:trainees_trainee_import_preview", args=[trainee_import.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Import trainees from a spreadsheet"),
+            "form": form,
+            "columns": [headers[0] for headers in spreadsheets.COLUMNS.values()],
+            "required": [spreadsheets.column_title(name) for name in spreadsheets.REQUIRED],
+        }
+        return TemplateResponse(request, "admin/trainees/trainee/import_upload.html", context)
+
+    def import_preview_view(self, request, import_id):
+        self._check_import_permission(request)
+        trainee_import = get_object_or_404(
+            TraineeImport.objects.visible_to(request.user), pk=import_id
+        )
+        if request.method == "POST":
+            try:
+                trainee_import = services.trainee_import_confirm(
+                    trainee_import=trainee_import, by=request.user
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                trainee_import.refresh_from_db()
+                level = (
+                    messages.SUCCESS
+                    if trainee_import.state == TraineeImport.State.APPLIED
+                    else messages.INFO
+                )
+                messages.add_message(
+                    request, level, trainee_import.message or trainee_import.get_state_display()
+                )
+            return HttpResponseRedirect(request.path)
+        rows = trainee_import.report.get("rows", [])
+        page = Paginator(rows, 500).get_page(request.GET.get("page"))
+        processed, to_process = selectors.trainee_import_progress(trainee_import=trainee_import)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Import preview: %(name)s") % {"name": trainee_import.original_name},
+            "trainee_import": trainee_import,
+            "processed": processed,
+            "to_process": to_process,
+            "running": trainee_import.state
+            in (TraineeImport.State.QUEUED, TraineeImport.State.APPLYING),
+            "errors": trainee_import.report.get("errors", []),
+            "page": page,
+            "can_confirm": trainee_import.state == TraineeImport.State.PREVIEWED
+            and trainee_import.valid_count > 0,
+        }
+        return TemplateResponse(request, "admin/trainees/trainee/import_preview.html", context)
+
+    def import_progress_view(self, request, import_id):
+        """The figures of the progress bar, read by the preview page every second."""
+        self._check_import_permission(request)
+        trainee_import = get_object_or_404(
+            TraineeImport.objects.visible_to(request.user), pk=import_id
+        )
+        processed, to_process = selectors.trainee_import_progress(trainee_import=trainee_import)
+        return JsonResponse(
+            {
+                "state": trainee_import.state,
+                "processed": processed,
+                "total": to_process,
+                "running": trainee_import.state
+                in (TraineeImport.State.QUEUED, TraineeImport.State.APPLYING),
+            }
+        )
+
+
+class ImportUploadForm(forms.Form):
+    centre = forms.ModelChoiceField(label=_("centre"), queryset=Centre.objects.none())
+    file = forms.FileField(
+        label=_("spreadsheet"),
+        help_text=_("An Excel workbook (.xlsx) or a CSV file saved as UTF-8."),
+    )
+
+    def __init__(self, *args, centres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centres
+        if len(centres) == 1:
+            self.fields["centre"].initial = centres[0].pk
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@admin.register(TraineeImport)
+class TraineeImportAdmin(ScopedAdmin):
+    list_display = [
+        "original_name",
+        "centre",
+        "state",
+        "total_rows",
+        "create_count",
+        "update_count",
+        "error_count",
+        "uploaded",
+        "preview_link",
+    ]
+    list_filter = ["state"]
+    list_select_related = ["centre"]
+    fields = [
+        "original_name",
+        "centre",
+        "uploaded_by",
+        "state",
+        "total_rows",
+        "create_count",
+        "update_count",
+        "error_count",
+        "processed",
+        "message",
+    ]
+    readonly_fields = fields
+    uploaded = jalali_column("created_at", _("uploaded"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj):
+        url = reverse("admin:trainees_trainee_import_preview", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("open"))
+
+
+# --- Duplicates --------------------------------------------------------------------------
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(ScopedAdmin):
+    list_display = ["trainee", "trainee_code", "other", "other_code", "status", "reviewed_by"]
+    list_filter = ["status"]
+    list_select_related = ["trainee", "other", "reviewed_by"]
+    search_fields = ["trainee__national_code", "other__national_code", "trainee__last_name"]
+    fields = ["trainee", "other", "status", "note", "reviewed_by", "reviewed_at"]
+    readonly_fields = ["trainee", "other", "status", "reviewed_by", "reviewed_at"]
+    actions = ["mark_same_person", "mark_different"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("national code"))
+    def trainee_code(self, obj):
+        return obj.trainee.national_code
+
+    @admin.display(description=_("other national code"))
+    def other_code(self, obj):
+        return obj.other.national_code
+
+    def _resolve(self, request, queryset, status):
+        for flag in queryset:
+            services.possible_duplicate_resolve(flag=flag, status=status, by=request.user)
+        self.message_user(request, gettext("Recorded."), messages.SUCCESS)
+
+    @admin.action(description=_("Mark as the same person (to merge by hand)"))
+    def mark_same_person(self, request, queryset):
+        self._resolve(request, queryset, PossibleDuplicate.Status.SAME_PERSON)
+
+    @admin.action(description=_("Mark as different people"))
+    def mark_different(self, request, queryset):
+        self._resolve(request, queryset, PossibleDuplicate.Status.DIFFERENT)
