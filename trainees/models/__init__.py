@@ -1,0 +1,13 @@
+"""The resident registry: trainees, enrolments, attendance, outcomes, products and sales.
+
+One module per concern:
+- registry: trainees, possible duplicates, spreadsheet imports, and the scope of rows about
+  residents as people
+- training: enrolments, attendance, requests to join a cohort
+- outcomes: outcomes, products, sales
+"""
+
+from .outcomes import *  # noqa: F403
+from .registry import *  # noqa: F403
+from .registry import _import_upload_to  # noqa: F401 (named by migration 0001)
+from .training import *  # noqa: F403

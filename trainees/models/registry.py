@@ -1,0 +1,311 @@
+"""The registry proper: trainees, the possible duplicates among them, and spreadsheet
+imports, with the scope of rows about residents as people (`PersonalDataQuerySet`)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_jalali.db import models as jmodels
+from simple_history.models import HistoricalRecords
+
+from centres.models import Centre, Neighbourhood, TimeStamped
+from centres.scope import ScopedQuerySet
+from empowerment.fields import CodeField, PersianCharField, PersianTextField
+from empowerment.persian import search_key
+from empowerment.validators import (
+    normalize_mobile,
+    normalize_national_code,
+    validate_mobile,
+    validate_national_code,
+)
+
+# Paths from a cohort-linked row to each kind of scope.
+_COHORT_SCOPE = {
+    "centre": "cohort__centre",
+    "city": "cohort__centre__city",
+    "province": "cohort__centre__city__province",
+    "headquarters": "cohort__centre__headquarters",
+}
+
+
+def _through(prefix: str, paths: dict) -> dict:
+    """The same scope paths seen from a row that points to the scoped one via `prefix`."""
+    return {
+        kind: f"{prefix}__{path}"
+        if isinstance(path, str)
+        else tuple(f"{prefix}__{p}" for p in path)
+        for kind, path in paths.items()
+    }
+
+
+class PersonalDataQuerySet(ScopedQuerySet):
+    """Rows about residents as people: registry, enrolments, attendance, outcomes, requests.
+
+    A reviewer is given a centre only to judge its calls for ideas; that scope must not open
+    the centre's registry (names, national codes, mobiles).
+    """
+
+    excluded_roles = ("reviewer",)
+
+
+class TraineeQuerySet(PersonalDataQuerySet):
+    # A trainee belongs to the centre that registered them and is also visible at every
+    # centre where they are enrolled (many-valued: ScopedQuerySet wraps it in a subquery).
+    # A resident signed in with their own account sees only their own record ("self").
+    scope_paths = {
+        "self": "user",
+        "centre": ("registered_at", "enrolments__cohort__centre"),
+        "city": ("registered_at__city", "enrolments__cohort__centre__city"),
+        "province": (
+            "registered_at__city__province",
+            "enrolments__cohort__centre__city__province",
+        ),
+        "headquarters": "registered_at__headquarters",
+    }
+
+    def search_name(self, text: str):
+        key = search_key(text)
+        return self.filter(name_key__contains=key) if key else self
+
+
+class Trainee(TimeStamped):
+    """A resident registered at a centre (کارآموز)."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+
+    class Education(models.TextChoices):
+        NONE = "none", _("No formal schooling")
+        PRIMARY = "primary", _("Primary")
+        MIDDLE = "middle", _("Middle school")
+        DIPLOMA = "diploma", _("High-school diploma")
+        ASSOCIATE = "associate", _("Associate degree")
+        BACHELOR = "bachelor", _("Bachelor's degree")
+        MASTER = "master", _("Master's degree or higher")
+
+    class Employment(models.TextChoices):
+        UNEMPLOYED = "unemployed", _("Unemployed, looking for work")
+        EMPLOYED = "employed", _("Employed")
+        SELF_EMPLOYED = "self_employed", _("Self-employed")
+        HOMEMAKER = "homemaker", _("Homemaker")
+        STUDENT = "student", _("Student")
+        RETIRED = "retired", _("Retired")
+
+    class Referral(models.TextChoices):
+        NEIGHBOURS = "neighbours", _("Neighbours, friends or family")
+        MOSQUE = "mosque", _("Mosque or neighbourhood council")
+        RELIEF = "relief", _("Relief Committee")
+        SCHOOL = "school", _("School")
+        SOCIAL_MEDIA = "social_media", _("Social media")
+        CALL = "call", _("Call for ideas")
+        OTHER = "other", _("Other")
+
+    first_name = PersianCharField(_("first name"), max_length=100)
+    last_name = PersianCharField(_("last name"), max_length=100)
+    father_name = PersianCharField(_("father's name"), max_length=100, blank=True)
+    national_code = CodeField(
+        _("national code"), max_length=10, unique=True, validators=[validate_national_code]
+    )
+    mobile = CodeField(_("mobile"), max_length=11, blank=True, validators=[validate_mobile])
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    birth_date = jmodels.jDateField(_("birth date"), null=True, blank=True)
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trainees",
+        verbose_name=_("neighbourhood"),
+    )
+    education = models.CharField(
+        _("education level"), max_length=20, choices=Education.choices, blank=True
+    )
+    employment_status = models.CharField(
+        _("employment status at intake"), max_length=20, choices=Employment.choices, blank=True
+    )
+    referral_source = models.CharField(
+        _("how they heard of the centre"), max_length=20, choices=Referral.choices, blank=True
+    )
+    registered_at = models.ForeignKey(
+        Centre,
+        on_delete=models.PROTECT,
+        related_name="registered_trainees",
+        verbose_name=_("registered at"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="trainee",
+        verbose_name=_("resident's account"),
+    )
+    # The full name folded for search: no ZWNJ, no spaces, Persian letters. Kept by save().
+    name_key = models.CharField(max_length=320, editable=False, db_index=True)
+
+    objects = models.Manager.from_queryset(TraineeQuerySet)()
+    history = HistoricalRecords(excluded_fields=["name_key"])
+
+    class Meta:
+        verbose_name = _("trainee")
+        verbose_name_plural = _("trainees")
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["name_key", "birth_date"], name="trainee_dup_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def normalise(self) -> None:
+        """Bring typed codes to their stored form before validation (+98, Persian digits)."""
+        self.national_code = normalize_national_code(self.national_code)
+        self.mobile = normalize_mobile(self.mobile) if self.mobile else ""
+        self.name_key = search_key(f"{self.first_name}{self.last_name}")
+
+    def clean_fields(self, exclude=None) -> None:
+        self.normalise()
+        super().clean_fields(exclude=exclude)
+
+    def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
+    @property
+    def age(self) -> int | None:
+        from empowerment.jalali import today_jalali
+
+        if not self.birth_date:
+            return None
+        today = today_jalali()
+        years = today.year - self.birth_date.year
+        if (today.month, today.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class PossibleDuplicateQuerySet(PersonalDataQuerySet):
+    scope_paths = _through("trainee", TraineeQuerySet.scope_paths)
+
+
+class PossibleDuplicate(TimeStamped):
+    """Two registrations that may be one person: same name and birth date, other codes.
+
+    Never merged by the software; a person decides.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        SAME_PERSON = "same_person", _("Same person")
+        DIFFERENT = "different", _("Different people")
+
+    trainee = models.ForeignKey(
+        Trainee,
+        on_delete=models.CASCADE,
+        related_name="duplicate_flags",
+        verbose_name=_("trainee"),
+    )
+    other = models.ForeignKey(
+        Trainee,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("possible duplicate of"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    note = PersianTextField(_("note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    objects = models.Manager.from_queryset(PossibleDuplicateQuerySet)()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["status", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["trainee", "other"], name="possibleduplicate_pair"),
+            models.CheckConstraint(
+                condition=~Q(trainee=models.F("other")), name="possibleduplicate_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} ↔ {self.other}"
+
+
+class TraineeImportQuerySet(PersonalDataQuerySet):
+    scope_paths = {"centre": "centre"}
+
+
+def _import_upload_to(instance, filename: str) -> str:
+    # The stored name never comes from the uploader: only the detected type's suffix.
+    return f"imports/trainees/{instance.centre_id}/{instance.uploaded_token}.{instance.file_type}"
+
+
+class TraineeImport(TimeStamped):
+    """One uploaded spreadsheet of trainees and enrolments: preview, then apply.
+
+    The preview keeps a row report (what each row would do, or why it is refused); the
+    apply step writes every valid row in one transaction and counts progress as it goes,
+    so a task can run it while a page shows a progress bar.
+    """
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed, waiting for confirmation")
+        QUEUED = "queued", _("Confirmed, waiting to run")
+        APPLYING = "applying", _("Importing")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Failed, nothing written")
+        REFUSED = "refused", _("Refused")
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="trainee_imports", verbose_name=_("centre")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    file = models.FileField(_("file"), upload_to=_import_upload_to, blank=True)
+    uploaded_token = models.CharField(max_length=32, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file_type = models.CharField(_("file type"), max_length=4)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    create_count = models.PositiveIntegerField(_("to create"), default=0)
+    update_count = models.PositiveIntegerField(_("to update"), default=0)
+    error_count = models.PositiveIntegerField(_("refused rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    report = models.JSONField(_("row report"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    objects = models.Manager.from_queryset(TraineeImportQuerySet)()
+
+    class Meta:
+        verbose_name = _("trainee import")
+        verbose_name_plural = _("trainee imports")
+        ordering = ["-created_at"]
+        permissions = [("import_trainees", _("Can import trainees from a spreadsheet"))]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} · {self.get_state_display()}"
+
+    @property
+    def valid_count(self) -> int:
+        return self.create_count + self.update_count
