@@ -193,6 +193,8 @@ def test_a_province_member_sees_the_same_page_as_through_the_fine_tables(client,
         (IDEAS, 7),
         # 1-4 as above, 5 per organisation, 6 overdue, 7 commitments, 8 hours.
         (HQ, 8),
+        # 1-4 as above, 5 the first districts' figures, 6 the first neighbourhoods'.
+        (reverse("dashboard:neighbourhoods"), 6),
     ],
 )
 def test_administrator_query_counts_are_pinned(
