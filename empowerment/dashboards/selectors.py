@@ -31,7 +31,6 @@ INDICATOR_PATHS = {
 # first ones (a city or district narrows the list), an export all of them.
 DISTRICT_ROWS = 30
 NEIGHBOURHOOD_ROWS = 50
-WEIGHTED_FIELDS = WEIGHTED_INDICATORS
 
 
 def _period(filters: DashboardFilterForm) -> dict:
@@ -64,7 +63,7 @@ def neighbourhood_indicators(
             "district_name",
             "city_name",
             "figure_quarter",
-            *WEIGHTED_FIELDS,
+            *WEIGHTED_INDICATORS,
         )
     )
     return list(rows if limit is None else rows[:limit])
@@ -105,7 +104,7 @@ def district_indicators(
         "population_total",
         "neighbourhoods",
         "last_updated",
-        *(f"{name}_{part}" for name in WEIGHTED_FIELDS for part in ("sum", "weight")),
+        *(f"{name}_{part}" for name in WEIGHTED_INDICATORS for part in ("sum", "weight")),
     )
     if limit is not None:
         rows = rows[:limit]
@@ -115,7 +114,7 @@ def district_indicators(
 def combine_weighted(rows: list[dict]) -> dict:
     """The weighted averages (and population) over the given district rows."""
     combined: dict = {"population": sum(r["population_total"] or 0 for r in rows) or None}
-    for name in WEIGHTED_FIELDS:
+    for name in WEIGHTED_INDICATORS:
         total = sum((Decimal(r[f"{name}_sum"] or 0) for r in rows), Decimal(0))
         weight = sum(r[f"{name}_weight"] or 0 for r in rows)
         combined[name] = (total / weight) if weight else None

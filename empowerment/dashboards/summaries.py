@@ -38,6 +38,7 @@ from programs.models import Cohort, Idea, IdeaCall
 from trainees.models import Enrolment, Outcome, Product, Sale, Trainee
 
 from .models import (
+    WEIGHTED_INDICATORS,
     HeadquartersRollup,
     HeadquartersSummary,
     IdeaRollup,
@@ -315,7 +316,7 @@ def _indicators_sql() -> str:
     year) takes the yearly figures or else the latest quarter's; quarter q takes that
     quarter's or else the year's. Ranked with a window function per neighbourhood, year and
     period, then the place and its names copied on."""
-    figures = ["population", *IndicatorSummary.SHARE_FIELDS, *IndicatorSummary.PROBLEM_FIELDS]
+    figures = ["population", *WEIGHTED_INDICATORS]
     periods = " UNION ALL ".join(f"SELECT {q} AS q" for q in range(5))
     rank = (
         "CASE WHEN v.q = 0 THEN (CASE WHEN i.quarter IS NULL THEN 0 ELSE 5 - i.quarter END) "
