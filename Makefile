@@ -7,12 +7,12 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api
+.PHONY: lock run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet --require-hashes -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -78,6 +78,13 @@ worker: install
 
 beat: install
 	$(VENV)/bin/celery -A empowerment beat --loglevel=info
+
+# Re-pin requirements.txt and requirements-dev.txt (with hashes) from the two .in files.
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+lock: $(VENV)/.installed
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
