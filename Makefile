@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings default to production (debug off, a strong DJANGO_SECRET_KEY required); these
+# development targets ask for debug explicitly. The production build is bin/build.
+export DJANGO_DEBUG ?= 1
 
 .PHONY: lock run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api
 
