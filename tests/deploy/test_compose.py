@@ -133,7 +133,7 @@ def test_nginx_is_the_one_proxy_and_serves_media(services):
     # Set by nginx, not passed on from the client: the app trusts exactly these.
     assert re.search(r"proxy_set_header X-Forwarded-Proto \$scheme;", conf)
     assert re.search(r"proxy_set_header X-Forwarded-For \$remote_addr;", conf)
-    assert re.search(r"proxy_set_header Host \$host;", conf)
+    assert re.search(r"proxy_set_header Host \$http_host;", conf)
     media = re.search(r"location /media/ \{(.*?)\}", conf, re.S).group(1)
     assert "alias /app/media/;" in media
     assert "X-Content-Type-Options nosniff" in media
