@@ -6,8 +6,11 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings default to production (debug off, a strong DJANGO_SECRET_KEY required); these
+# development targets ask for debug explicitly. The production build is bin/build.
+export DJANGO_DEBUG ?= 1
 
-.PHONY: lock run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api
+.PHONY: lock run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api prod-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +75,12 @@ bench-dashboard: install
 # Needs DATABASE_URL on PostgreSQL; uses (and creates) the database <name>_bench.
 bench-api: install
 	$(PY) bench/api_bench.py $(BENCH_ARGS)
+
+# The production path end to end on PostgreSQL and Redis (DATABASE_URL, REDIS_URL): bin/build
+# into a fresh venv, gunicorn + worker + beat with debug off, every kind of page, a real
+# browser, an import through the worker (bin/prod-check).
+prod-check: install
+	DJANGO_DEBUG=0 bin/prod-check
 
 worker: install
 	$(VENV)/bin/celery -A empowerment worker --loglevel=info

@@ -28,22 +28,37 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Debug only when asked for (`make run`, the test configuration): a bare start, the image and
+# docker-compose are production, so a forgotten variable never serves debug pages.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set to a long random value when DJANGO_DEBUG is off."
+# A key shorter than this, or built from fewer distinct characters ('abcde' * 12), can be
+# guessed; sessions, password-reset links and signed values all rest on it.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 20
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` may not sign anything in production, or None when it may."""
+    if not key:
+        return "DJANGO_SECRET_KEY must be set to a long random value when DJANGO_DEBUG is off."
+    if key == _DEV_SECRET_KEY or key.startswith("django-insecure"):
+        return "DJANGO_SECRET_KEY is the development key; generate a random one."
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return (
+            f"DJANGO_SECRET_KEY is too weak for production: use at least "
+            f"{SECRET_KEY_MIN_LENGTH} random characters ({SECRET_KEY_MIN_DISTINCT} distinct)."
         )
-    SECRET_KEY = _DEV_SECRET_KEY
-elif not DEBUG and (
-    SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
-):
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is too weak for production: use at least 50 random characters."
-    )
+    return None
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if DEBUG:
+    # DEBUG is on only when DJANGO_DEBUG asked for it, so only then may the dev key sign.
+    SECRET_KEY = SECRET_KEY or _DEV_SECRET_KEY
+elif _problem := secret_key_problem(SECRET_KEY):
+    raise ImproperlyConfigured(_problem)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -208,7 +223,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "empowerment.storage.PortalStaticFilesStorage"
         )
     },
 }

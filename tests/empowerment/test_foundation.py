@@ -45,7 +45,7 @@ def test_check_deploy_reports_nothing_with_production_settings():
         "WARNING",
         env_overrides={
             "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "k3y-" + "x9Qz!7pL#2vR" * 6,
+            "DJANGO_SECRET_KEY": "k3y-" + "x9Qz!7pL#2vRmN4tW8sJ" * 3,
             "DJANGO_ALLOWED_HOSTS": "portal.example.ir",
         },
     )
