@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from empowerment.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -74,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every record of the request, other middleware's included, carries its id.
+    "empowerment.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -328,10 +332,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# --- Logging (empowerment/logs.py): timestamp, level, logger and request id on every line
+# of Django, gunicorn and Celery; query-string values and national-code or mobile shapes
+# scrubbed; DJANGO_LOG_FORMAT=json for JSON lines (log collectors).
+LOGGING = logging_config(
+    fmt=os.environ.get("DJANGO_LOG_FORMAT", "text"),
+    level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+)
+# The worker and beat log through LOGGING too (empowerment/celery.py), not Celery's format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
