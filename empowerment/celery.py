@@ -6,6 +6,8 @@ import os
 from celery import Celery, signals
 from celery.schedules import crontab
 
+from .heartbeats import WorkerHeartbeat
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empowerment.settings")
 
 app = Celery("empowerment")
@@ -13,6 +15,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The dashboards live inside the empowerment package, not in an app of their own.
 app.autodiscover_tasks(["empowerment.dashboards"])
+# The worker writes its own heartbeat for /readyz (beat's is its scheduler, in settings).
+app.steps["worker"].add(WorkerHeartbeat)
 
 
 # --- Logging and the request id (empowerment/logs.py) --------------------------------------

@@ -227,7 +227,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -341,3 +341,9 @@ LOGGING = logging_config(
 )
 # The worker and beat log through LOGGING too (empowerment/celery.py), not Celery's format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Readiness (/readyz, empowerment/health.py): the worker and beat write a heartbeat
+# every 15 s (beat ticks at least every CELERY_BEAT_MAX_INTERVAL s); older than this is stale.
+HEALTH_HEARTBEAT_MAX_AGE = int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE", "90"))
+CELERY_BEAT_SCHEDULER = "empowerment.heartbeats:HeartbeatScheduler"
+CELERY_BEAT_MAX_INTERVAL = 15
