@@ -66,6 +66,8 @@ def _forget_request_id(task=None, **kwargs):
 # An edit in the admin reaches the dashboards within five minutes: two for the schedule,
 # the rest for the refresh itself at a million trainees.
 SUMMARY_REFRESH_SECONDS = 120
+# The outbox sweep's period; the broker-outage integration test shortens it.
+OUTBOX_SWEEP_SECONDS = int(os.environ.get("OUTBOX_SWEEP_SECONDS", "60"))
 
 app.conf.beat_schedule = {
     # --- Reminders and digests (issue 7) ---------------------------------------------------
@@ -80,6 +82,13 @@ app.conf.beat_schedule = {
     "overdue-digest": {
         "task": "centres.overdue_digest",
         "schedule": crontab(minute=0, hour=8, day_of_week="sat,sun,mon,tue,wed,thu"),
+    },
+    # --- Outbox (issue 13): messages whose dispatch to the broker was lost (the broker was
+    # down when their transaction committed) are dispatched again; sending stays once-only.
+    "outbox-sweep": {
+        "task": "empowerment.outbox_sweep",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": OUTBOX_SWEEP_SECONDS},
     },
     # --- Dashboard summaries (issue 6) -----------------------------------------------------
     "dashboards-refresh-summaries": {

@@ -244,6 +244,9 @@ SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
 # A failed send is tried again after 30 s, 60 s, 120 s, ... up to this many attempts.
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
+# A queued message not sent this long after it was due (its dispatch to the broker was
+# lost) is dispatched again by the sweep (beat, every OUTBOX_SWEEP_SECONDS, default 60).
+OUTBOX_SWEEP_AFTER_SECONDS = int(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "120"))
 
 # --- Residents' sign-in by one-time code (SMS)
 OTP_LENGTH = 6
