@@ -74,7 +74,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 class HeartbeatScheduler(PersistentScheduler):
     """Beat's scheduler (CELERY_BEAT_SCHEDULER): beat writes its heartbeat as it ticks.
 
-    CELERY_BEAT_MAX_INTERVAL keeps ticks at most that many seconds apart."""
+    CELERY_BEAT_MAX_LOOP_INTERVAL keeps ticks at most that many seconds apart."""
 
     _last_heartbeat = 0.0
 

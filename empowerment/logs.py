@@ -98,6 +98,8 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, No
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+# ISO 8601 with the offset: the process runs in Tehran time (TIME_ZONE), a collector may not.
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 JSON_FIELDS = ["asctime", "levelname", "name", "request_id", "message"]
 
 
@@ -107,6 +109,7 @@ def logging_config(*, fmt: str = "text", level: str = "INFO", stream="ext://sys.
         formatter = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": JSON_FIELDS,
+            "datefmt": DATE_FORMAT,
             "rename_fields": {
                 "asctime": "timestamp",
                 "levelname": "level",
@@ -114,7 +117,7 @@ def logging_config(*, fmt: str = "text", level: str = "INFO", stream="ext://sys.
             },
         }
     else:
-        formatter = {"format": TEXT_FORMAT}
+        formatter = {"format": TEXT_FORMAT, "datefmt": DATE_FORMAT}
     return {
         "version": 1,
         "disable_existing_loggers": False,

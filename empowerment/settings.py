@@ -346,7 +346,7 @@ LOGGING = logging_config(
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Readiness (/readyz, empowerment/health.py): the worker and beat write a heartbeat
-# every 15 s (beat ticks at least every CELERY_BEAT_MAX_INTERVAL s); older than this is stale.
+# every 15 s (beat ticks at least every CELERY_BEAT_MAX_LOOP_INTERVAL s); older than this is stale.
 HEALTH_HEARTBEAT_MAX_AGE = int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE", "90"))
 CELERY_BEAT_SCHEDULER = "empowerment.heartbeats:HeartbeatScheduler"
-CELERY_BEAT_MAX_INTERVAL = 15
+CELERY_BEAT_MAX_LOOP_INTERVAL = 15

@@ -1,5 +1,6 @@
 """Log lines: timestamp, level, logger and request id on each; JSON lines on one switch."""
 
+import datetime
 import json
 import logging
 import re
@@ -13,7 +14,9 @@ from tests.empowerment.logstream import captured_log
 
 pytestmark = pytest.mark.django_db
 
-TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR) \S+ \[")
+TEXT_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} (DEBUG|INFO|WARNING|ERROR) \S+ \["
+)
 
 
 def test_every_record_of_a_request_carries_its_generated_id():
@@ -59,6 +62,7 @@ def test_json_mode_writes_one_parseable_object_per_line():
     assert len(records) >= 3
     for record in records:
         assert {"timestamp", "level", "logger", "request_id", "message"} <= record.keys()
+        assert datetime.datetime.fromisoformat(record["timestamp"]).utcoffset() is not None
     ids = {r["request_id"] for r in records if r["logger"] != "empowerment.test"}
     assert ids == {response["X-Request-ID"]}
     access = next(r for r in records if r["logger"] == "empowerment.request")
