@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: lock run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api
+.PHONY: lock run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api backup restore restore-drill
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,19 @@ bench-dashboard: install
 # Needs DATABASE_URL on PostgreSQL; uses (and creates) the database <name>_bench.
 bench-api: install
 	$(PY) bench/api_bench.py $(BENCH_ARGS)
+
+# Backups (README, Operations): PostgreSQL dump and media tar into BACKUP_DIR (backups/),
+# encrypted with gpg when BACKUP_ENCRYPT_KEY is set; restore into an empty database
+# (FORCE=1 drops what it holds first); the drill restores a seeded scratch copy and compares.
+backup: install
+	$(PY) manage.py backup
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/backup-....dump[.gpg] [FORCE=1]"; exit 2; }
+	$(PY) manage.py restore "$(FILE)" $(if $(FORCE),--force)
+
+restore-drill: install
+	$(PY) manage.py restore_drill $(DRILL_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A empowerment worker --loglevel=info

@@ -265,6 +265,11 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 
+# --- Backups (empowerment/backups.py, `make backup`, `make restore FILE=...`): where they
+# are written, and a passphrase that encrypts them with gpg (AES-256) when set.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
+BACKUP_ENCRYPT_KEY = os.environ.get("BACKUP_ENCRYPT_KEY", "")
+
 # --- Demo data may be loaded on a production database only when asked explicitly.
 SEED_DEMO_ALLOWED = env_bool("SEED_DEMO_ALLOWED", DEBUG)
 
