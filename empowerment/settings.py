@@ -265,6 +265,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 
+# Rotating DJANGO_SECRET_KEY: the old key(s) here keep sessions and signed links valid for a
+# while (README, Operations). JWTs and one-time codes use the current key only.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
+
 # --- Backups (empowerment/backups.py, `make backup`, `make restore FILE=...`): where they
 # are written, and a passphrase that encrypts them with gpg (AES-256) when set.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
