@@ -10,7 +10,7 @@ PORT ?= 8000
 # development targets ask for debug explicitly. The production build is bin/build.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: lock run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api prod-check
+.PHONY: lock run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api prod-check backup restore restore-drill
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,19 @@ bench-api: install
 # browser, an import through the worker (bin/prod-check).
 prod-check: install
 	DJANGO_DEBUG=0 bin/prod-check
+
+# Backups (README, Operations): PostgreSQL dump and media tar into BACKUP_DIR (backups/),
+# encrypted with gpg when BACKUP_ENCRYPT_KEY is set; restore into an empty database
+# (FORCE=1 drops what it holds first); the drill restores a seeded scratch copy and compares.
+backup: install
+	$(PY) manage.py backup
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/backup-....dump[.gpg] [FORCE=1]"; exit 2; }
+	$(PY) manage.py restore "$(FILE)" $(if $(FORCE),--force)
+
+restore-drill: install
+	$(PY) manage.py restore_drill $(DRILL_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A empowerment worker --loglevel=info

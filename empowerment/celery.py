@@ -1,9 +1,12 @@
 """The Celery app. Settings come from Django's, under the CELERY_ namespace."""
 
+import logging.config
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+
+from .heartbeats import WorkerHeartbeat
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empowerment.settings")
 
@@ -12,12 +15,59 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The dashboards live inside the empowerment package, not in an app of their own.
 app.autodiscover_tasks(["empowerment.dashboards"])
+# The worker writes its own heartbeat for /readyz (beat's is its scheduler, in settings).
+app.steps["worker"].add(WorkerHeartbeat)
+
+
+# --- Logging and the request id (empowerment/logs.py) --------------------------------------
+# Connecting setup_logging tells Celery to leave logging alone: the worker and beat log
+# through Django's LOGGING (same format, request id, scrubbing, JSON switch) instead.
+@signals.setup_logging.connect
+def _configure_logging(**kwargs):
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.before_task_publish.connect
+def _send_request_id(headers=None, **kwargs):
+    # A task queued during a request carries the request's id in its headers (one string:
+    # cheap), so the worker's lines for it can be found with the request's.
+    from .logs import request_id_var
+
+    request_id = request_id_var.get()
+    if request_id and headers is not None and "request_id" not in headers:
+        headers["request_id"] = request_id
+
+
+@signals.task_prerun.connect
+def _receive_request_id(task=None, **kwargs):
+    from .logs import request_id_var, valid_request_id
+
+    if task is None or task.request.is_eager:
+        return  # eager: the request's own id is already set in this thread
+    incoming = valid_request_id(getattr(task.request, "request_id", None))
+    # Without a request (beat, another task) the task's own id names its lines.
+    task.request._request_id_token = request_id_var.set(incoming or task.request.id)
+
+
+@signals.task_postrun.connect
+def _forget_request_id(task=None, **kwargs):
+    from .logs import request_id_var
+
+    token = getattr(task.request, "_request_id_token", None) if task is not None else None
+    if token is not None:
+        request_id_var.reset(token)
+        task.request._request_id_token = None
+
 
 # The beat schedule, declared in code. Crontabs are read in CELERY_TIMEZONE (Asia/Tehran),
 # so the hours below are Tehran's whatever the server's clock says.
 # An edit in the admin reaches the dashboards within five minutes: two for the schedule,
 # the rest for the refresh itself at a million trainees.
 SUMMARY_REFRESH_SECONDS = 120
+# The outbox sweep's period; the broker-outage integration test shortens it.
+OUTBOX_SWEEP_SECONDS = int(os.environ.get("OUTBOX_SWEEP_SECONDS", "60"))
 
 app.conf.beat_schedule = {
     # --- Reminders and digests (issue 7) ---------------------------------------------------
@@ -32,6 +82,13 @@ app.conf.beat_schedule = {
     "overdue-digest": {
         "task": "centres.overdue_digest",
         "schedule": crontab(minute=0, hour=8, day_of_week="sat,sun,mon,tue,wed,thu"),
+    },
+    # --- Outbox (issue 13): messages whose dispatch to the broker was lost (the broker was
+    # down when their transaction committed) are dispatched again; sending stays once-only.
+    "outbox-sweep": {
+        "task": "empowerment.outbox_sweep",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": OUTBOX_SWEEP_SECONDS},
     },
     # --- Dashboard summaries (issue 6) -----------------------------------------------------
     "dashboards-refresh-summaries": {

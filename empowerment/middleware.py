@@ -1,8 +1,18 @@
-"""Language choice: Persian pages unless a person chose English; the API follows the client."""
+"""Language choice (Persian pages unless a person chose English; the API follows the
+client) and the request id with its log line."""
+
+import logging
+import time
 
 from django.conf import settings
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from . import logs
+
+request_logger = logging.getLogger("empowerment.request")
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):
@@ -24,3 +34,44 @@ class PortalLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class RequestLogMiddleware:
+    """Gives every request an id and logs one line when it ends.
+
+    The id is the incoming X-Request-ID when it is safe (a reverse proxy's id, so that its
+    log and ours name the same request), else a new one; it is returned in the response's
+    X-Request-ID and written on every log record of the request (empowerment/logs.py). The
+    line logs the path with its query string: the handler's ScrubFilter drops the values.
+    First in MIDDLEWARE, so that every other middleware's records carry the id.
+    """
+
+    header = "X-Request-ID"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = logs.valid_request_id(request.headers.get(self.header))
+        request_id = request_id or logs.new_request_id()
+        request.request_id = request_id
+        # Not reset when the middleware returns: Django logs a 4xx/5xx ("Not Found: ...")
+        # after the whole chain, so the id is cleared when the response is closed instead.
+        logs.request_id_var.set(request_id)
+        started = time.monotonic()
+        response = self.get_response(request)
+        response[self.header] = request_id
+        request_logger.info(
+            "%s %s %s %.0fms",
+            request.method,
+            request.get_full_path(),
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
+        return response
+
+
+@receiver(request_finished)
+def _forget_request_id(**kwargs):
+    # A worker thread's next lines (or its next request's first ones) are not this request's.
+    logs.request_id_var.set(None)

@@ -24,6 +24,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .models import OneTimeCode, OutboxMessage
 from .sms import SMSError, get_sms_backend
@@ -99,7 +100,66 @@ def message_queue(
 def _enqueue_on_commit(message_id: int, countdown: int | None = None) -> None:
     from .tasks import outbox_send
 
-    transaction.on_commit(lambda: outbox_send.apply_async(args=[message_id], countdown=countdown))
+    def dispatch() -> None:
+        try:
+            outbox_send.apply_async(args=[message_id], countdown=countdown)
+        except KombuOperationalError:
+            # The broker is down. The message is committed, queued: the periodic sweep
+            # (outbox_sweep) dispatches it once the broker is back. The request that queued
+            # it must not fail for that, so the error ends here, logged.
+            logger.warning("outbox %s: broker unreachable, left for the sweep", message_id)
+
+    transaction.on_commit(dispatch)
+
+
+def _sweep_due() -> Q:
+    """Queued messages whose dispatch should have happened by now and did not.
+
+    A new message is due OUTBOX_SWEEP_AFTER_SECONDS after it was queued; one waiting for a
+    retry is due that long after its back-off (retry_countdown) has passed, so the sweep
+    never hurries a back-off. A "sending" message whose claim is stale belongs to a worker
+    that died and whose task was lost with the broker; `_claim` lets it be taken over.
+    """
+    now = timezone.now()
+    grace = datetime.timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
+    due = Q(state=OutboxMessage.State.QUEUED, attempts=0, updated_at__lt=now - grace)
+    for attempt in range(1, settings.OUTBOX_MAX_ATTEMPTS):
+        waited = grace + datetime.timedelta(seconds=retry_countdown(attempt))
+        due |= Q(state=OutboxMessage.State.QUEUED, attempts=attempt, updated_at__lt=now - waited)
+    due |= Q(state=OutboxMessage.State.SENDING, claimed_at__lt=_stale_claim_before())
+    return due & Q(attempts__lt=settings.OUTBOX_MAX_ATTEMPTS)
+
+
+def outbox_sweep(*, limit: int = 500) -> list[int]:
+    """Dispatch again the messages whose dispatch to the broker was lost; return their ids.
+
+    Each message is taken by a conditional UPDATE of its `updated_at` (matched against the
+    value just read), so two sweeps at once dispatch it once, and the next sweep waits a
+    full grace period before trying it again. Sending stays once-only whatever is
+    dispatched: `message_send` claims the row, so a late original dispatch and the sweep's
+    cannot both send.
+    """
+    from .tasks import outbox_send
+
+    candidates = list(
+        OutboxMessage.objects.filter(_sweep_due())
+        .order_by("updated_at")
+        .values_list("pk", "updated_at")[:limit]
+    )
+    taken = []
+    now = timezone.now()
+    for message_id, updated_at in candidates:
+        if OutboxMessage.objects.filter(pk=message_id, updated_at=updated_at).update(
+            updated_at=now
+        ):
+            taken.append(message_id)
+    for message_id in taken:
+        # Outside any transaction (the updates above are committed one by one): a broker
+        # error here leaves the rest for the next sweep.
+        outbox_send.apply_async(args=[message_id])
+    if taken:
+        logger.info("outbox sweep dispatched %s message(s)", len(taken))
+    return taken
 
 
 def _claim(message_id: int) -> bool:

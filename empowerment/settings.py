@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from empowerment.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -89,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every record of the request, other middleware's included, carries its id.
+    "empowerment.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -238,7 +242,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -255,6 +259,9 @@ SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
 # A failed send is tried again after 30 s, 60 s, 120 s, ... up to this many attempts.
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
+# A queued message not sent this long after it was due (its dispatch to the broker was
+# lost) is dispatched again by the sweep (beat, every OUTBOX_SWEEP_SECONDS, default 60).
+OUTBOX_SWEEP_AFTER_SECONDS = int(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "120"))
 
 # --- Residents' sign-in by one-time code (SMS)
 OTP_LENGTH = 6
@@ -272,6 +279,15 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+
+# Rotating DJANGO_SECRET_KEY: the old key(s) here keep sessions and signed links valid for a
+# while (README, Operations). JWTs and one-time codes use the current key only.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
+
+# --- Backups (empowerment/backups.py, `make backup`, `make restore FILE=...`): where they
+# are written, and a passphrase that encrypts them with gpg (AES-256) when set.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
+BACKUP_ENCRYPT_KEY = os.environ.get("BACKUP_ENCRYPT_KEY", "")
 
 # --- Demo data may be loaded on a production database only when asked explicitly.
 SEED_DEMO_ALLOWED = env_bool("SEED_DEMO_ALLOWED", DEBUG)
@@ -343,10 +359,18 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# --- Logging (empowerment/logs.py): timestamp, level, logger and request id on every line
+# of Django, gunicorn and Celery; query-string values and national-code or mobile shapes
+# scrubbed; DJANGO_LOG_FORMAT=json for JSON lines (log collectors).
+LOGGING = logging_config(
+    fmt=os.environ.get("DJANGO_LOG_FORMAT", "text"),
+    level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+)
+# The worker and beat log through LOGGING too (empowerment/celery.py), not Celery's format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Readiness (/readyz, empowerment/health.py): the worker and beat write a heartbeat
+# every 15 s (beat ticks at least every CELERY_BEAT_MAX_LOOP_INTERVAL s); older than this is stale.
+HEALTH_HEARTBEAT_MAX_AGE = int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE", "90"))
+CELERY_BEAT_SCHEDULER = "empowerment.heartbeats:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 15

@@ -6,7 +6,9 @@ from . import services
 from .models import OutboxMessage
 
 
-@shared_task(bind=True, max_retries=None, acks_late=True)
+# The name is the one this task always had (its module path), spelled out so that moving
+# the module never strands queued messages.
+@shared_task(name="empowerment.tasks.outbox_send", bind=True, max_retries=None, acks_late=True)
 def outbox_send(self, message_id: int) -> str:
     """Send one outbox message. Safe to run twice: the service claims the row first.
 
@@ -30,3 +32,9 @@ def outbox_send(self, message_id: int) -> str:
         # when its claim has gone stale. A live holder will have marked it sent by then.
         raise self.retry(countdown=services.stale_claim_countdown(held["claimed_at"]))
     return "not claimed"
+
+
+@shared_task(name="empowerment.outbox_sweep", acks_late=True)
+def outbox_sweep() -> int:
+    """The beat's periodic sweep: dispatch queued messages whose dispatch was lost."""
+    return len(services.outbox_sweep())

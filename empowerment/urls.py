@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("", include("empowerment.public.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("empowerment.api.urls")),
