@@ -8,6 +8,9 @@ choices and autocompletes alike.
 import datetime
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,9 +65,46 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         # django-simple-history falls back to the history rows of an object the user
         # cannot see; a forged URL must find nothing instead.
-        if not self.get_queryset(request).filter(pk=object_id).exists():
+        if self.get_object(request, unquote(object_id)) is None:
             raise Http404
         return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """One old version, and its revert, under the rules of the change page.
+
+        django-simple-history reads the version by its ids alone (any centre's row) and
+        saves a POST for anyone who may *view* history. Here the current row must be in
+        the user's scope, a revert needs the right to change it, the fields the form does
+        not offer keep the current row's values (a revert must not bring back, say, an old
+        foreign key to another centre that this user could never have chosen), and a
+        revert that would leave the row outside the user's scope is rolled back.
+        """
+        current = self.get_object(request, unquote(object_id))
+        if current is None:
+            raise Http404
+        if request.method == "POST":
+            if not self.has_change_permission(request, current):
+                raise PermissionDenied
+            request._scoped_revert_of = current
+        with transaction.atomic():
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+            if (
+                request.method == "POST"
+                and not self.get_queryset(request).filter(pk=current.pk).exists()
+            ):
+                raise PermissionDenied
+        return response
+
+    def save_form(self, request, form, change):
+        obj = super().save_form(request, form, change)
+        current = getattr(request, "_scoped_revert_of", None)
+        if change and current is not None and current.pk == obj.pk:
+            # A revert changes only what the form lets this user change.
+            for model_field in obj._meta.concrete_fields:
+                if model_field.primary_key or model_field.name in form.fields:
+                    continue
+                setattr(obj, model_field.attname, getattr(current, model_field.attname))
+        return obj
 
 
 class ScopedTabularInline(ScopedMixin, admin.TabularInline):
