@@ -37,6 +37,8 @@ def _ascii_digit(match: re.Match) -> str:
     char = match.group()
     value = unicodedata.decimal(char, None)
     return str(value) if value is not None else char
+
+
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _ZWNJ_RUNS = re.compile(r"[ \t\u00a0\u200c]*\u200c[ \t\u00a0\u200c]*")
 
