@@ -23,7 +23,7 @@ def _row_of(trainee: Trainee) -> dict:
 class TraineeSerializer(ModelSerializer):
     full_name = serializers.CharField(read_only=True)
     national_code = MaskedField(read_only=True)
-    mobile = MaskedField(keep_start=4, read_only=True)
+    mobile = MaskedField(kind="mobile", read_only=True)
     registered_at = serializers.IntegerField(source="registered_at_id", read_only=True)
     neighbourhood = serializers.IntegerField(
         source="neighbourhood_id", read_only=True, allow_null=True
