@@ -76,7 +76,12 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
     def get_search_fields(self, request):
         fields = super().get_search_fields(request)
-        return [name for name in fields if not masking.hides(request.user, name)]
+        return [
+            name
+            for name in fields
+            if not masking.hides(request.user, name)
+            and not masking.hides_detail(request.user, name)
+        ]
 
     def _masked_exact_matches(self, request, queryset, term):
         condition = Q()
@@ -98,6 +103,8 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
                 setattr(self, _masked_name(model_field.name), _masked_column(model_field))
 
     def _mask_names(self, request, names):
+        """Names of columns or fields as this person may see them: a masked number's masked
+        twin; no personal detail they get none of (a relative's name, a birth date)."""
         return [
             _masked_name(name)
             if isinstance(name, str)
@@ -105,6 +112,7 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
             and masking.hides(request.user, name)
             else name
             for name in names
+            if not (isinstance(name, str) and masking.hides_detail(request.user, name))
         ]
 
     def get_list_display(self, request):
@@ -119,7 +127,7 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if not masking.masked_kinds(request.user):
+        if not masking.masked_kinds(request.user) and masking.sees_personal_details(request.user):
             return fieldsets
         masked, seen = [], set()
         for title, options in fieldsets:
@@ -136,24 +144,51 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
             masked.append((title, {**options, "fields": fields}))
         return masked
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A ModelAdmin that writes its own get_readonly_fields (without super()) still gets
+        # the masking below: masked numbers and hidden details are never form inputs.
+        own = cls.__dict__.get("get_readonly_fields")
+        if own is not None and not getattr(own, "_applies_masking", False):
+
+            def get_readonly_fields(self, request, obj=None, _own=own):
+                return self._masked_readonly(request, _own(self, request, obj))
+
+            get_readonly_fields._applies_masking = True
+            cls.get_readonly_fields = get_readonly_fields
+
     def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if not masking.masked_kinds(request.user):
+        return self._masked_readonly(request, super().get_readonly_fields(request, obj))
+
+    def _masked_readonly(self, request, fields):
+        fields = list(fields)
+        masked_kinds = masking.masked_kinds(request.user)
+        details = masking.sees_personal_details(request.user)
+        if not masked_kinds and details:
             return fields
-        # A masked number is shown masked, never in an input that holds the whole value;
-        # the raw name is read-only too, so that no form (declared fields included) takes
-        # or shows it.
+        # What this person may not read whole is read-only under its raw name too, so that
+        # no form (declared fields included) takes or shows it; the fieldsets show a masked
+        # number's masked twin and leave a hidden detail out.
         fields = self._mask_names(request, fields)
+        own_fields = {f.name for f in self.model._meta.concrete_fields}
         for name in masking.MASKED_FIELDS:
             if hasattr(self, _masked_name(name)) and masking.hides(request.user, name):
                 fields += [n for n in (_masked_name(name), name) if n not in fields]
+        if not details:
+            fields += [
+                name
+                for name in masking.PERSONAL_DETAIL_FIELDS
+                if name in own_fields and name not in fields
+            ]
         return fields
 
     def get_changelist(self, request, **kwargs):
         return MaskAwareChangeList
 
     def lookup_allowed(self, lookup, value, request=None):
-        if request is not None and masking.hides(request.user, lookup):
+        if request is not None and (
+            masking.hides(request.user, lookup) or masking.hides_detail(request.user, lookup)
+        ):
             return False
         return super().lookup_allowed(lookup, value, request)
 

@@ -97,3 +97,39 @@ def mask_kind(kind: str, value: str | None) -> str | None:
 def shown(user, kind: str, value: str | None) -> str | None:
     """The value as this person may see it."""
     return mask_kind(kind, value) if kind in masked_kinds(user) else value
+
+
+# Personal details beyond what a reader of figures needs: a relative's name, the exact
+# birth date (an age band instead). Council members and viewers get none of them, in the API
+# (the serializers' field choice) and in the admin (ScopedAdmin).
+DETAIL_HIDDEN_ROLES = frozenset({"council_member", "viewer"})
+PERSONAL_DETAIL_FIELDS = ("father_name", "birth_date")
+
+AGE_BANDS = (
+    (18, "u18"),
+    (25, "18-24"),
+    (35, "25-34"),
+    (45, "35-44"),
+    (55, "45-54"),
+)
+
+
+def sees_personal_details(user) -> bool:
+    scope = scope_for(user)
+    return scope.is_global or not scope.roles.intersection(DETAIL_HIDDEN_ROLES)
+
+
+def age_band(age: int | None) -> str:
+    """The dashboards' age bands ("" when the birth date is not known)."""
+    if age is None:
+        return ""
+    for below, band in AGE_BANDS:
+        if age < below:
+            return band
+    return "55+"
+
+
+def hides_detail(user, lookup: str) -> bool:
+    """Whether `lookup` reaches a personal detail this person gets none of."""
+    path = lookup.lstrip("=^@-+").split("__")
+    return bool(set(path) & set(PERSONAL_DETAIL_FIELDS)) and not sees_personal_details(user)

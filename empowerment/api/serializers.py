@@ -165,7 +165,22 @@ class JalaliCompanionMixin:
         return fields
 
 
-class ModelSerializer(JalaliCompanionMixin, serializers.ModelSerializer):
+class PersonalDetailsMixin:
+    """Meta.personal_fields (and their Jalali companions) are left out for callers who get
+    no personal details: the field choice by role, decided in centres/masking.py."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        names = getattr(self.Meta, "personal_fields", ())
+        request = self.context.get("request")
+        if names and not masking.sees_personal_details(getattr(request, "user", None)):
+            for name in names:
+                fields.pop(name, None)
+                fields.pop(f"{name}_jalali", None)
+        return fields
+
+
+class ModelSerializer(PersonalDetailsMixin, JalaliCompanionMixin, serializers.ModelSerializer):
     """Base of every API model serializer: Jalali model fields map to ISO fields."""
 
     serializer_field_mapping = {
