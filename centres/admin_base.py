@@ -8,6 +8,11 @@ choices and autocompletes alike.
 import datetime
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from empowerment.jalali import format_jalali
 from empowerment.persian import normalize_text
 
+from . import masking
 from .scope import ScopedQuerySet
 
 
@@ -57,14 +63,207 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
             more, more_duplicates = super().get_search_results(request, queryset, persian_term)
             results = results | more
             may_have_duplicates = may_have_duplicates or more_duplicates
+        exact = self._masked_exact_matches(request, queryset, ascii_term)
+        if ascii_term and not self.get_search_fields(request) and self.search_fields:
+            results = queryset.none()  # the masked fields were all there was to search
+        if exact is not None:
+            results = results | exact
         return results, may_have_duplicates
+
+    # Masked numbers (centres/masking.py): a person who sees them masked finds a row by the
+    # whole number only, and cannot order or filter by them: a prefix search, a sort or a
+    # `?mobile__startswith=` would give the number away a digit at a time.
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        return [
+            name
+            for name in fields
+            if not masking.hides(request.user, name)
+            and not masking.hides_detail(request.user, name)
+        ]
+
+    def _masked_exact_matches(self, request, queryset, term):
+        condition = Q()
+        for name in super().get_search_fields(request):
+            kind = masking.kind_of(name)
+            if kind is None or not masking.hides(request.user, name):
+                continue
+            value = masking.exact_value(kind, term) if term else None
+            if value is not None:
+                condition |= Q(**{name.lstrip("=^@"): value})
+        return queryset.filter(condition) if condition else None
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        # `masked_<field>`: the masked form of each personal number, for list columns and
+        # read-only fields (the admin resolves those names on the ModelAdmin).
+        for model_field in model._meta.concrete_fields:
+            if model_field.name in masking.MASKED_FIELDS:
+                setattr(self, _masked_name(model_field.name), _masked_column(model_field))
+
+    def _mask_names(self, request, names):
+        """Names of columns or fields as this person may see them: a masked number's masked
+        twin; no personal detail they get none of (a relative's name, a birth date)."""
+        return [
+            _masked_name(name)
+            if isinstance(name, str)
+            and hasattr(self, _masked_name(name))
+            and masking.hides(request.user, name)
+            else name
+            for name in names
+            if not (isinstance(name, str) and masking.hides_detail(request.user, name))
+        ]
+
+    def get_list_display(self, request):
+        return self._mask_names(request, super().get_list_display(request))
+
+    def get_sortable_by(self, request):
+        return [
+            name
+            for name in super().get_sortable_by(request)
+            if not (isinstance(name, str) and masking.hides(request.user, name))
+        ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not masking.masked_kinds(request.user) and masking.sees_personal_details(request.user):
+            return fieldsets
+        masked, seen = [], set()
+        for title, options in fieldsets:
+            fields = []
+            for entry in options.get("fields", ()):
+                names = self._mask_names(
+                    request, entry if isinstance(entry, (list, tuple)) else [entry]
+                )
+                names = [name for name in names if name not in seen]
+                seen.update(names)
+                if names:
+                    is_row = isinstance(entry, (list, tuple))
+                    fields.append(tuple(names) if is_row else names[0])
+            masked.append((title, {**options, "fields": fields}))
+        return masked
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A ModelAdmin that writes its own get_readonly_fields (without super()) still gets
+        # the masking below: masked numbers and hidden details are never form inputs.
+        own = cls.__dict__.get("get_readonly_fields")
+        if own is not None and not getattr(own, "_applies_masking", False):
+
+            def get_readonly_fields(self, request, obj=None, _own=own):
+                return self._masked_readonly(request, _own(self, request, obj))
+
+            get_readonly_fields._applies_masking = True
+            cls.get_readonly_fields = get_readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._masked_readonly(request, super().get_readonly_fields(request, obj))
+
+    def _masked_readonly(self, request, fields):
+        fields = list(fields)
+        masked_kinds = masking.masked_kinds(request.user)
+        details = masking.sees_personal_details(request.user)
+        if not masked_kinds and details:
+            return fields
+        # What this person may not read whole is read-only under its raw name too, so that
+        # no form (declared fields included) takes or shows it; the fieldsets show a masked
+        # number's masked twin and leave a hidden detail out.
+        fields = self._mask_names(request, fields)
+        own_fields = {f.name for f in self.model._meta.concrete_fields}
+        for name in masking.MASKED_FIELDS:
+            if hasattr(self, _masked_name(name)) and masking.hides(request.user, name):
+                fields += [n for n in (_masked_name(name), name) if n not in fields]
+        if not details:
+            fields += [
+                name
+                for name in masking.PERSONAL_DETAIL_FIELDS
+                if name in own_fields and name not in fields
+            ]
+        return fields
+
+    def get_changelist(self, request, **kwargs):
+        return MaskAwareChangeList
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if request is not None and (
+            masking.hides(request.user, lookup) or masking.hides_detail(request.user, lookup)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def history_view(self, request, object_id, extra_context=None):
         # django-simple-history falls back to the history rows of an object the user
         # cannot see; a forged URL must find nothing instead.
-        if not self.get_queryset(request).filter(pk=object_id).exists():
+        if self.get_object(request, unquote(object_id)) is None:
             raise Http404
         return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """One old version, and its revert, under the rules of the change page.
+
+        django-simple-history reads the version by its ids alone (any centre's row) and
+        saves a POST for anyone who may *view* history. Here the current row must be in
+        the user's scope, a revert needs the right to change it, the fields the form does
+        not offer keep the current row's values (a revert must not bring back, say, an old
+        foreign key to another centre that this user could never have chosen), and a
+        revert that would leave the row outside the user's scope is rolled back.
+        """
+        current = self.get_object(request, unquote(object_id))
+        if current is None:
+            raise Http404
+        if request.method == "POST":
+            if not self.has_change_permission(request, current):
+                raise PermissionDenied
+            request._scoped_revert_of = current
+        with transaction.atomic():
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+            if (
+                request.method == "POST"
+                and not self.get_queryset(request).filter(pk=current.pk).exists()
+            ):
+                raise PermissionDenied
+        return response
+
+    def save_form(self, request, form, change):
+        obj = super().save_form(request, form, change)
+        current = getattr(request, "_scoped_revert_of", None)
+        if change and current is not None and current.pk == obj.pk:
+            # A revert changes only what the form lets this user change.
+            for model_field in obj._meta.concrete_fields:
+                if model_field.primary_key or model_field.name in form.fields:
+                    continue
+                setattr(obj, model_field.attname, getattr(current, model_field.attname))
+        return obj
+
+
+def _masked_name(name: str) -> str:
+    return f"masked_{name}"
+
+
+def _masked_column(model_field):
+    kind = masking.MASKED_FIELDS[model_field.name]
+
+    def column(obj):
+        return masking.mask_kind(kind, getattr(obj, model_field.attname, None)) or "—"
+
+    column.short_description = model_field.verbose_name
+    return column
+
+
+class MaskAwareChangeList(ChangeList):
+    """Refuses an `o=` ordering by a column the person sees masked."""
+
+    def __init__(self, request, *args, **kwargs):
+        self._user = request.user
+        super().__init__(request, *args, **kwargs)
+
+    def get_ordering_field(self, field_name):
+        order = super().get_ordering_field(field_name)
+        for name in (field_name, order):
+            if isinstance(name, str) and masking.hides(self._user, name):
+                return None
+        return order
 
 
 class ScopedTabularInline(ScopedMixin, admin.TabularInline):

@@ -303,7 +303,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "empowerment.api.filters.FilterBackend",
         "empowerment.api.filters.PersianSearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "empowerment.api.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "empowerment.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

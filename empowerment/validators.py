@@ -1,4 +1,8 @@
-"""Validators for Iranian identifiers, shared by every app. Messages name the field."""
+"""Validators for Iranian identifiers, shared by every app. Messages name the field.
+
+Values are normalised first (every script's digits to ASCII, empowerment/persian.py); the
+patterns then accept ASCII digits only (`[0-9]`, not `\\d`, which matches any script's).
+"""
 
 import re
 
@@ -15,7 +19,7 @@ def normalize_national_code(value: str | None) -> str:
 def validate_national_code(value: str) -> None:
     """کد ملی: ten digits, not all the same, with a valid check digit."""
     code = normalize_national_code(value)
-    if not re.fullmatch(r"\d{10}", code):
+    if not re.fullmatch(r"[0-9]{10}", code):
         raise ValidationError(
             _("National code must be exactly 10 digits."), code="national_code_length"
         )
@@ -48,7 +52,7 @@ def normalize_mobile(value: str | None) -> str:
 
 
 def validate_mobile(value: str) -> None:
-    if not re.fullmatch(r"09\d{9}", normalize_mobile(value)):
+    if not re.fullmatch(r"09[0-9]{9}", normalize_mobile(value)):
         raise ValidationError(
             _("Mobile number must be an Iranian mobile number such as 09121234567."),
             code="mobile_invalid",
@@ -56,5 +60,6 @@ def validate_mobile(value: str) -> None:
 
 
 def validate_phone(value: str) -> None:
-    if value and not re.fullmatch(r"\+?\d{4,15}", re.sub(r"[\s\-()]", "", normalize_digits(value))):
+    digits = re.sub(r"[\s\-()]", "", normalize_digits(value or ""))
+    if value and not re.fullmatch(r"\+?[0-9]{4,15}", digits):
         raise ValidationError(_("Enter a phone number of digits only."), code="phone_invalid")

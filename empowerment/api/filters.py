@@ -2,9 +2,11 @@
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 
+from centres import masking
 from empowerment.persian import normalize_text
 
 
@@ -25,8 +27,47 @@ class PersianSearchFilter(filters.SearchFilter):
         self._digits = "persian"
         by_persian = super().filter_queryset(request, queryset, view)
         if by_persian is queryset or str(by_ascii.query) == str(by_persian.query):
-            return by_ascii
-        return by_ascii | by_persian
+            found = by_ascii
+        else:
+            found = by_ascii | by_persian
+        terms = self._terms(request)
+        if not (self._hidden and terms):
+            return found
+        if not self._shown:
+            found = queryset.none()  # the masked fields were all there was to search
+        exact = masked_exact_matches(request, queryset, self._hidden, terms)
+        return found | exact if exact is not None else found
+
+    def get_search_fields(self, view, request):
+        # A number the caller sees masked is searched by its whole value only (below), never
+        # by the prefix or substring a search field would match (centres/masking.py).
+        fields = super().get_search_fields(view, request) or []
+        self._hidden = [name for name in fields if masking.hides(request.user, name)]
+        self._shown = [name for name in fields if name not in self._hidden]
+        return self._shown
+
+    def _terms(self, request):
+        self._digits = "ascii"
+        return self.get_search_terms(request)
+
+
+def masked_exact_matches(request, queryset, hidden_fields, terms):
+    """Rows whose masked number equals the whole search text (None: no such term)."""
+    text = " ".join(terms)
+    condition = Q()
+    for name in hidden_fields:
+        value = masking.exact_value(masking.kind_of(name), text) if text else None
+        if value is not None:
+            condition |= Q(**{name.lstrip("=^@$"): value})
+    return queryset.filter(condition) if condition else None
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """`?ordering=`, never by a number the caller sees masked (its order gives it away)."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        return [name for name in valid if not masking.hides(request.user, name)]
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -89,3 +130,22 @@ class FilterBackend(DjangoFilterBackend):
         ):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        # No filtering by a number the caller sees masked: `?mobile=0912...` ranges would
+        # give it away. Such parameters are left out, as unknown ones are.
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        filterset_class = self.get_filterset_class(view, queryset)
+        hidden = {
+            name
+            for name, declared in filterset_class.base_filters.items()
+            if masking.hides(request.user, name)
+            or masking.hides(request.user, declared.field_name or "")
+        }
+        if hidden:
+            data = kwargs["data"].copy()
+            for param in list(data):
+                if any(param == name or param.startswith(name + "_") for name in hidden):
+                    del data[param]
+            kwargs["data"] = data
+        return kwargs

@@ -3,7 +3,7 @@ digits accepted on input, masked personal numbers, scoped relations, the error s
 
     class TraineeSerializer(ModelSerializer):
         national_code = MaskedField()
-        mobile = MaskedField(keep_start=4)
+        mobile = MaskedField(kind="mobile")
         cohort = ScopedPrimaryKeyRelatedField(queryset=Cohort.objects.all())
 
         class Meta:
@@ -26,7 +26,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from centres.scope import ScopedQuerySet, scope_for
+from centres import masking
+from centres.scope import ScopedQuerySet
 from empowerment.jalali import InvalidJalaliDate, iso_jalali, parse_jalali
 from empowerment.persian import normalize_digits
 
@@ -111,43 +112,33 @@ class JalaliDateField(serializers.Field):
 class MaskedField(serializers.CharField):
     """A national code or mobile number, masked for callers who may not see it.
 
-    Council members and viewers read figures, not people: whenever the caller holds one of
-    those roles (and is not an administrator) the value comes out as e.g. "0912*****67".
-    The decision is per caller, not per row, so a person with both a staff and a council
-    role is masked everywhere: the safe side.
+    Who sees which kind masked is decided in centres/masking.py (council members and
+    viewers: codes and mobiles; reviewers: mobiles), per caller, not per row.
     """
 
-    MASKED_ROLES = ("council_member", "viewer")
-
-    def __init__(self, *, keep_start: int = 0, keep_end: int = 2, **kwargs):
-        self.keep_start = keep_start
-        self.keep_end = keep_end
-        super().__init__(**kwargs)
+    def __init__(self, *, kind: str = masking.NATIONAL_CODE, keep_start=None, keep_end=None, **kw):
+        self.kind = kind
+        default_start, default_end = masking.KEEP[kind]
+        self.keep_start = default_start if keep_start is None else keep_start
+        self.keep_end = default_end if keep_end is None else keep_end
+        super().__init__(**kw)
 
     def caller_sees_masked(self) -> bool:
-        return caller_sees_masked(self.context.get("request"))
+        return caller_sees_masked(self.context.get("request"), self.kind)
 
     def to_representation(self, value):
         text = super().to_representation(value)
         if not text or not self.caller_sees_masked():
             return text
-        return mask(text, keep_start=self.keep_start, keep_end=self.keep_end)
+        return masking.mask(text, keep_start=self.keep_start, keep_end=self.keep_end)
 
 
-def caller_sees_masked(request) -> bool:
-    """Whether the caller is shown national codes and mobiles masked (council members and
-    viewers, unless they are also administrators)."""
-    scope = scope_for(getattr(request, "user", None))
-    if scope.is_global:
-        return False
-    return bool(scope.roles.intersection(MaskedField.MASKED_ROLES))
+def caller_sees_masked(request, kind: str = masking.NATIONAL_CODE) -> bool:
+    """Whether the caller is shown this kind of number masked (centres/masking.py)."""
+    return kind in masking.masked_kinds(getattr(request, "user", None))
 
 
-def mask(value: str, *, keep_start: int = 0, keep_end: int = 2) -> str:
-    hidden = max(len(value) - keep_start - keep_end, 0)
-    if hidden == 0:
-        return "*" * len(value)
-    return value[:keep_start] + "*" * hidden + (value[-keep_end:] if keep_end else "")
+mask = masking.mask
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -174,7 +165,22 @@ class JalaliCompanionMixin:
         return fields
 
 
-class ModelSerializer(JalaliCompanionMixin, serializers.ModelSerializer):
+class PersonalDetailsMixin:
+    """Meta.personal_fields (and their Jalali companions) are left out for callers who get
+    no personal details: the field choice by role, decided in centres/masking.py."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        names = getattr(self.Meta, "personal_fields", ())
+        request = self.context.get("request")
+        if names and not masking.sees_personal_details(getattr(request, "user", None)):
+            for name in names:
+                fields.pop(name, None)
+                fields.pop(f"{name}_jalali", None)
+        return fields
+
+
+class ModelSerializer(PersonalDetailsMixin, JalaliCompanionMixin, serializers.ModelSerializer):
     """Base of every API model serializer: Jalali model fields map to ISO fields."""
 
     serializer_field_mapping = {

@@ -131,7 +131,7 @@ class IdeaSerializer(ModelSerializer):
         queryset=Neighbourhood.objects.all(), required=False, allow_null=True
     )
     submitter_mobile = MaskedField(
-        keep_start=4,
+        kind="mobile",
         required=False,
         max_length=24,
         help_text="A resident's own mobile (their account) when left out.",

@@ -1,14 +1,17 @@
 import django_filters
 from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from centres.models import local_today
 from empowerment.api.filters import DateFilter, IdFilter
 from empowerment.api.views import ScopedModelViewSet, ScopedReadOnlyModelViewSet
 from empowerment.services import user_is_resident
+from empowerment.validators import normalize_mobile
 from programs.models import Cohort, CohortSession, Programme
 from programs.models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview
 from programs.services.ideas import idea_review_submit, idea_submit
@@ -159,8 +162,24 @@ class IdeaViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         user = self.request.user
-        if not data.get("submitter_mobile") and user_is_resident(user):
-            data["submitter_mobile"] = user.get_username()  # a resident's username is it
+        if user_is_resident(user):
+            # The idea carries the mobile the resident proved by SMS code (their username),
+            # never another one named in the body: no idea in someone else's name.
+            proven = user.get_username()
+            given = data.get("submitter_mobile")
+            if given and normalize_mobile(given) != proven:
+                raise DRFValidationError(
+                    {
+                        "submitter_mobile": [
+                            _(
+                                "An idea is sent with the mobile number you confirmed by SMS "
+                                "code; leave this out or give that number."
+                            )
+                        ]
+                    },
+                    code="submitter_mobile_not_proven",
+                )
+            data["submitter_mobile"] = proven
         serializer.instance = idea_submit(
             submitter=user if user_is_resident(user) else None,
             submitter_mobile=data.pop("submitter_mobile", ""),

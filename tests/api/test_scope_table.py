@@ -1,5 +1,7 @@
 """Every endpoint × every role × own and foreign rows: the status, which rows are listed,
-404 for a row out of scope, and masked personal numbers for council members and viewers.
+404 for a row out of scope, masked personal numbers for council members and viewers (and
+submitters' mobiles for reviewers), no personal details beyond need for council members and
+viewers.
 
 The table is the specification of who reads what through the API. It follows
 `visible_to(user)` (centres/scope.py) and each model's scope paths; the API adds nothing.
@@ -45,6 +47,16 @@ PERSONAL = {
     "idea": ("submitter_mobile",),
 }
 MASKED_ROLES = {"council_member", "viewer"}
+# Per field, the roles that read it masked (centres/masking.py): reviewers judge ideas, not
+# their authors.
+MASKED_FOR = {
+    "national_code": MASKED_ROLES,
+    "mobile": MASKED_ROLES,
+    "submitter_mobile": MASKED_ROLES | {"reviewer"},
+}
+# Personal details beyond need: these roles get none (an age band for the birth date).
+DETAILS = {"trainee": ("father_name", "birth_date", "birth_date_jalali")}
+NO_DETAILS_ROLES = {"council_member", "viewer"}
 
 
 @pytest.fixture
@@ -99,13 +111,21 @@ def test_scope_table(world, endpoint, role):
         row = next(r for r in listed.json()["results"] if r["id"] == own.pk)
         for field in PERSONAL[endpoint]:
             plain = getattr(own, field)
-            if role in MASKED_ROLES:
+            if role in MASKED_FOR[field]:
                 assert (
                     body[field] != plain and "*" in body[field] and body[field][-2:] == plain[-2:]
                 )
                 assert row[field] == body[field]
             else:
                 assert body[field] == plain and row[field] == plain
+
+    if sees_own and endpoint in DETAILS:
+        body = detail.json()
+        row = next(r for r in listed.json()["results"] if r["id"] == own.pk)
+        for answer in (body, row):
+            hidden = role in NO_DETAILS_ROLES
+            assert all((name in answer) is not hidden for name in DETAILS[endpoint])
+            assert answer["age_band"] in {"u18", "18-24", "25-34", "35-44", "45-54", "55+"}
 
 
 @pytest.mark.parametrize("role", ROLES)

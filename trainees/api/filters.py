@@ -3,6 +3,7 @@
 from django.db.models import Q
 from rest_framework import filters
 
+from centres import masking
 from empowerment.persian import normalize_digits, search_key
 
 
@@ -20,12 +21,24 @@ class TraineeSearchFilter(filters.SearchFilter):
             if digits.isdigit():
                 if digits.startswith("98") and len(digits) == 12:
                     digits = "0" + digits[2:]
-                queryset = queryset.filter(
-                    Q(national_code__startswith=digits) | Q(mobile__contains=digits)
-                )
+                queryset = queryset.filter(self._number_condition(request, digits))
             else:
                 queryset = queryset.filter(name_key__contains=search_key(term))
         return queryset
+
+    @staticmethod
+    def _number_condition(request, digits: str) -> Q:
+        # A code by its start and a mobile by any part, except for a caller who sees that
+        # number masked: the whole number or nothing (centres/masking.py).
+        condition = Q(pk__in=[])
+        for field, lookup in (("national_code", "startswith"), ("mobile", "contains")):
+            if not masking.hides(request.user, field):
+                condition |= Q(**{f"{field}__{lookup}": digits})
+                continue
+            whole = masking.exact_value(masking.kind_of(field), digits)
+            if whole is not None:
+                condition |= Q(**{field: whole})
+        return condition
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)

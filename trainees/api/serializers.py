@@ -1,19 +1,28 @@
 from rest_framework import serializers
 
+from centres import masking
 from empowerment.api.serializers import (
     IsoDateField,
     MaskedField,
     ModelSerializer,
     ScopedPrimaryKeyRelatedField,
     caller_sees_masked,
-    mask,
 )
-from empowerment.jalali import iso_jalali
+from empowerment.jalali import iso_jalali, today_jalali
 from programs.models import Cohort
 from trainees.models import Attendance, Enrolment, Outcome, Trainee
 
 _ISO_DATE = IsoDateField()
 _DATETIME = serializers.DateTimeField(read_only=True)
+
+
+def _age(born, context: dict) -> int | None:
+    if not born:
+        return None
+    today = context.get("_today")
+    if today is None:
+        today = context["_today"] = today_jalali()  # once per request, not per row
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _row_of(trainee: Trainee) -> dict:
@@ -23,10 +32,14 @@ def _row_of(trainee: Trainee) -> dict:
 class TraineeSerializer(ModelSerializer):
     full_name = serializers.CharField(read_only=True)
     national_code = MaskedField(read_only=True)
-    mobile = MaskedField(keep_start=4, read_only=True)
+    mobile = MaskedField(kind="mobile", read_only=True)
     registered_at = serializers.IntegerField(source="registered_at_id", read_only=True)
     neighbourhood = serializers.IntegerField(
         source="neighbourhood_id", read_only=True, allow_null=True
+    )
+    age_band = serializers.SerializerMethodField(
+        help_text="u18, 18-24, 25-34, 35-44, 45-54, 55+ or empty. Council members and "
+        "viewers get this instead of father_name and birth_date.",
     )
 
     class Meta:
@@ -41,6 +54,7 @@ class TraineeSerializer(ModelSerializer):
             "mobile",
             "gender",
             "birth_date",
+            "age_band",
             "neighbourhood",
             "education",
             "employment_status",
@@ -49,6 +63,10 @@ class TraineeSerializer(ModelSerializer):
         ]
         read_only_fields = fields
         jalali_fields = ["birth_date"]
+        personal_fields = masking.PERSONAL_DETAIL_FIELDS
+
+    def get_age_band(self, trainee) -> str:
+        return masking.age_band(_age(trainee.birth_date, self.context))
 
     def to_representation(self, trainee):
         # The list's hot path, written out: DRF's generic field loop cost ~0.2 ms a row
@@ -64,12 +82,17 @@ class TraineeSerializer(ModelSerializer):
             # serialising a row, and the list needs none of them.
             masked = caller_sees_masked(self.context.get("request"))
             self.context["_masked"] = masked
+        details = self.context.get("_details")
+        if details is None:
+            request = self.context.get("request")
+            details = masking.sees_personal_details(getattr(request, "user", None))
+            self.context["_details"] = details
         code, mobile = row["national_code"], row["mobile"]
         if masked:
-            code = mask(code) if code else code
-            mobile = mask(mobile, keep_start=4) if mobile else mobile
+            code = masking.mask_kind(masking.NATIONAL_CODE, code)
+            mobile = masking.mask_kind(masking.MOBILE, mobile)
         born = row["birth_date"]
-        return {
+        answer = {
             "id": row["id"],
             "first_name": row["first_name"],
             "last_name": row["last_name"],
@@ -79,6 +102,7 @@ class TraineeSerializer(ModelSerializer):
             "mobile": mobile,
             "gender": row["gender"],
             "birth_date": _ISO_DATE.to_representation(born),
+            "age_band": masking.age_band(_age(born, self.context)),
             "neighbourhood": row["neighbourhood_id"],
             "education": row["education"],
             "employment_status": row["employment_status"],
@@ -86,6 +110,12 @@ class TraineeSerializer(ModelSerializer):
             "created_at": _DATETIME.to_representation(row["created_at"]),
             "birth_date_jalali": iso_jalali(born),
         }
+        if not details:
+            # Council members and viewers: no relative's name, an age band for the birth
+            # date (centres/masking.py decides who).
+            for name in (*masking.PERSONAL_DETAIL_FIELDS, "birth_date_jalali"):
+                del answer[name]
+        return answer
 
     # The columns the list reads (no get_FOO_display, no related object): a page of 50
     # costs one query.

@@ -4,10 +4,9 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from empowerment.api.filters import FilterBackend, IdFilter
+from empowerment.api.filters import FilterBackend, IdFilter, OrderingFilter
 from empowerment.api.pagination import CursorPagination
 from empowerment.api.views import (
     ScopedModelViewSet,
