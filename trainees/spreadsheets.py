@@ -202,6 +202,7 @@ class Preview:
     total: int = 0
     creates: int = 0
     updates: int = 0
+    elsewhere: int = 0
     rows: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
 
@@ -307,20 +308,32 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
         if not errors:
             parsed.append((row_number, data))
 
-    existing = set()
+    registered_at: dict[str, int] = {}
     codes = [data["national_code"] for _row, data in parsed]
     for start in range(0, len(codes), 2000):
-        existing |= set(
+        registered_at.update(
             Trainee.objects.filter(national_code__in=codes[start : start + 2000]).values_list(
-                "national_code", flat=True
+                "national_code", "registered_at_id"
             )
         )
     for row_number, data in parsed:
-        action = "update" if data["national_code"] in existing else "create"
-        if action == "update":
+        where = registered_at.get(data["national_code"])
+        if where is None:
+            action = "create"
+            preview.creates += 1
+        elif where == centre.pk:
+            action = "update"
             preview.updates += 1
         else:
-            preview.creates += 1
+            # Registered at another centre: the row may only enrol the person here. The
+            # report keeps what enrolling needs and says nothing of the other record.
+            action = "elsewhere"
+            preview.elsewhere += 1
+            data = {
+                name: data[name]
+                for name in ("national_code", "first_name", "last_name", "cohort")
+                if name in data
+            }
         preview.rows.append({"row": row_number, "action": action, "data": data})
     return preview
 
@@ -421,6 +434,13 @@ def _validate_row(cells, positions, neighbourhoods, cohorts) -> tuple[dict, list
             errors.append(("cohort", _("Cohort “%(code)s” is closed.") % {"code": cohort_code}))
         else:
             data["cohort"] = found[0]
+    # A column the sheet lacks, or an empty cell, gives no value: it never blanks what the
+    # registry holds (an import adds and corrects, it does not erase).
+    data = {
+        name: value
+        for name, value in data.items()
+        if name in REQUIRED or (name in positions and value not in ("", None))
+    }
     return data, errors
 
 

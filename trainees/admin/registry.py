@@ -169,8 +169,15 @@ class TraineeAdmin(ScopedAdmin):
             initial.setdefault("registered_at", centres[0])
         return initial
 
+    def has_change_permission(self, request, obj=None):
+        # A trainee registered at another centre is enrolled here, not ours to change: the
+        # registry service refuses it too (trainee_save), this keeps the form read-only.
+        if obj is not None and not services.trainee_may_change(trainee=obj, by=request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
-        services.trainee_save(trainee=obj)
+        services.trainee_save(trainee=obj, by=request.user)
 
     @admin.action(description=_("Export the selected trainees to Excel"))
     def export_xlsx(self, request, queryset):

@@ -9,7 +9,7 @@ from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
 from centres.models import Centre, Neighbourhood, TimeStamped
-from centres.scope import ScopedQuerySet
+from centres.scope import Scope, ScopedQuerySet, scope_for
 from empowerment.fields import CodeField, PersianCharField, PersianTextField
 from empowerment.persian import search_key
 from empowerment.validators import (
@@ -62,6 +62,24 @@ class TraineeQuerySet(PersonalDataQuerySet):
         ),
         "headquarters": "registered_at__headquarters",
     }
+
+    # Where a person was registered: the centre whose records (mobile, birth date, father's
+    # name, history) these are. A centre that only enrols the person does not reach them.
+    registry_paths = {
+        "self": "user",
+        "centre": "registered_at",
+        "city": "registered_at__city",
+        "province": "registered_at__city__province",
+        "headquarters": "registered_at__headquarters",
+    }
+
+    def registered_within(self, user):
+        """Trainees registered in the user's scope (or the resident's own record)."""
+        scope = user if isinstance(user, Scope) else scope_for(user)
+        if scope.is_global:
+            return self.all()
+        condition = self.scope_condition(scope, self.registry_paths)
+        return self.none() if condition is None else self.filter(condition)
 
     def search_name(self, text: str):
         key = search_key(text)
@@ -289,6 +307,8 @@ class TraineeImport(TimeStamped):
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     create_count = models.PositiveIntegerField(_("to create"), default=0)
     update_count = models.PositiveIntegerField(_("to update"), default=0)
+    # Rows whose person is registered at another centre: they only enrol them here.
+    elsewhere_count = models.PositiveIntegerField(_("registered elsewhere"), default=0)
     error_count = models.PositiveIntegerField(_("refused rows"), default=0)
     processed = models.PositiveIntegerField(_("rows processed"), default=0)
     report = models.JSONField(_("row report"), default=dict, blank=True)
@@ -308,4 +328,4 @@ class TraineeImport(TimeStamped):
 
     @property
     def valid_count(self) -> int:
-        return self.create_count + self.update_count
+        return self.create_count + self.update_count + self.elsewhere_count

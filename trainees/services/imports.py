@@ -63,6 +63,7 @@ def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImpor
     trainee_import.total_rows = preview.total
     trainee_import.create_count = preview.creates
     trainee_import.update_count = preview.updates
+    trainee_import.elsewhere_count = preview.elsewhere
     trainee_import.error_count = len(preview.errors)
     trainee_import.report = {"rows": preview.rows, "errors": preview.errors}
     trainee_import.file.save(f"upload.{file_type}", ContentFile(content), save=False)
@@ -148,17 +149,23 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
                 for row in chunk:
                     data = dict(row["data"])
                     cohort_id = data.pop("cohort", None)
-                    data["neighbourhood"] = neighbourhoods.get(data.get("neighbourhood"))
-                    data["birth_date"] = spreadsheets.date_from_report(data.get("birth_date"))
+                    # Absent keys stay absent: a column the sheet lacks blanks nothing.
+                    if "neighbourhood" in data:
+                        data["neighbourhood"] = neighbourhoods.get(data["neighbourhood"])
+                    if "birth_date" in data:
+                        data["birth_date"] = spreadsheets.date_from_report(data["birth_date"])
                     trainee = existing.get(data["national_code"])
                     if trainee is None:
                         new_rows.append(row)
                         new_data.append(data)
-                    else:
-                        if spreadsheets.differs(trainee, data):
-                            current_row = row["row"]
-                            registry.trainee_update(trainee=trainee, **data)
-                            updated += 1
+                    elif trainee.registered_at_id != centre.pk:
+                        # Registered at another centre (perhaps since the preview): the row
+                        # only enrols the person here; their record is not this centre's.
+                        pass
+                    elif spreadsheets.differs(trainee, data):
+                        current_row = row["row"]
+                        registry.trainee_update(trainee=trainee, centre=centre, by=by, **data)
+                        updated += 1
                     by_cohort.setdefault(cohort_id, []).append(data["national_code"])
                 if new_data:
                     current_row = f"{new_rows[0]['row']}–{new_rows[-1]['row']}"

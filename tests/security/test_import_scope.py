@@ -1,0 +1,160 @@
+"""Class 2: an import (or the admin) at one centre must not take over another centre's trainee.
+
+Karaj's staff upload a sheet carrying an Isfahan trainee's national code with another name
+and a new mobile, and without the father's name and birth date columns. The row may enrol
+the person in Karaj's cohort; it must not rewrite, blank or hand over the Isfahan record,
+and the owner of the new mobile must not be able to sign in as that trainee.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from empowerment.sms import ConsoleSMSBackend
+from tests.trainees.factories import TraineeFactory
+from tests.trainees.spreadsheet_files import upload, xlsx_bytes
+from trainees.models import Enrolment, Trainee, TraineeImport
+
+pytestmark = pytest.mark.django_db
+
+NEW_MOBILE = "09351234567"
+# The attacker's sheet names only these columns: no father's name, no birth date.
+HEADERS = ["نام", "نام خانوادگی", "کد ملی", "تلفن همراه", "جنسیت", "کد دوره"]
+
+
+def _import_through_admin(client, centre, rows, capture):
+    """Upload, read the preview, confirm: as a member of staff does in the admin."""
+    response = client.post(
+        reverse("admin:trainees_trainee_import"),
+        {"centre": centre.pk, "file": upload(xlsx_bytes(rows, headers=HEADERS), "t.xlsx")},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    preview_url = response["Location"]
+    preview = client.get(preview_url)
+    assert preview.status_code == 200
+    with capture(execute=True):
+        assert client.post(preview_url, {"confirm": "1"}).status_code == 302
+    return TraineeImport.objects.get(pk=int(preview_url.rstrip("/").split("/")[-1])), preview
+
+
+def test_foreign_import_enrols_but_never_rewrites_the_trainee(
+    client, two_centres, isfahan_trainee, karaj_cohort, django_capture_on_commit_callbacks
+):
+    before = Trainee.objects.values().get(pk=isfahan_trainee.pk)
+    history_before = isfahan_trainee.history.count()
+    client.force_login(two_centres["staff_karaj"])
+    row = ["مهاجم", "ناشناس", isfahan_trainee.national_code, NEW_MOBILE, "مرد", "KRJ-1"]
+
+    trainee_import, preview = _import_through_admin(
+        client, two_centres["karaj"], [row], django_capture_on_commit_callbacks
+    )
+
+    # The preview says "registered elsewhere" and shows nothing of the Isfahan record.
+    stored = trainee_import.report["rows"][0]
+    assert stored["action"] == "elsewhere"
+    assert (trainee_import.update_count, trainee_import.elsewhere_count) == (0, 1)
+    page = preview.content.decode()
+    for detail in ("09131112233", "حسین", "جلوان", "1375"):
+        assert detail not in page
+    assert NEW_MOBILE not in str(stored["data"])
+
+    trainee_import.refresh_from_db()
+    assert trainee_import.state == TraineeImport.State.APPLIED, trainee_import.message
+    # The record is exactly as Isfahan left it: name, mobile, father, birth date, centre.
+    assert Trainee.objects.values().get(pk=isfahan_trainee.pk) == before
+    assert isfahan_trainee.history.count() == history_before
+    # One person, one national code, many centres: enrolled in Karaj's cohort.
+    assert Enrolment.objects.filter(trainee=isfahan_trainee, cohort=karaj_cohort).exists()
+
+
+def test_the_owner_of_the_new_mobile_cannot_sign_in_as_the_trainee(
+    client,
+    api_client,
+    two_centres,
+    isfahan_trainee,
+    karaj_cohort,
+    django_capture_on_commit_callbacks,
+):
+    client.force_login(two_centres["staff_karaj"])
+    row = ["مهاجم", "ناشناس", isfahan_trainee.national_code, NEW_MOBILE, "مرد", "KRJ-1"]
+    _import_through_admin(client, two_centres["karaj"], [row], django_capture_on_commit_callbacks)
+
+    # The attacker holds NEW_MOBILE and signs in by SMS code.
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = api_client.post(reverse("api:otp-request"), {"mobile": NEW_MOBILE}, format="json")
+    assert asked.status_code == 202
+    code = re.search(r"\d{6}", ConsoleSMSBackend.outbox[-1]["text"]).group()
+    verified = api_client.post(
+        reverse("api:otp-verify"), {"mobile": NEW_MOBILE, "code": code}, format="json"
+    )
+    assert verified.status_code == 200
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {verified.json()['access']}")
+
+    isfahan_trainee.refresh_from_db()
+    assert isfahan_trainee.user is None
+    listed = api_client.get(reverse("api:trainee-list"))
+    assert listed.status_code == 200
+    assert listed.json()["results"] == []
+    detail = api_client.get(reverse("api:trainee-detail", args=[isfahan_trainee.pk]))
+    assert detail.status_code == 404
+
+
+def test_own_trainee_is_updated_but_a_missing_column_blanks_nothing(
+    client, two_centres, karaj_cohort, django_capture_on_commit_callbacks
+):
+    own = TraineeFactory(father_name="رضا", registered_at=two_centres["karaj"])
+    born = own.birth_date
+    client.force_login(two_centres["staff_karaj"])
+    row = [own.first_name, own.last_name, own.national_code, NEW_MOBILE, "زن", "KRJ-1"]
+    trainee_import, _preview = _import_through_admin(
+        client, two_centres["karaj"], [row], django_capture_on_commit_callbacks
+    )
+    trainee_import.refresh_from_db()
+    assert trainee_import.state == TraineeImport.State.APPLIED, trainee_import.message
+    own.refresh_from_db()
+    assert own.mobile == NEW_MOBILE  # its own centre's correction is taken
+    assert (own.father_name, own.birth_date) == ("رضا", born)  # absent columns kept
+
+
+def test_admin_cannot_change_a_trainee_registered_elsewhere(
+    client, two_centres, isfahan_trainee, karaj_cohort
+):
+    # Enrolled in Karaj, so Karaj's staff reach the record; they still may not change it.
+    Enrolment.objects.create(
+        trainee=isfahan_trainee, cohort=karaj_cohort, enrolled_on=karaj_cohort.start_date
+    )
+    client.force_login(two_centres["staff_karaj"])
+    url = reverse("admin:trainees_trainee_change", args=[isfahan_trainee.pk])
+    response = client.post(
+        url,
+        {
+            "first_name": "مهاجم",
+            "last_name": "ناشناس",
+            "national_code": isfahan_trainee.national_code,
+            "mobile": NEW_MOBILE,
+            "gender": "male",
+            "registered_at": two_centres["karaj"].pk,
+            "enrolments-TOTAL_FORMS": "0",
+            "enrolments-INITIAL_FORMS": "0",
+            "outcomes-TOTAL_FORMS": "0",
+            "outcomes-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code in (302, 403)
+    isfahan_trainee.refresh_from_db()
+    assert isfahan_trainee.mobile == "09131112233"
+    assert isfahan_trainee.registered_at == two_centres["isfahan"]
+
+
+def test_the_registry_service_refuses_a_foreign_change(two_centres, isfahan_trainee):
+    from trainees import services
+
+    with pytest.raises(services.TraineeRegisteredElsewhere):
+        services.trainee_update(
+            trainee=isfahan_trainee, by=two_centres["staff_karaj"], mobile=NEW_MOBILE
+        )
+    with pytest.raises(services.TraineeRegisteredElsewhere):
+        services.trainee_update(
+            trainee=isfahan_trainee, centre=two_centres["karaj"], mobile=NEW_MOBILE
+        )
