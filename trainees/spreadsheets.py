@@ -167,6 +167,41 @@ def _check_xlsx(content: bytes) -> None:
                     "Save the sheet again from Excel and upload it."
                 )
             )
+        # Excel never writes a document type declaration; one is how XXE and "billion
+        # laughs" files get in. openpyxl (with defusedxml) refuses entities only in the
+        # parts it reads, and a bare external DTD it lets through: refuse any, in any part,
+        # before the workbook is opened at all.
+        for info in infos:
+            if _declares_dtd(archive, info):
+                raise SpreadsheetRefused(
+                    _(
+                        "This workbook contains a document type declaration (DTD), which "
+                        "Excel never writes, and was refused for safety. Save the sheet "
+                        "again from Excel and upload it."
+                    )
+                )
+
+
+_DTD_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+
+
+def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether the member declares a DTD or an entity anywhere (read in overlapping chunks,
+    so a marker across a chunk boundary is still seen; the sizes were checked above)."""
+    if info.is_dir():
+        return False
+    tail = b""
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            if any(marker in window for marker in _DTD_MARKERS):
+                return True
+            tail = window[-32:]
+    return False
 
 
 def iter_rows(content: bytes, file_type: str):
@@ -188,7 +223,19 @@ def iter_rows(content: bytes, file_type: str):
         ) from None
     try:
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        # Read-only mode parses the sheet while rows are taken: a malformed or forbidden
+        # part (defusedxml's EntitiesForbidden, wrapped by openpyxl) shows up here, not at
+        # load_workbook, and must become a refusal rather than a server error.
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception:
+                raise SpreadsheetRefused(
+                    _("The workbook could not be read. Save it again from Excel and upload it.")
+                ) from None
             yield list(row)
     finally:
         workbook.close()

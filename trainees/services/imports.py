@@ -8,7 +8,7 @@ import time
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -208,16 +208,37 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
     except Exception as error:
         if not mine:
             raise  # the import belongs to another run; leave its state alone
-        detail = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        if isinstance(error, ValidationError):
+            message = _("Nothing was imported: row %(row)s failed: %(error)s") % {
+                "row": current_row,
+                "error": "; ".join(error.messages),
+            }
+        elif isinstance(error, IntegrityError):
+            # Two imports (or an import and the admin) registered the same national codes
+            # at once: the unique index let the first commit and stopped this one. The
+            # database's own text names tables and values; it goes to the log, not to
+            # the row that staff read.
+            logger.warning("trainee import %s lost a race: %s", import_id, error)
+            message = _(
+                "Nothing was imported: some of these national codes were registered at the "
+                "same time by another import or by a colleague. Upload the file again to "
+                "see what is left to do."
+            )
+        else:
+            logger.exception("trainee import %s failed at row %s", import_id, current_row)
+            message = _(
+                "Nothing was imported: row %(row)s failed because of an internal error, "
+                "which has been logged. Try again later or tell the administrator."
+            ) % {"row": current_row}
         TraineeImport.objects.filter(pk=import_id).update(
             state=TraineeImport.State.FAILED,
             processed=0,
-            message=_("Nothing was imported: row %(row)s failed: %(error)s")
-            % {"row": current_row, "error": detail},
+            message=message,
             updated_at=timezone.now(),
         )
         trainee_import.refresh_from_db()
-        if not isinstance(error, ValidationError | PermissionDenied):
+        # A lost race is an answer, not a fault: the task ends normally (no retry).
+        if not isinstance(error, ValidationError | PermissionDenied | IntegrityError):
             raise
     finally:
         # Another run's progress is not ours to clear.
