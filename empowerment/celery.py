@@ -33,6 +33,13 @@ app.conf.beat_schedule = {
         "task": "centres.overdue_digest",
         "schedule": crontab(minute=0, hour=8, day_of_week="sat,sun,mon,tue,wed,thu"),
     },
+    # --- Private import files (issue 12) ---------------------------------------------------
+    # Uploaded spreadsheets (national codes, mobiles) are deleted once past
+    # IMPORT_FILE_RETENTION_DAYS; once a night is enough for a retention counted in days.
+    "import-files-purge": {
+        "task": "trainees.import_files_purge",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # --- Dashboard summaries (issue 6) -----------------------------------------------------
     "dashboards-refresh-summaries": {
         "task": "empowerment.dashboards.tasks.dashboards_refresh_summaries",

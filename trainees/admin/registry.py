@@ -5,7 +5,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -199,6 +205,11 @@ class TraineeAdmin(ScopedAdmin):
                 name=f"{info[0]}_{info[1]}_import_preview",
             ),
             path(
+                "import/<int:import_id>/file/",
+                self.admin_site.admin_view(self.import_file_view),
+                name=f"{info[0]}_{info[1]}_import_file",
+            ),
+            path(
                 "import/<int:import_id>/progress/",
                 self.admin_site.admin_view(self.import_progress_view),
                 name=f"{info[0]}_{info[1]}_import_progress",
@@ -278,6 +289,33 @@ class TraineeAdmin(ScopedAdmin):
         }
         return TemplateResponse(request, "admin/trainees/trainee/import_preview.html", context)
 
+    def import_file_view(self, request, import_id):
+        """The uploaded file, to those who may import and whose scope covers the import.
+
+        The only way to it: the file sits in the private storage, which no URL serves.
+        """
+        self._check_import_permission(request)
+        trainee_import = get_object_or_404(
+            TraineeImport.objects.visible_to(request.user), pk=import_id
+        )
+        if not trainee_import.file:
+            raise Http404
+        try:
+            handle = trainee_import.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"import-{trainee_import.pk}.{trainee_import.file_type}",
+            content_type=IMPORT_CONTENT_TYPES.get(
+                trainee_import.file_type, "application/octet-stream"
+            ),
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
     def import_progress_view(self, request, import_id):
         """The figures of the progress bar, read by the preview page every second."""
         self._check_import_permission(request)
@@ -294,6 +332,12 @@ class TraineeAdmin(ScopedAdmin):
                 in (TraineeImport.State.QUEUED, TraineeImport.State.APPLYING),
             }
         )
+
+
+IMPORT_CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 class ImportUploadForm(forms.Form):

@@ -2,6 +2,7 @@
 imports, with the scope of rows about residents as people (`PersonalDataQuerySet`)."""
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -268,6 +269,14 @@ class TraineeImportQuerySet(PersonalDataQuerySet):
     scope_paths = {"centre": "centre"}
 
 
+def import_storage():
+    """The private storage of import uploads (`STORAGES["imports"]`), outside MEDIA_ROOT.
+
+    A callable so that the migration names the alias, not a path, and each deployment (or
+    test) chooses where the files live."""
+    return storages["imports"]
+
+
 def _import_upload_to(instance, filename: str) -> str:
     # The stored name never comes from the uploader: only the detected type's suffix.
     return f"imports/trainees/{instance.centre_id}/{instance.uploaded_token}.{instance.file_type}"
@@ -299,7 +308,9 @@ class TraineeImport(TimeStamped):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
-    file = models.FileField(_("file"), upload_to=_import_upload_to, blank=True)
+    file = models.FileField(
+        _("file"), upload_to=_import_upload_to, storage=import_storage, blank=True
+    )
     uploaded_token = models.CharField(max_length=32, editable=False)
     original_name = models.CharField(_("file name"), max_length=255)
     file_type = models.CharField(_("file type"), max_length=4)

@@ -1,10 +1,12 @@
 """The spreadsheet import: preview, confirm, apply (as a task, with progress)."""
 
+import datetime
 import logging
 import resource
 import secrets
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -255,3 +257,58 @@ def _existing_trainees(codes: list[str]) -> dict[str, Trainee]:
         for trainee in Trainee.objects.filter(national_code__in=codes[start : start + 2000]):
             found[trainee.national_code] = trainee
     return found
+
+
+# --- Retention of uploaded files --------------------------------------------------------
+
+
+def trainee_import_files_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the uploaded files (and the row report, which copies their cells) of imports
+    older than IMPORT_FILE_RETENTION_DAYS; return how many imports were purged.
+
+    Imports being applied are left alone until they finish; an old preview that was never
+    confirmed is closed as failed, since there is nothing left to apply. The counts and the
+    message stay, so the list of imports still tells what happened.
+    """
+    now = now or timezone.now()
+    before = now - datetime.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    running = (TraineeImport.State.QUEUED, TraineeImport.State.APPLYING)
+    old = (
+        TraineeImport.objects.filter(created_at__lt=before)
+        .exclude(state__in=running)
+        .exclude(file="", report={})
+    )
+    purged = 0
+    for import_id in old.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            # Locked and re-checked: a confirmation that slipped in meanwhile wins.
+            trainee_import = (
+                TraineeImport.objects.select_for_update()
+                .exclude(state__in=running)
+                .filter(pk=import_id)
+                .first()
+            )
+            if trainee_import is None:
+                continue
+            name = trainee_import.file.name
+            trainee_import.file = ""
+            trainee_import.report = {}
+            if trainee_import.state == TraineeImport.State.PREVIEWED:
+                trainee_import.state = TraineeImport.State.FAILED
+                trainee_import.message = _(
+                    "The preview expired and its file was deleted. Upload the file again."
+                )
+            trainee_import.save(update_fields=["file", "report", "state", "message", "updated_at"])
+            if name:
+                # Deleted once the row no longer names it; a file whose delete fails is
+                # logged and found by no one (its name is gone from the row).
+                transaction.on_commit(lambda name=name: _delete_file(name))
+            purged += 1
+    return purged
+
+
+def _delete_file(name: str) -> None:
+    try:
+        TraineeImport._meta.get_field("file").storage.delete(name)
+    except OSError:
+        logger.exception("could not delete the import file %s", name)
