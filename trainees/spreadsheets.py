@@ -546,8 +546,13 @@ def trainees_xlsx(queryset) -> bytes:
     ]
     queryset = queryset.select_related("neighbourhood", "registered_at").order_by("pk")
 
+    from .models import hide_unshared
+
     def rows():
         for t in queryset.iterator(chunk_size=2000):
+            if hasattr(t, "details_shared"):
+                # A person registered elsewhere who has not consented: name only.
+                hide_unshared(t)
             yield [
                 t.first_name,
                 t.last_name,

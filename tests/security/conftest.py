@@ -14,7 +14,7 @@ def api_client():
 @pytest.fixture
 def isfahan_trainee(two_centres):
     """An Isfahan resident with the details only Isfahan recorded."""
-    hood = NeighbourhoodFactory(name="جلوان", district__city=two_centres["isfahan"].city)
+    hood = NeighbourhoodFactory(name="حصه", district__city=two_centres["isfahan"].city)
     return TraineeFactory(
         first_name="زهرا",
         last_name="جلوانی",

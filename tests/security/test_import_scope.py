@@ -6,6 +6,7 @@ the person in Karaj's cohort; it must not rewrite, blank or hand over the Isfaha
 and the owner of the new mobile must not be able to sign in as that trainee.
 """
 
+import io
 import re
 
 import pytest
@@ -55,7 +56,7 @@ def test_foreign_import_enrols_but_never_rewrites_the_trainee(
     assert stored["action"] == "elsewhere"
     assert (trainee_import.update_count, trainee_import.elsewhere_count) == (0, 1)
     page = preview.content.decode()
-    for detail in ("09131112233", "حسین", "جلوان", "1375"):
+    for detail in ("09131112233", "حسین", "حصه", "1375"):
         assert detail not in page
     assert NEW_MOBILE not in str(stored["data"])
 
@@ -158,3 +159,113 @@ def test_the_registry_service_refuses_a_foreign_change(two_centres, isfahan_trai
         services.trainee_update(
             trainee=isfahan_trainee, centre=two_centres["karaj"], mobile=NEW_MOBILE
         )
+
+
+# --- The "registered elsewhere" view and the person's consent ---------------------------
+
+HOME_DETAILS_SHOWN = ("09131112233", "حسین", "حصه", "1375")
+
+
+@pytest.fixture
+def enrolled_in_karaj(
+    client, two_centres, isfahan_trainee, karaj_cohort, django_capture_on_commit_callbacks
+):
+    """The Isfahan trainee, enrolled in Karaj's cohort by Karaj's import."""
+    client.force_login(two_centres["staff_karaj"])
+    row = ["مهاجم", "ناشناس", isfahan_trainee.national_code, NEW_MOBILE, "مرد", "KRJ-1"]
+    _import_through_admin(client, two_centres["karaj"], [row], django_capture_on_commit_callbacks)
+    assert Enrolment.objects.filter(trainee=isfahan_trainee, cohort=karaj_cohort).exists()
+    return isfahan_trainee
+
+
+def _karaj_sees(client, api_client, two_centres, trainee) -> dict:
+    """Everything Karaj's staff can read about the trainee: API, admin list, form, export."""
+    staff = two_centres["staff_karaj"]
+    api_client.force_authenticate(staff)
+    client.force_login(staff)
+    listed = api_client.get(reverse("api:trainee-list"))
+    assert listed.status_code == 200
+    (row,) = [r for r in listed.json()["results"] if r["id"] == trainee.pk]
+    detail = api_client.get(reverse("api:trainee-detail", args=[trainee.pk]))
+    assert detail.status_code == 200
+    changelist = client.get(reverse("admin:trainees_trainee_changelist"))
+    form = client.get(reverse("admin:trainees_trainee_change", args=[trainee.pk]))
+    export = client.post(
+        reverse("admin:trainees_trainee_changelist"),
+        {"action": "export_xlsx", "_selected_action": [trainee.pk]},
+    )
+    found = client.get(reverse("admin:trainees_trainee_changelist"), {"q": "09131112233"})
+    history = client.get(reverse("admin:trainees_trainee_history", args=[trainee.pk]))
+    assert {changelist.status_code, form.status_code, export.status_code} == {200}
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    return {
+        "api_list": row,
+        "api_detail": detail.json(),
+        "admin_pages": changelist.content.decode() + form.content.decode(),
+        "export": " ".join(str(c.value) for r in sheet.iter_rows() for c in r),
+        "found_by_mobile": trainee.full_name in found.content.decode(),
+        "history_status": history.status_code,
+    }
+
+
+def test_a_centre_that_only_enrols_sees_the_name_not_the_other_centres_details(
+    client, api_client, two_centres, enrolled_in_karaj
+):
+    seen = _karaj_sees(client, api_client, two_centres, enrolled_in_karaj)
+    for view in ("api_list", "api_detail"):
+        assert seen[view]["full_name"] == enrolled_in_karaj.full_name
+        assert seen[view]["mobile"] in ("", None)
+        assert seen[view]["father_name"] in ("", None)
+        assert seen[view]["birth_date"] is None and seen[view]["neighbourhood"] is None
+        assert seen[view]["national_code"] != enrolled_in_karaj.national_code
+    assert enrolled_in_karaj.full_name in seen["admin_pages"]
+    for detail in HOME_DETAILS_SHOWN + (enrolled_in_karaj.national_code,):
+        assert detail not in seen["admin_pages"]
+        assert detail not in seen["export"]
+    assert not seen["found_by_mobile"]
+    assert seen["history_status"] == 404
+
+
+def test_the_person_agrees_by_a_code_sent_to_their_registered_mobile(
+    client, api_client, two_centres, enrolled_in_karaj, django_capture_on_commit_callbacks
+):
+    karaj = two_centres["karaj"]
+    client.force_login(two_centres["staff_karaj"])
+    sharing = reverse("admin:trainees_trainee_sharing", args=[enrolled_in_karaj.pk, "request"])
+    confirm = reverse("admin:trainees_trainee_sharing", args=[enrolled_in_karaj.pk, "confirm"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(sharing, {"centre": karaj.pk}).status_code == 302
+    sms = ConsoleSMSBackend.outbox[-1]
+    # To the mobile Isfahan holds: never the one Karaj's sheet carried.
+    assert sms["to"] == "09131112233"
+    code = re.search(r"\d{6}", sms["text"]).group()
+
+    wrong = "000000" if code != "000000" else "111111"
+    client.post(confirm, {"centre": karaj.pk, "code": wrong})
+    seen = _karaj_sees(client, api_client, two_centres, enrolled_in_karaj)
+    assert seen["api_detail"]["mobile"] in ("", None)  # a wrong code opens nothing
+
+    client.post(confirm, {"centre": karaj.pk, "code": code})
+    seen = _karaj_sees(client, api_client, two_centres, enrolled_in_karaj)
+    assert seen["api_detail"]["mobile"] == "09131112233"
+    assert seen["api_detail"]["national_code"] == enrolled_in_karaj.national_code
+    assert "حسین" in seen["admin_pages"]
+    assert seen["history_status"] == 200
+    # Sharing opens reading, not writing: the record is still Isfahan's to change.
+    enrolled_in_karaj.refresh_from_db()
+    assert enrolled_in_karaj.mobile == "09131112233"
+    form = client.get(reverse("admin:trainees_trainee_change", args=[enrolled_in_karaj.pk]))
+    assert 'name="mobile"' not in form.content.decode()
+
+
+def test_a_sharing_code_cannot_be_asked_for_a_person_out_of_scope(
+    client, two_centres, isfahan_trainee, karaj_cohort
+):
+    # Not enrolled in Karaj: Karaj's staff cannot reach the person, nor text them.
+    client.force_login(two_centres["staff_karaj"])
+    url = reverse("admin:trainees_trainee_sharing", args=[isfahan_trainee.pk, "request"])
+    assert client.post(url, {"centre": two_centres["karaj"].pk}).status_code == 404
+    assert ConsoleSMSBackend.outbox == []

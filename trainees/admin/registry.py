@@ -3,8 +3,10 @@
 import jdatetime
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import (
     FileResponse,
     Http404,
@@ -27,11 +29,13 @@ from empowerment.validators import normalize_mobile, normalize_national_code
 
 from .. import selectors, services, spreadsheets
 from ..models import (
+    HOME_DETAILS,
     Enrolment,
     Outcome,
     PossibleDuplicate,
     Trainee,
     TraineeImport,
+    hide_unshared,
 )
 from .filters import (
     AgeBandFilter,
@@ -151,9 +155,77 @@ class TraineeAdmin(ScopedAdmin):
     inlines = [EnrolmentInline, OutcomeInline]
     actions = ["export_xlsx"]
 
+    change_form_template = "admin/trainees/trainee/change_form.html"
+
     @admin.display(description=_("name"), ordering="last_name")
     def full_name(self, obj):
         return obj.full_name
+
+    # The "registered elsewhere" view: a trainee only enrolled here, without the person's
+    # consent, shows their name and this centre's own records. Which rows is decided once,
+    # in the queryset (`with_details_shared`); list, form, history and export read it.
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_details_shared(request.user)
+
+    def get_changelist(self, request, **kwargs):
+        return RegisteredElsewhereChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        return hide_unshared(obj) if obj is not None else None
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not obj.details_shared:
+            return [name for name in fields if name not in HOME_DETAILS]
+        return fields
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The history holds every earlier value of the other centre's details.
+        if not self.get_queryset(request).filter(pk=object_id, details_shared=True).exists():
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_queryset(request).filter(pk=object_id).first()
+        if obj is not None and not obj.details_shared:
+            extra_context["sharing_centres"] = self._sharing_centres(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _sharing_centres(self, request, obj):
+        """Centres of the user's scope where the person is enrolled: those that may ask."""
+        return Centre.objects.visible_to(request.user).filter(
+            pk__in=Enrolment.objects.filter(trainee=obj).values("cohort__centre")
+        )
+
+    def sharing_view(self, request, object_id, step):
+        """Send the person a sharing code, or record the code they tell the staff."""
+        if request.method != "POST":
+            raise Http404
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        centre = get_object_or_404(
+            self._sharing_centres(request, obj), pk=request.POST.get("centre") or 0
+        )
+        try:
+            if step == "request":
+                services.trainee_sharing_request(trainee=obj, centre=centre, by=request.user)
+                messages.success(
+                    request,
+                    gettext(
+                        "A code was sent by SMS to the mobile the registering centre holds. "
+                        "Ask the person for it and type it in."
+                    ),
+                )
+            else:
+                services.trainee_sharing_confirm(
+                    trainee=obj, centre=centre, code=request.POST.get("code", ""), by=request.user
+                )
+                messages.success(request, gettext("The person agreed to share their details."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(reverse("admin:trainees_trainee_change", args=[obj.pk]))
 
     @admin.display(description=_("age"))
     def age(self, obj):
@@ -164,8 +236,16 @@ class TraineeAdmin(ScopedAdmin):
         # However the name was typed (ي/ك, with or without the ZWNJ, spacing), its search
         # key matches the stored one.
         key = search_key(search_term)
+        by_name = queryset.filter(name_key__contains=key) if key else queryset.none()
         if key:
-            results = results | queryset.filter(name_key__contains=key)
+            results = results | by_name
+        if search_term.strip():
+            # A mobile or father's name the user may not read must not find its person
+            # either: such rows are found by their name or full national code only.
+            code = normalize_national_code(search_term)
+            results = results.filter(
+                Q(details_shared=True) | Q(pk__in=by_name.values("pk")) | Q(national_code=code)
+            )
         return results, duplicates
 
     def get_changeform_initial_data(self, request):
@@ -203,6 +283,11 @@ class TraineeAdmin(ScopedAdmin):
                 "import/<int:import_id>/",
                 self.admin_site.admin_view(self.import_preview_view),
                 name=f"{info[0]}_{info[1]}_import_preview",
+            ),
+            path(
+                "<int:object_id>/sharing/<str:step>/",
+                self.admin_site.admin_view(self.sharing_view),
+                name=f"{info[0]}_{info[1]}_sharing",
             ),
             path(
                 "import/<int:import_id>/file/",
@@ -338,6 +423,14 @@ IMPORT_CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
+
+
+class RegisteredElsewhereChangeList(ChangeList):
+    """The trainee list, with the details of people registered elsewhere blanked."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = [hide_unshared(obj) for obj in self.result_list]
 
 
 class ImportUploadForm(forms.Form):

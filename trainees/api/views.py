@@ -66,11 +66,14 @@ class TraineeViewSet(ScopedReadOnlyModelViewSet):
     ordering = ["-id"]
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        # Whether the caller reads each person's details or, for someone registered at
+        # another centre who has not agreed to share, only the name: decided in the same
+        # query (the serializer blanks the rest).
+        queryset = super().get_queryset().with_details_shared(self.request.user)
         if self.action == "list":
             # Plain rows for the list: building 50 model instances (with deferred fields)
             # cost more than the query itself. The cursor reads its position from a dict.
-            return queryset.values(*TraineeSerializer.LIST_ONLY)
+            return queryset.values(*TraineeSerializer.LIST_ONLY, "details_shared")
         return queryset
 
 

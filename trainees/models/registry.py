@@ -4,7 +4,7 @@ imports, with the scope of rows about residents as people (`PersonalDataQuerySet
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
@@ -81,6 +81,26 @@ class TraineeQuerySet(PersonalDataQuerySet):
             return self.all()
         condition = self.scope_condition(scope, self.registry_paths)
         return self.none() if condition is None else self.filter(condition)
+
+    def details_condition(self, user) -> Q:
+        """Rows whose home-centre details (HOME_DETAILS) the user may read: registered in
+        their scope, or shared by the person's consent with a centre in their scope."""
+        scope = user if isinstance(user, Scope) else scope_for(user)
+        if scope.is_global:
+            return Q(pk__isnull=False)
+        condition = self.scope_condition(scope, self.registry_paths) or Q(pk__in=[])
+        consents = TraineeSharingConsent.objects.confirmed().visible_to(scope).values("trainee_id")
+        return condition | Q(pk__in=consents)
+
+    def with_details_shared(self, user):
+        """Annotate `details_shared`: whether the user reads this person's home-centre
+        details or only their name (the "registered elsewhere" view). The one place that
+        decides it; admin, API and exports read the annotation through `hide_unshared`."""
+        return self.annotate(
+            details_shared=ExpressionWrapper(
+                self.details_condition(user), output_field=models.BooleanField()
+            )
+        )
 
     def search_name(self, text: str):
         key = search_key(text)
@@ -204,6 +224,115 @@ class Trainee(TimeStamped):
         if (today.month, today.day) < (self.birth_date.month, self.birth_date.day):
             years -= 1
         return years
+
+
+# What a centre that only enrols a person registered elsewhere does not read until the
+# person consents: the registering centre's details. (The name is shown; the national code
+# is masked; enrolments, attendance and outcomes are the enrolling centre's own records and
+# are scoped as usual.) A new personal field of Trainee belongs here too.
+HOME_DETAILS = (
+    "father_name",
+    "mobile",
+    "birth_date",
+    "neighbourhood",
+    "neighbourhood_id",
+    "education",
+    "employment_status",
+    "referral_source",
+)
+
+
+def hide_unshared(row, *, shared: bool | None = None):
+    """Blank the home-centre details of a trainee row (a dict or a Trainee) whose
+    `details_shared` is false, and mask its national code. Returns the row."""
+    if shared is None:
+        shared = row["details_shared"] if isinstance(row, dict) else row.details_shared
+    if shared:
+        return row
+    # For display only: a model instance treated here must never be saved afterwards.
+    for name in HOME_DETAILS:
+        blank = None if name in ("birth_date", "neighbourhood", "neighbourhood_id") else ""
+        if isinstance(row, dict):
+            if name in row:
+                row[name] = blank
+        elif name != "neighbourhood_id":
+            setattr(row, name, blank)
+    code = row["national_code"] if isinstance(row, dict) else row.national_code
+    if code:
+        # The last two digits, as the council's masked view shows them.
+        code = "*" * (len(code) - 2) + code[-2:]
+        if isinstance(row, dict):
+            row["national_code"] = code
+        else:
+            row.national_code = code
+    return row
+
+
+class TraineeSharingConsentQuerySet(PersonalDataQuerySet):
+    scope_paths = {
+        "centre": "centre",
+        "city": "centre__city",
+        "province": "centre__city__province",
+        "headquarters": "centre__headquarters",
+    }
+
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+
+class TraineeSharingConsent(TimeStamped):
+    """A person's consent that a centre where they are enrolled, but not registered, reads
+    the details their registering centre recorded. Given by an SMS code sent to the mobile
+    the registering centre holds, which the person tells the enrolling centre's staff.
+
+    One row per trainee × centre: the pending code lives here (only its keyed hash) until
+    it is confirmed.
+    """
+
+    trainee = models.ForeignKey(
+        Trainee,
+        on_delete=models.CASCADE,
+        related_name="sharing_consents",
+        verbose_name=_("trainee"),
+    )
+    centre = models.ForeignKey(
+        Centre,
+        on_delete=models.CASCADE,
+        related_name="sharing_consents",
+        verbose_name=_("centre"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    code_hash = models.CharField(max_length=128, blank=True, editable=False)
+    code_sent_at = models.DateTimeField(_("code sent at"), null=True, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+
+    objects = models.Manager.from_queryset(TraineeSharingConsentQuerySet)()
+
+    class Meta:
+        verbose_name = _("sharing consent")
+        verbose_name_plural = _("sharing consents")
+        constraints = [
+            models.UniqueConstraint(fields=["trainee", "centre"], name="sharingconsent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} · {self.centre}"
 
 
 class PossibleDuplicateQuerySet(PersonalDataQuerySet):
