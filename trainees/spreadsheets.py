@@ -29,6 +29,8 @@ from empowerment.validators import (
     validate_national_code,
 )
 
+from .models.registry import hide_unshared
+
 # Limits on what may be uploaded. A real 10,000-row sheet is well under a megabyte zipped
 # and expands perhaps tenfold; a zip bomb expands a thousandfold.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -546,8 +548,6 @@ def trainees_xlsx(queryset) -> bytes:
     ]
     queryset = queryset.select_related("neighbourhood", "registered_at").order_by("pk")
 
-    from .models import hide_unshared
-
     def rows():
         for t in queryset.iterator(chunk_size=2000):
             if hasattr(t, "details_shared"):
@@ -590,6 +590,8 @@ def enrolments_xlsx(queryset) -> bytes:
 
     def rows():
         for e in queryset.iterator(chunk_size=2000):
+            if not getattr(e, "trainee_details_shared", True):
+                hide_unshared(e.trainee, shared=False)
             yield [
                 e.trainee.first_name,
                 e.trainee.last_name,

@@ -269,3 +269,24 @@ def test_a_sharing_code_cannot_be_asked_for_a_person_out_of_scope(
     url = reverse("admin:trainees_trainee_sharing", args=[isfahan_trainee.pk, "request"])
     assert client.post(url, {"centre": two_centres["karaj"].pk}).status_code == 404
     assert ConsoleSMSBackend.outbox == []
+
+
+def test_enrolment_search_and_export_do_not_leak_the_other_centres_details(
+    client, two_centres, enrolled_in_karaj, karaj_cohort
+):
+    from openpyxl import load_workbook
+
+    client.force_login(two_centres["staff_karaj"])
+    enrolment = Enrolment.objects.get(trainee=enrolled_in_karaj, cohort=karaj_cohort)
+    listing = reverse("admin:trainees_enrolment_changelist")
+    by_mobile = client.get(listing, {"q": "09131112233"})
+    assert by_mobile.status_code == 200
+    assert enrolled_in_karaj.full_name not in by_mobile.content.decode()
+    by_name = client.get(listing, {"q": enrolled_in_karaj.last_name})
+    assert enrolled_in_karaj.full_name in by_name.content.decode()  # still found by name
+    export = client.post(listing, {"action": "export_xlsx", "_selected_action": [enrolment.pk]})
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    cells = " ".join(str(c.value) for r in sheet.iter_rows() for c in r)
+    assert enrolled_in_karaj.full_name.split()[0] in cells
+    assert enrolled_in_karaj.national_code not in cells

@@ -92,6 +92,10 @@ class TraineeQuerySet(PersonalDataQuerySet):
         consents = TraineeSharingConsent.objects.confirmed().visible_to(scope).values("trainee_id")
         return condition | Q(pk__in=consents)
 
+    def details_visible_to(self, user):
+        """The trainees whose home-centre details the user reads (see details_condition)."""
+        return self.filter(self.details_condition(user))
+
     def with_details_shared(self, user):
         """Annotate `details_shared`: whether the user reads this person's home-centre
         details or only their name (the "registered elsewhere" view). The one place that
