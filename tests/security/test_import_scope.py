@@ -290,3 +290,34 @@ def test_enrolment_search_and_export_do_not_leak_the_other_centres_details(
     cells = " ".join(str(c.value) for r in sheet.iter_rows() for c in r)
     assert enrolled_in_karaj.full_name.split()[0] in cells
     assert enrolled_in_karaj.national_code not in cells
+
+
+def test_search_and_filters_do_not_reveal_the_other_centres_details(
+    client, api_client, two_centres, enrolled_in_karaj
+):
+    trainee = enrolled_in_karaj
+    api_client.force_authenticate(two_centres["staff_karaj"])
+    client.force_login(two_centres["staff_karaj"])
+
+    def api_finds(**params):
+        response = api_client.get(reverse("api:trainee-list"), params)
+        assert response.status_code == 200
+        return trainee.pk in [row["id"] for row in response.json()["results"]]
+
+    def admin_finds(**params):
+        response = client.get(reverse("admin:trainees_trainee_changelist"), params)
+        assert response.status_code == 200
+        return trainee.full_name in response.content.decode()
+
+    # Found by name and whole national code, as staff who enrolled the person know them.
+    assert api_finds(search=trainee.last_name)
+    assert api_finds(search=trainee.national_code)
+    # Not by what only Isfahan knows, nor by guessing it a digit at a time.
+    assert not api_finds(search="09131112233")
+    assert not api_finds(search=trainee.national_code[:5])
+    assert not api_finds(neighbourhood=trainee.neighbourhood_id)
+    assert not admin_finds(q="09131112233")
+    assert not admin_finds(q="حسین")
+    assert not admin_finds(neighbourhood=trainee.neighbourhood_id)
+    assert not admin_finds(age="youth") and not admin_finds(age="adult")
+    assert admin_finds()

@@ -3,6 +3,7 @@
 import jdatetime
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -183,13 +184,14 @@ class TraineeAdmin(ScopedAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         # The history holds every earlier value of the other centre's details.
-        if not self.get_queryset(request).filter(pk=object_id, details_shared=True).exists():
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not obj.details_shared:
             raise Http404
         return super().history_view(request, object_id, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        obj = self.get_queryset(request).filter(pk=object_id).first()
+        obj = self.get_object(request, unquote(object_id))
         if obj is not None and not obj.details_shared:
             extra_context["sharing_centres"] = self._sharing_centres(request, obj)
         return super().change_view(request, object_id, form_url, extra_context)
@@ -205,9 +207,10 @@ class TraineeAdmin(ScopedAdmin):
         if request.method != "POST":
             raise Http404
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
-        centre = get_object_or_404(
-            self._sharing_centres(request, obj), pk=request.POST.get("centre") or 0
-        )
+        centre_id = request.POST.get("centre", "")
+        if step not in ("request", "confirm") or not centre_id.isdigit():
+            raise Http404
+        centre = get_object_or_404(self._sharing_centres(request, obj), pk=int(centre_id))
         try:
             if step == "request":
                 services.trainee_sharing_request(trainee=obj, centre=centre, by=request.user)
@@ -427,6 +430,16 @@ IMPORT_CONTENT_TYPES = {
 
 class RegisteredElsewhereChangeList(ChangeList):
     """The trainee list, with the details of people registered elsewhere blanked."""
+
+    # List filters on details a centre reads only for its own registrations (or by
+    # consent): on anyone else's they would reveal the value.
+    HOME_DETAIL_PARAMETERS = ("age", "neighbourhood", "education", "employment_status")
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        if any(name.split("__")[0] in self.HOME_DETAIL_PARAMETERS for name in self.params):
+            queryset = queryset.filter(details_shared=True)
+        return queryset
 
     def get_results(self, request):
         super().get_results(request)

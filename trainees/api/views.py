@@ -40,6 +40,18 @@ class TraineeFilter(django_filters.FilterSet):
         model = Trainee
         fields = ["registered_at", "neighbourhood", "gender", "education", "cohort"]
 
+    # Filters on details a centre reads only for its own registrations (or by consent):
+    # on anyone else's they would reveal the value.
+    HOME_DETAIL_FILTERS = ("neighbourhood", "education")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if any(
+            self.form.cleaned_data.get(name) not in (None, "") for name in self.HOME_DETAIL_FILTERS
+        ):
+            queryset = queryset.filter(details_shared=True)
+        return queryset
+
     def in_cohort(self, queryset, name, value):
         # A subquery, not a join: a trainee is listed once whatever their enrolments.
         return queryset.filter(pk__in=Enrolment.objects.filter(cohort_id=value).values("trainee"))
