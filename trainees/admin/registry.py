@@ -492,6 +492,7 @@ class TraineeImportAdmin(ScopedAdmin):
         "total_rows",
         "create_count",
         "update_count",
+        "elsewhere_count",
         "error_count",
         "processed",
         "message",
