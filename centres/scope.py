@@ -161,9 +161,11 @@ class ScopedQuerySet(models.QuerySet):
     # the centre's trainee registry): their ids are left out, the other roles' still count.
     excluded_roles: tuple[str, ...] = ()
 
-    def scope_condition(self, scope: Scope) -> Q | None:
+    def scope_condition(self, scope: Scope, scope_paths: dict | None = None) -> Q | None:
+        # `scope_paths` lets a model ask a narrower question through the same rules (which
+        # trainees were *registered* in the scope, not merely enrolled there).
         condition: Q | None = None
-        for kind, paths in self.scope_paths.items():
+        for kind, paths in (self.scope_paths if scope_paths is None else scope_paths).items():
             if kind == "self":
                 ids = {scope.user_id} if scope.user_id else set()
             elif self.excluded_roles:

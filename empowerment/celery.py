@@ -90,6 +90,13 @@ app.conf.beat_schedule = {
         "schedule": OUTBOX_SWEEP_SECONDS,
         "options": {"expires": OUTBOX_SWEEP_SECONDS},
     },
+    # --- Private import files (issue 12) ---------------------------------------------------
+    # Uploaded spreadsheets (national codes, mobiles) are deleted once past
+    # IMPORT_FILE_RETENTION_DAYS; once a night is enough for a retention counted in days.
+    "import-files-purge": {
+        "task": "trainees.import_files_purge",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # --- Dashboard summaries (issue 6) -----------------------------------------------------
     "dashboards-refresh-summaries": {
         "task": "empowerment.dashboards.tasks.dashboards_refresh_summaries",

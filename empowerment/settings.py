@@ -233,6 +233,21 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# --- Private import files (issue 12) ------------------------------------------------------
+# Uploaded trainee spreadsheets hold national codes and mobiles: they live outside
+# MEDIA_ROOT (which the reverse proxy serves), are read only through the import's download
+# view by people whose scope covers the import, and are deleted IMPORT_FILE_RETENTION_DAYS
+# after upload by the beat task trainees.import_files_purge.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("DJANGO_PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))
+STORAGES["imports"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    # No base URL of its own: nothing in it has a public address.
+    "OPTIONS": {
+        "location": PRIVATE_MEDIA_ROOT,
+        "base_url": "/private-import-files-are-not-served/",
+    },
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -8,13 +8,27 @@ from tests.centres.factories import CentreFactory, staff_user
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path):
+def _fast_and_isolated(settings, tmp_path, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "imports": {
+            **settings.STORAGES["imports"],
+            "OPTIONS": {
+                **settings.STORAGES["imports"]["OPTIONS"],
+                "location": tmp_path / "private_media",
+            },
+        },
     }
+    # A FileField builds its storage once, at import: point it at this test's folder.
+    from django.core.files.storage import storages
+
+    from trainees.models import TraineeImport
+
+    monkeypatch.setattr(TraineeImport._meta.get_field("file"), "storage", storages["imports"])
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.AXES_ENABLED = False
     # Throttles count in the cache: start each test from zero, with rates no ordinary test

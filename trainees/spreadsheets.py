@@ -29,6 +29,8 @@ from empowerment.validators import (
     validate_national_code,
 )
 
+from .models.registry import hide_unshared
+
 # Limits on what may be uploaded. A real 10,000-row sheet is well under a megabyte zipped
 # and expands perhaps tenfold; a zip bomb expands a thousandfold.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -167,6 +169,41 @@ def _check_xlsx(content: bytes) -> None:
                     "Save the sheet again from Excel and upload it."
                 )
             )
+        # Excel never writes a document type declaration; one is how XXE and "billion
+        # laughs" files get in. openpyxl (with defusedxml) refuses entities only in the
+        # parts it reads, and a bare external DTD it lets through: refuse any, in any part,
+        # before the workbook is opened at all.
+        for info in infos:
+            if _declares_dtd(archive, info):
+                raise SpreadsheetRefused(
+                    _(
+                        "This workbook contains a document type declaration (DTD), which "
+                        "Excel never writes, and was refused for safety. Save the sheet "
+                        "again from Excel and upload it."
+                    )
+                )
+
+
+_DTD_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+
+
+def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether the member declares a DTD or an entity anywhere (read in overlapping chunks,
+    so a marker across a chunk boundary is still seen; the sizes were checked above)."""
+    if info.is_dir():
+        return False
+    tail = b""
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            if any(marker in window for marker in _DTD_MARKERS):
+                return True
+            tail = window[-32:]
+    return False
 
 
 def iter_rows(content: bytes, file_type: str):
@@ -188,7 +225,19 @@ def iter_rows(content: bytes, file_type: str):
         ) from None
     try:
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        # Read-only mode parses the sheet while rows are taken: a malformed or forbidden
+        # part (defusedxml's EntitiesForbidden, wrapped by openpyxl) shows up here, not at
+        # load_workbook, and must become a refusal rather than a server error.
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception:
+                raise SpreadsheetRefused(
+                    _("The workbook could not be read. Save it again from Excel and upload it.")
+                ) from None
             yield list(row)
     finally:
         workbook.close()
@@ -202,6 +251,7 @@ class Preview:
     total: int = 0
     creates: int = 0
     updates: int = 0
+    elsewhere: int = 0
     rows: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
 
@@ -307,20 +357,32 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
         if not errors:
             parsed.append((row_number, data))
 
-    existing = set()
+    registered_at: dict[str, int] = {}
     codes = [data["national_code"] for _row, data in parsed]
     for start in range(0, len(codes), 2000):
-        existing |= set(
+        registered_at.update(
             Trainee.objects.filter(national_code__in=codes[start : start + 2000]).values_list(
-                "national_code", flat=True
+                "national_code", "registered_at_id"
             )
         )
     for row_number, data in parsed:
-        action = "update" if data["national_code"] in existing else "create"
-        if action == "update":
+        where = registered_at.get(data["national_code"])
+        if where is None:
+            action = "create"
+            preview.creates += 1
+        elif where == centre.pk:
+            action = "update"
             preview.updates += 1
         else:
-            preview.creates += 1
+            # Registered at another centre: the row may only enrol the person here. The
+            # report keeps what enrolling needs and says nothing of the other record.
+            action = "elsewhere"
+            preview.elsewhere += 1
+            data = {
+                name: data[name]
+                for name in ("national_code", "first_name", "last_name", "cohort")
+                if name in data
+            }
         preview.rows.append({"row": row_number, "action": action, "data": data})
     return preview
 
@@ -421,6 +483,13 @@ def _validate_row(cells, positions, neighbourhoods, cohorts) -> tuple[dict, list
             errors.append(("cohort", _("Cohort “%(code)s” is closed.") % {"code": cohort_code}))
         else:
             data["cohort"] = found[0]
+    # A column the sheet lacks, or an empty cell, gives no value: it never blanks what the
+    # registry holds (an import adds and corrects, it does not erase).
+    data = {
+        name: value
+        for name, value in data.items()
+        if name in REQUIRED or (name in positions and value not in ("", None))
+    }
     return data, errors
 
 
@@ -481,6 +550,9 @@ def trainees_xlsx(queryset) -> bytes:
 
     def rows():
         for t in queryset.iterator(chunk_size=2000):
+            if hasattr(t, "details_shared"):
+                # A person registered elsewhere who has not consented: name only.
+                hide_unshared(t)
             yield [
                 t.first_name,
                 t.last_name,
@@ -518,6 +590,8 @@ def enrolments_xlsx(queryset) -> bytes:
 
     def rows():
         for e in queryset.iterator(chunk_size=2000):
+            if not getattr(e, "trainee_details_shared", True):
+                hide_unshared(e.trainee, shared=False)
             yield [
                 e.trainee.first_name,
                 e.trainee.last_name,

@@ -17,6 +17,14 @@ def trainee_import_apply_task(import_id: int) -> str:
     return trainee_import_apply(import_id=import_id).state
 
 
+@shared_task(name="trainees.import_files_purge")
+def trainee_import_files_purge_task() -> int:
+    """Delete uploaded import files past their retention period (daily, by beat)."""
+    from .services import trainee_import_files_purge
+
+    return trainee_import_files_purge()
+
+
 @shared_task(name="trainees.session_reminders")
 def session_reminders_task(on: str | None = None) -> int:
     """Queue the SMS reminders of tomorrow's sessions (Tehran's tomorrow), or of the

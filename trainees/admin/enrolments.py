@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,12 +15,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
-from empowerment.persian import search_key
+from empowerment.persian import normalize_text, search_key
 from programs.admin import training as training_admin
 from programs.models import Cohort, CohortSession
 
 from .. import services, spreadsheets
-from ..models import Attendance, Enrolment
+from ..models import Attendance, Enrolment, Trainee
 from .filters import CohortFilter, EnrolmentProgrammeFilter
 from .registry import xlsx_response
 
@@ -100,8 +101,18 @@ class EnrolmentAdmin(ScopedAdmin):
     def get_search_results(self, request, queryset, search_term):
         results, duplicates = super().get_search_results(request, queryset, search_term)
         key = search_key(search_term)
+        by_name = queryset.filter(trainee__name_key__contains=key) if key else queryset.none()
         if key:
-            results = results | queryset.filter(trainee__name_key__contains=key)
+            results = results | by_name
+        if search_term.strip():
+            # The mobile of someone registered elsewhere (who has not agreed to share) is
+            # not this centre's to read, so it must not find their enrolment either.
+            shared = Trainee.objects.details_visible_to(request.user).values("pk")
+            results = results.filter(
+                Q(trainee__in=shared)
+                | Q(pk__in=by_name.values("pk"))
+                | ~Q(trainee__mobile__icontains=normalize_text(search_term, digits="ascii"))
+            )
         return results, duplicates
 
     def save_model(self, request, obj, form, change):
@@ -138,6 +149,13 @@ class EnrolmentAdmin(ScopedAdmin):
 
     @admin.action(description=_("Export the selected enrolments to Excel"))
     def export_xlsx(self, request, queryset):
+        # National codes of people registered elsewhere come out masked, as in the registry.
+        queryset = queryset.annotate(
+            trainee_details_shared=ExpressionWrapper(
+                Q(trainee__in=Trainee.objects.details_visible_to(request.user).values("pk")),
+                output_field=BooleanField(),
+            )
+        )
         return xlsx_response(spreadsheets.enrolments_xlsx(queryset), "enrolments.xlsx")
 
 

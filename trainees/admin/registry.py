@@ -3,9 +3,18 @@
 import jdatetime
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.db.models import Q
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,11 +30,13 @@ from empowerment.validators import normalize_mobile, normalize_national_code
 
 from .. import selectors, services, spreadsheets
 from ..models import (
+    HOME_DETAILS,
     Enrolment,
     Outcome,
     PossibleDuplicate,
     Trainee,
     TraineeImport,
+    hide_unshared,
 )
 from .filters import (
     AgeBandFilter,
@@ -145,9 +156,79 @@ class TraineeAdmin(ScopedAdmin):
     inlines = [EnrolmentInline, OutcomeInline]
     actions = ["export_xlsx"]
 
+    change_form_template = "admin/trainees/trainee/change_form.html"
+
     @admin.display(description=_("name"), ordering="last_name")
     def full_name(self, obj):
         return obj.full_name
+
+    # The "registered elsewhere" view: a trainee only enrolled here, without the person's
+    # consent, shows their name and this centre's own records. Which rows is decided once,
+    # in the queryset (`with_details_shared`); list, form, history and export read it.
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_details_shared(request.user)
+
+    def get_changelist(self, request, **kwargs):
+        return RegisteredElsewhereChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        return hide_unshared(obj) if obj is not None else None
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not obj.details_shared:
+            return [name for name in fields if name not in HOME_DETAILS]
+        return fields
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The history holds every earlier value of the other centre's details.
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not obj.details_shared:
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and not obj.details_shared:
+            extra_context["sharing_centres"] = self._sharing_centres(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _sharing_centres(self, request, obj):
+        """Centres of the user's scope where the person is enrolled: those that may ask."""
+        return Centre.objects.visible_to(request.user).filter(
+            pk__in=Enrolment.objects.filter(trainee=obj).values("cohort__centre")
+        )
+
+    def sharing_view(self, request, object_id, step):
+        """Send the person a sharing code, or record the code they tell the staff."""
+        if request.method != "POST":
+            raise Http404
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        centre_id = request.POST.get("centre", "")
+        if step not in ("request", "confirm") or not centre_id.isdigit():
+            raise Http404
+        centre = get_object_or_404(self._sharing_centres(request, obj), pk=int(centre_id))
+        try:
+            if step == "request":
+                services.trainee_sharing_request(trainee=obj, centre=centre, by=request.user)
+                messages.success(
+                    request,
+                    gettext(
+                        "A code was sent by SMS to the mobile the registering centre holds. "
+                        "Ask the person for it and type it in."
+                    ),
+                )
+            else:
+                services.trainee_sharing_confirm(
+                    trainee=obj, centre=centre, code=request.POST.get("code", ""), by=request.user
+                )
+                messages.success(request, gettext("The person agreed to share their details."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(reverse("admin:trainees_trainee_change", args=[obj.pk]))
 
     @admin.display(description=_("age"))
     def age(self, obj):
@@ -158,8 +239,16 @@ class TraineeAdmin(ScopedAdmin):
         # However the name was typed (ي/ك, with or without the ZWNJ, spacing), its search
         # key matches the stored one.
         key = search_key(search_term)
+        by_name = queryset.filter(name_key__contains=key) if key else queryset.none()
         if key:
-            results = results | queryset.filter(name_key__contains=key)
+            results = results | by_name
+        if search_term.strip():
+            # A mobile or father's name the user may not read must not find its person
+            # either: such rows are found by their name or full national code only.
+            code = normalize_national_code(search_term)
+            results = results.filter(
+                Q(details_shared=True) | Q(pk__in=by_name.values("pk")) | Q(national_code=code)
+            )
         return results, duplicates
 
     def get_changeform_initial_data(self, request):
@@ -169,8 +258,15 @@ class TraineeAdmin(ScopedAdmin):
             initial.setdefault("registered_at", centres[0])
         return initial
 
+    def has_change_permission(self, request, obj=None):
+        # A trainee registered at another centre is enrolled here, not ours to change: the
+        # registry service refuses it too (trainee_save), this keeps the form read-only.
+        if obj is not None and not services.trainee_may_change(trainee=obj, by=request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
-        services.trainee_save(trainee=obj)
+        services.trainee_save(trainee=obj, by=request.user)
 
     @admin.action(description=_("Export the selected trainees to Excel"))
     def export_xlsx(self, request, queryset):
@@ -190,6 +286,16 @@ class TraineeAdmin(ScopedAdmin):
                 "import/<int:import_id>/",
                 self.admin_site.admin_view(self.import_preview_view),
                 name=f"{info[0]}_{info[1]}_import_preview",
+            ),
+            path(
+                "<int:object_id>/sharing/<str:step>/",
+                self.admin_site.admin_view(self.sharing_view),
+                name=f"{info[0]}_{info[1]}_sharing",
+            ),
+            path(
+                "import/<int:import_id>/file/",
+                self.admin_site.admin_view(self.import_file_view),
+                name=f"{info[0]}_{info[1]}_import_file",
             ),
             path(
                 "import/<int:import_id>/progress/",
@@ -271,6 +377,33 @@ class TraineeAdmin(ScopedAdmin):
         }
         return TemplateResponse(request, "admin/trainees/trainee/import_preview.html", context)
 
+    def import_file_view(self, request, import_id):
+        """The uploaded file, to those who may import and whose scope covers the import.
+
+        The only way to it: the file sits in the private storage, which no URL serves.
+        """
+        self._check_import_permission(request)
+        trainee_import = get_object_or_404(
+            TraineeImport.objects.visible_to(request.user), pk=import_id
+        )
+        if not trainee_import.file:
+            raise Http404
+        try:
+            handle = trainee_import.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"import-{trainee_import.pk}.{trainee_import.file_type}",
+            content_type=IMPORT_CONTENT_TYPES.get(
+                trainee_import.file_type, "application/octet-stream"
+            ),
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
     def import_progress_view(self, request, import_id):
         """The figures of the progress bar, read by the preview page every second."""
         self._check_import_permission(request)
@@ -287,6 +420,30 @@ class TraineeAdmin(ScopedAdmin):
                 in (TraineeImport.State.QUEUED, TraineeImport.State.APPLYING),
             }
         )
+
+
+IMPORT_CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+class RegisteredElsewhereChangeList(ChangeList):
+    """The trainee list, with the details of people registered elsewhere blanked."""
+
+    # List filters on details a centre reads only for its own registrations (or by
+    # consent): on anyone else's they would reveal the value.
+    HOME_DETAIL_PARAMETERS = ("age", "neighbourhood", "education", "employment_status")
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        if any(name.split("__")[0] in self.HOME_DETAIL_PARAMETERS for name in self.params):
+            queryset = queryset.filter(details_shared=True)
+        return queryset
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = [hide_unshared(obj) for obj in self.result_list]
 
 
 class ImportUploadForm(forms.Form):
@@ -335,6 +492,7 @@ class TraineeImportAdmin(ScopedAdmin):
         "total_rows",
         "create_count",
         "update_count",
+        "elsewhere_count",
         "error_count",
         "processed",
         "message",

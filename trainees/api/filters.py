@@ -21,7 +21,12 @@ class TraineeSearchFilter(filters.SearchFilter):
             if digits.isdigit():
                 if digits.startswith("98") and len(digits) == 12:
                     digits = "0" + digits[2:]
-                queryset = queryset.filter(self._number_condition(request, digits))
+                found = self._number_condition(request, digits)
+                if "details_shared" in queryset.query.annotations:
+                    # Someone registered elsewhere (not shared) is found by their whole
+                    # national code only: a prefix or their mobile would reveal both.
+                    found = (found & Q(details_shared=True)) | Q(national_code=digits)
+                queryset = queryset.filter(found)
             else:
                 queryset = queryset.filter(name_key__contains=search_key(term))
         return queryset

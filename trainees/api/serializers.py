@@ -10,7 +10,7 @@ from empowerment.api.serializers import (
 )
 from empowerment.jalali import iso_jalali, today_jalali
 from programs.models import Cohort
-from trainees.models import Attendance, Enrolment, Outcome, Trainee
+from trainees.models import Attendance, Enrolment, Outcome, Trainee, hide_unshared
 
 _ISO_DATE = IsoDateField()
 _DATETIME = serializers.DateTimeField(read_only=True)
@@ -25,8 +25,19 @@ def _age(born, context: dict) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _row_of(trainee: Trainee) -> dict:
-    return {name: getattr(trainee, name) for name in TraineeSerializer.LIST_ONLY}
+def _row_of(trainee: Trainee, request) -> dict:
+    row = {name: getattr(trainee, name) for name in TraineeSerializer.LIST_ONLY}
+    shared = getattr(trainee, "details_shared", None)
+    if shared is None:
+        # Not read through the view's annotated queryset: ask the same question for it.
+        user = getattr(request, "user", None)
+        shared = (
+            Trainee.objects.filter(pk=trainee.pk)
+            .filter(Trainee.objects.details_condition(user))
+            .exists()
+        )
+    row["details_shared"] = shared
+    return row
 
 
 class TraineeSerializer(ModelSerializer):
@@ -75,7 +86,13 @@ class TraineeSerializer(ModelSerializer):
         # caller sees masked numbers is decided once per request, not once per value.
         # The list hands in plain rows (dicts from .values(): no model instances to build);
         # a single trainee comes as a model instance.
-        row = trainee if isinstance(trainee, dict) else _row_of(trainee)
+        row = (
+            dict(trainee)
+            if isinstance(trainee, dict)
+            else _row_of(trainee, self.context.get("request"))
+        )
+        # Someone registered at another centre who has not agreed to share: name only.
+        hide_unshared(row, shared=row.get("details_shared", False))
         masked = self.context.get("_masked")
         if masked is None:
             # Not through self.fields: building the serializer's fields costs as much as

@@ -39,6 +39,18 @@ class TraineeFilter(django_filters.FilterSet):
         model = Trainee
         fields = ["registered_at", "neighbourhood", "gender", "education", "cohort"]
 
+    # Filters on details a centre reads only for its own registrations (or by consent):
+    # on anyone else's they would reveal the value.
+    HOME_DETAIL_FILTERS = ("neighbourhood", "education")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if any(
+            self.form.cleaned_data.get(name) not in (None, "") for name in self.HOME_DETAIL_FILTERS
+        ):
+            queryset = queryset.filter(details_shared=True)
+        return queryset
+
     def in_cohort(self, queryset, name, value):
         # A subquery, not a join: a trainee is listed once whatever their enrolments.
         return queryset.filter(pk__in=Enrolment.objects.filter(cohort_id=value).values("trainee"))
@@ -65,11 +77,14 @@ class TraineeViewSet(ScopedReadOnlyModelViewSet):
     ordering = ["-id"]
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        # Whether the caller reads each person's details or, for someone registered at
+        # another centre who has not agreed to share, only the name: decided in the same
+        # query (the serializer blanks the rest).
+        queryset = super().get_queryset().with_details_shared(self.request.user)
         if self.action == "list":
             # Plain rows for the list: building 50 model instances (with deferred fields)
             # cost more than the query itself. The cursor reads its position from a dict.
-            return queryset.values(*TraineeSerializer.LIST_ONLY)
+            return queryset.values(*TraineeSerializer.LIST_ONLY, "details_shared")
         return queryset
 
 

@@ -2,14 +2,16 @@
 imports, with the scope of rows about residents as people (`PersonalDataQuerySet`)."""
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
+from centres import masking
 from centres.models import Centre, Neighbourhood, TimeStamped
-from centres.scope import ScopedQuerySet
+from centres.scope import Scope, ScopedQuerySet, scope_for
 from empowerment.fields import CodeField, PersianCharField, PersianTextField
 from empowerment.persian import search_key
 from empowerment.validators import (
@@ -62,6 +64,48 @@ class TraineeQuerySet(PersonalDataQuerySet):
         ),
         "headquarters": "registered_at__headquarters",
     }
+
+    # Where a person was registered: the centre whose records (mobile, birth date, father's
+    # name, history) these are. A centre that only enrols the person does not reach them.
+    registry_paths = {
+        "self": "user",
+        "centre": "registered_at",
+        "city": "registered_at__city",
+        "province": "registered_at__city__province",
+        "headquarters": "registered_at__headquarters",
+    }
+
+    def registered_within(self, user):
+        """Trainees registered in the user's scope (or the resident's own record)."""
+        scope = user if isinstance(user, Scope) else scope_for(user)
+        if scope.is_global:
+            return self.all()
+        condition = self.scope_condition(scope, self.registry_paths)
+        return self.none() if condition is None else self.filter(condition)
+
+    def details_condition(self, user) -> Q:
+        """Rows whose home-centre details (HOME_DETAILS) the user may read: registered in
+        their scope, or shared by the person's consent with a centre in their scope."""
+        scope = user if isinstance(user, Scope) else scope_for(user)
+        if scope.is_global:
+            return Q(pk__isnull=False)
+        condition = self.scope_condition(scope, self.registry_paths) or Q(pk__in=[])
+        consents = TraineeSharingConsent.objects.confirmed().visible_to(scope).values("trainee_id")
+        return condition | Q(pk__in=consents)
+
+    def details_visible_to(self, user):
+        """The trainees whose home-centre details the user reads (see details_condition)."""
+        return self.filter(self.details_condition(user))
+
+    def with_details_shared(self, user):
+        """Annotate `details_shared`: whether the user reads this person's home-centre
+        details or only their name (the "registered elsewhere" view). The one place that
+        decides it; admin, API and exports read the annotation through `hide_unshared`."""
+        return self.annotate(
+            details_shared=ExpressionWrapper(
+                self.details_condition(user), output_field=models.BooleanField()
+            )
+        )
 
     def search_name(self, text: str):
         key = search_key(text)
@@ -187,6 +231,115 @@ class Trainee(TimeStamped):
         return years
 
 
+# What a centre that only enrols a person registered elsewhere does not read until the
+# person consents: the registering centre's details. (The name is shown; the national code
+# is masked; enrolments, attendance and outcomes are the enrolling centre's own records and
+# are scoped as usual.) A new personal field of Trainee belongs here too.
+HOME_DETAILS = (
+    "father_name",
+    "mobile",
+    "birth_date",
+    "neighbourhood",
+    "neighbourhood_id",
+    "education",
+    "employment_status",
+    "referral_source",
+)
+
+
+def hide_unshared(row, *, shared: bool | None = None):
+    """Blank the home-centre details of a trainee row (a dict or a Trainee) whose
+    `details_shared` is false, and mask its national code. Returns the row."""
+    if shared is None:
+        shared = row["details_shared"] if isinstance(row, dict) else row.details_shared
+    if shared:
+        return row
+    # For display only: a model instance treated here must never be saved afterwards.
+    for name in HOME_DETAILS:
+        blank = None if name in ("birth_date", "neighbourhood", "neighbourhood_id") else ""
+        if isinstance(row, dict):
+            if name in row:
+                row[name] = blank
+        elif name != "neighbourhood_id":
+            setattr(row, name, blank)
+    code = row["national_code"] if isinstance(row, dict) else row.national_code
+    if code:
+        # Masked as the council's view shows it (the one masker).
+        code = masking.mask_kind(masking.NATIONAL_CODE, code)
+        if isinstance(row, dict):
+            row["national_code"] = code
+        else:
+            row.national_code = code
+    return row
+
+
+class TraineeSharingConsentQuerySet(PersonalDataQuerySet):
+    scope_paths = {
+        "centre": "centre",
+        "city": "centre__city",
+        "province": "centre__city__province",
+        "headquarters": "centre__headquarters",
+    }
+
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+
+class TraineeSharingConsent(TimeStamped):
+    """A person's consent that a centre where they are enrolled, but not registered, reads
+    the details their registering centre recorded. Given by an SMS code sent to the mobile
+    the registering centre holds, which the person tells the enrolling centre's staff.
+
+    One row per trainee × centre: the pending code lives here (only its keyed hash) until
+    it is confirmed.
+    """
+
+    trainee = models.ForeignKey(
+        Trainee,
+        on_delete=models.CASCADE,
+        related_name="sharing_consents",
+        verbose_name=_("trainee"),
+    )
+    centre = models.ForeignKey(
+        Centre,
+        on_delete=models.CASCADE,
+        related_name="sharing_consents",
+        verbose_name=_("centre"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    code_hash = models.CharField(max_length=128, blank=True, editable=False)
+    code_sent_at = models.DateTimeField(_("code sent at"), null=True, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+
+    objects = models.Manager.from_queryset(TraineeSharingConsentQuerySet)()
+
+    class Meta:
+        verbose_name = _("sharing consent")
+        verbose_name_plural = _("sharing consents")
+        constraints = [
+            models.UniqueConstraint(fields=["trainee", "centre"], name="sharingconsent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} · {self.centre}"
+
+
 class PossibleDuplicateQuerySet(PersonalDataQuerySet):
     scope_paths = _through("trainee", TraineeQuerySet.scope_paths)
 
@@ -250,6 +403,14 @@ class TraineeImportQuerySet(PersonalDataQuerySet):
     scope_paths = {"centre": "centre"}
 
 
+def import_storage():
+    """The private storage of import uploads (`STORAGES["imports"]`), outside MEDIA_ROOT.
+
+    A callable so that the migration names the alias, not a path, and each deployment (or
+    test) chooses where the files live."""
+    return storages["imports"]
+
+
 def _import_upload_to(instance, filename: str) -> str:
     # The stored name never comes from the uploader: only the detected type's suffix.
     return f"imports/trainees/{instance.centre_id}/{instance.uploaded_token}.{instance.file_type}"
@@ -281,7 +442,9 @@ class TraineeImport(TimeStamped):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
-    file = models.FileField(_("file"), upload_to=_import_upload_to, blank=True)
+    file = models.FileField(
+        _("file"), upload_to=_import_upload_to, storage=import_storage, blank=True
+    )
     uploaded_token = models.CharField(max_length=32, editable=False)
     original_name = models.CharField(_("file name"), max_length=255)
     file_type = models.CharField(_("file type"), max_length=4)
@@ -289,6 +452,8 @@ class TraineeImport(TimeStamped):
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     create_count = models.PositiveIntegerField(_("to create"), default=0)
     update_count = models.PositiveIntegerField(_("to update"), default=0)
+    # Rows whose person is registered at another centre: they only enrol them here.
+    elsewhere_count = models.PositiveIntegerField(_("registered elsewhere"), default=0)
     error_count = models.PositiveIntegerField(_("refused rows"), default=0)
     processed = models.PositiveIntegerField(_("rows processed"), default=0)
     report = models.JSONField(_("row report"), default=dict, blank=True)
@@ -308,4 +473,4 @@ class TraineeImport(TimeStamped):
 
     @property
     def valid_count(self) -> int:
-        return self.create_count + self.update_count
+        return self.create_count + self.update_count + self.elsewhere_count

@@ -7,6 +7,7 @@
 - imports: the spreadsheet import (preview, confirm, apply)
 - interest: requests to join a cohort from the public portal
 - reminders: SMS reminders of sessions
+- sharing: a person's consent to show their details to a centre that enrols them
 """
 
 from .attendance import *  # noqa: F403
@@ -16,3 +17,4 @@ from .interest import *  # noqa: F403
 from .outcomes import *  # noqa: F403
 from .registry import *  # noqa: F403
 from .reminders import *  # noqa: F403
+from .sharing import *  # noqa: F403

@@ -1,14 +1,16 @@
 """The spreadsheet import: preview, confirm, apply (as a task, with progress)."""
 
+import datetime
 import logging
 import resource
 import secrets
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,6 +65,7 @@ def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImpor
     trainee_import.total_rows = preview.total
     trainee_import.create_count = preview.creates
     trainee_import.update_count = preview.updates
+    trainee_import.elsewhere_count = preview.elsewhere
     trainee_import.error_count = len(preview.errors)
     trainee_import.report = {"rows": preview.rows, "errors": preview.errors}
     trainee_import.file.save(f"upload.{file_type}", ContentFile(content), save=False)
@@ -148,17 +151,23 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
                 for row in chunk:
                     data = dict(row["data"])
                     cohort_id = data.pop("cohort", None)
-                    data["neighbourhood"] = neighbourhoods.get(data.get("neighbourhood"))
-                    data["birth_date"] = spreadsheets.date_from_report(data.get("birth_date"))
+                    # Absent keys stay absent: a column the sheet lacks blanks nothing.
+                    if "neighbourhood" in data:
+                        data["neighbourhood"] = neighbourhoods.get(data["neighbourhood"])
+                    if "birth_date" in data:
+                        data["birth_date"] = spreadsheets.date_from_report(data["birth_date"])
                     trainee = existing.get(data["national_code"])
                     if trainee is None:
                         new_rows.append(row)
                         new_data.append(data)
-                    else:
-                        if spreadsheets.differs(trainee, data):
-                            current_row = row["row"]
-                            registry.trainee_update(trainee=trainee, **data)
-                            updated += 1
+                    elif trainee.registered_at_id != centre.pk:
+                        # Registered at another centre (perhaps since the preview): the row
+                        # only enrols the person here; their record is not this centre's.
+                        pass
+                    elif spreadsheets.differs(trainee, data):
+                        current_row = row["row"]
+                        registry.trainee_update(trainee=trainee, centre=centre, by=by, **data)
+                        updated += 1
                     by_cohort.setdefault(cohort_id, []).append(data["national_code"])
                 if new_data:
                     current_row = f"{new_rows[0]['row']}–{new_rows[-1]['row']}"
@@ -201,16 +210,37 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
     except Exception as error:
         if not mine:
             raise  # the import belongs to another run; leave its state alone
-        detail = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        if isinstance(error, ValidationError):
+            message = _("Nothing was imported: row %(row)s failed: %(error)s") % {
+                "row": current_row,
+                "error": "; ".join(error.messages),
+            }
+        elif isinstance(error, IntegrityError):
+            # Two imports (or an import and the admin) registered the same national codes
+            # at once: the unique index let the first commit and stopped this one. The
+            # database's own text names tables and values; it goes to the log, not to
+            # the row that staff read.
+            logger.warning("trainee import %s lost a race: %s", import_id, error)
+            message = _(
+                "Nothing was imported: some of these national codes were registered at the "
+                "same time by another import or by a colleague. Upload the file again to "
+                "see what is left to do."
+            )
+        else:
+            logger.exception("trainee import %s failed at row %s", import_id, current_row)
+            message = _(
+                "Nothing was imported: row %(row)s failed because of an internal error, "
+                "which has been logged. Try again later or tell the administrator."
+            ) % {"row": current_row}
         TraineeImport.objects.filter(pk=import_id).update(
             state=TraineeImport.State.FAILED,
             processed=0,
-            message=_("Nothing was imported: row %(row)s failed: %(error)s")
-            % {"row": current_row, "error": detail},
+            message=message,
             updated_at=timezone.now(),
         )
         trainee_import.refresh_from_db()
-        if not isinstance(error, ValidationError | PermissionDenied):
+        # A lost race is an answer, not a fault: the task ends normally (no retry).
+        if not isinstance(error, ValidationError | PermissionDenied | IntegrityError):
             raise
     finally:
         # Another run's progress is not ours to clear.
@@ -227,3 +257,58 @@ def _existing_trainees(codes: list[str]) -> dict[str, Trainee]:
         for trainee in Trainee.objects.filter(national_code__in=codes[start : start + 2000]):
             found[trainee.national_code] = trainee
     return found
+
+
+# --- Retention of uploaded files --------------------------------------------------------
+
+
+def trainee_import_files_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the uploaded files (and the row report, which copies their cells) of imports
+    older than IMPORT_FILE_RETENTION_DAYS; return how many imports were purged.
+
+    Imports being applied are left alone until they finish; an old preview that was never
+    confirmed is closed as failed, since there is nothing left to apply. The counts and the
+    message stay, so the list of imports still tells what happened.
+    """
+    now = now or timezone.now()
+    before = now - datetime.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    running = (TraineeImport.State.QUEUED, TraineeImport.State.APPLYING)
+    old = (
+        TraineeImport.objects.filter(created_at__lt=before)
+        .exclude(state__in=running)
+        .exclude(file="", report={})
+    )
+    purged = 0
+    for import_id in old.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            # Locked and re-checked: a confirmation that slipped in meanwhile wins.
+            trainee_import = (
+                TraineeImport.objects.select_for_update()
+                .exclude(state__in=running)
+                .filter(pk=import_id)
+                .first()
+            )
+            if trainee_import is None:
+                continue
+            name = trainee_import.file.name
+            trainee_import.file = ""
+            trainee_import.report = {}
+            if trainee_import.state == TraineeImport.State.PREVIEWED:
+                trainee_import.state = TraineeImport.State.FAILED
+                trainee_import.message = _(
+                    "The preview expired and its file was deleted. Upload the file again."
+                )
+            trainee_import.save(update_fields=["file", "report", "state", "message", "updated_at"])
+            if name:
+                # Deleted once the row no longer names it; a file whose delete fails is
+                # logged and found by no one (its name is gone from the row).
+                transaction.on_commit(lambda name=name: _delete_file(name))
+            purged += 1
+    return purged
+
+
+def _delete_file(name: str) -> None:
+    try:
+        TraineeImport._meta.get_field("file").storage.delete(name)
+    except OSError:
+        logger.exception("could not delete the import file %s", name)

@@ -37,13 +37,51 @@ TRAINEE_FIELDS = (
 # --- Registry ----------------------------------------------------------------------------
 
 
+class TraineeRegisteredElsewhere(ValidationError):
+    """The person is registered at a centre outside the caller's: their record is not
+    changed from here (a centre may enrol them, not rewrite them)."""
+
+    code = "registered_elsewhere"
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "This national code is registered at another centre: that person's record "
+                "cannot be changed from here. You may enrol them in your cohorts."
+            ),
+            code=self.code,
+        )
+
+
+def trainee_may_change(*, trainee: Trainee, by=None, centre: Centre | None = None) -> bool:
+    """Whether `by` (acting for `centre`, when given) may change this stored trainee.
+
+    The one cross-centre rule of the registry: only the registering centre's side changes
+    a person's record. Judged on the stored row, not on the object in hand, so that a form
+    that also changes `registered_at` cannot move the person into its own scope first.
+    A new trainee (no primary key yet) is being registered, which is always allowed.
+    """
+    if trainee.pk is None:
+        return True
+    stored = Trainee.objects.filter(pk=trainee.pk)
+    if centre is not None and not stored.filter(registered_at=centre).exists():
+        return False
+    if by is not None and not stored.registered_within(by).exists():
+        return False
+    return True
+
+
 @transaction.atomic
-def trainee_save(*, trainee: Trainee) -> Trainee:
+def trainee_save(*, trainee: Trainee, by=None, centre: Centre | None = None) -> Trainee:
     """Validate and save a new or changed trainee, then flag possible duplicates.
 
     The admin's form and the importer both end here, so that the normaliser, the
-    national-code rules and the duplicate check run on every write.
+    national-code rules, the cross-centre rule and the duplicate check run on every write.
+    `by` (a person) and `centre` (the centre an import works for) name who is writing;
+    demo seeding and migrations pass neither.
     """
+    if not trainee_may_change(trainee=trainee, by=by, centre=centre):
+        raise TraineeRegisteredElsewhere()
     trainee.full_clean()
     trainee.save()
     trainee_flag_duplicates(trainee=trainee)
@@ -84,13 +122,17 @@ def trainee_register(
     return trainee_save(trainee=trainee)
 
 
-def trainee_update(*, trainee: Trainee, **changes) -> Trainee:
+def trainee_update(
+    *, trainee: Trainee, by=None, centre: Centre | None = None, **changes
+) -> Trainee:
     unknown = set(changes) - set(TRAINEE_FIELDS)
     if unknown:
         raise TypeError(f"Not trainee fields: {sorted(unknown)}")
+    if not trainee_may_change(trainee=trainee, by=by, centre=centre):
+        raise TraineeRegisteredElsewhere()
     for name, value in changes.items():
         setattr(trainee, name, value)
-    return trainee_save(trainee=trainee)
+    return trainee_save(trainee=trainee, by=by, centre=centre)
 
 
 @transaction.atomic
