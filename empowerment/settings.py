@@ -48,7 +48,7 @@ elif not DEBUG and (
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the client
-# address is REMOTE_ADDR). Used to find a reader's address for the comment rate limit.
+# address is REMOTE_ADDR). empowerment.ratelimit.client_address is the one reader of it.
 NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", "0"))
 
 INSTALLED_APPS = [
@@ -173,10 +173,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# --- Sign-in limits (issue 12). A username is locked after AXES_FAILURE_LIMIT failures from
+# any addresses together, and an address after as many failures for any usernames: rotating
+# addresses does not help a guesser of one password, nor rotating usernames a sprayer. The
+# lock lasts AXES_COOLOFF_MINUTES after the failure that set it (failures while locked do not
+# extend it), so a stranger cannot keep the owner out for more than that; administrators
+# unlock at once by deleting the Access attempts rows in the admin (axes' own admin).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=min(float(os.environ.get("AXES_COOLOFF_MINUTES", "15")), 15)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "empowerment.ratelimit.client_address"
+# A success does not wipe the failures: with addresses counted on their own, it would also
+# wipe the failures made for other usernames from that address (a guesser with an account
+# of their own could reset the count between guesses).
+AXES_RESET_ON_SUCCESS = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # The API answers a lock with its own JSON error (429, Persian or English); other pages get
 # axes' plain message.
