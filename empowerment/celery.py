@@ -33,6 +33,11 @@ app.conf.beat_schedule = {
         "task": "centres.overdue_digest",
         "schedule": crontab(minute=0, hour=8, day_of_week="sat,sun,mon,tue,wed,thu"),
     },
+    # --- Refresh tokens (issue 12): expired rows of the blacklist tables, nightly at 03:30.
+    "tokens-flush-expired": {
+        "task": "empowerment.tokens_flush_expired",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # --- Dashboard summaries (issue 6) -----------------------------------------------------
     "dashboards-refresh-summaries": {
         "task": "empowerment.dashboards.tasks.dashboards_refresh_summaries",

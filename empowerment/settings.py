@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    # Refresh tokens are recorded and blacklisted on rotation and revocation (issue 12).
+    "rest_framework_simplejwt.token_blacklist",
     "empowerment",
     "centres",
     "programs",
@@ -278,7 +280,7 @@ SEED_DEMO_ALLOWED = env_bool("SEED_DEMO_ALLOWED", DEBUG)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "empowerment.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "empowerment.api.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -308,13 +310,19 @@ API_THROTTLE_RATES = {
     "otp_request_mobile": os.environ.get("API_THROTTLE_OTP_REQUEST_MOBILE", "5/hour"),
     "otp_verify": os.environ.get("API_THROTTLE_OTP_VERIFY", "10/minute"),
 }
+# Access tokens live at most 5 minutes (an access token cannot be recalled; see
+# empowerment/credentials.py). A refresh token works once: renewing it gives a new one and
+# blacklists the old, so a stolen copy used after its owner dies at once (and vice versa).
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": datetime.timedelta(
-        minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15"))
+        minutes=min(int(os.environ.get("JWT_ACCESS_MINUTES", "5")), 5)
     ),
     "REFRESH_TOKEN_LIFETIME": datetime.timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "7"))),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": True,
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "CHECK_USER_IS_ACTIVE": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Empowerment portal API",

@@ -30,3 +30,12 @@ def outbox_send(self, message_id: int) -> str:
         # when its claim has gone stale. A live holder will have marked it sent by then.
         raise self.retry(countdown=services.stale_claim_countdown(held["claimed_at"]))
     return "not claimed"
+
+
+@shared_task(name="empowerment.tokens_flush_expired")
+def tokens_flush_expired() -> int:
+    """Daily: forget refresh tokens past their expiry (beat entry in empowerment/celery.py).
+    Running it twice deletes nothing the second time."""
+    from . import credentials
+
+    return credentials.tokens_flush_expired()
