@@ -52,7 +52,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", "0"))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "empowerment.admin_apps.PortalAdminConfig",  # django.contrib.admin with a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Refresh tokens are recorded and blacklisted on rotation and revocation (issue 12).
     "rest_framework_simplejwt.token_blacklist",
     "empowerment",
@@ -83,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -193,6 +196,11 @@ AXES_CLIENT_IP_CALLABLE = "empowerment.ratelimit.client_address"
 # of their own could reset the count between guesses).
 AXES_RESET_ON_SUCCESS = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# --- Second factor (issue 12, empowerment/second_factor.py): these roles give a TOTP code
+# after their password in the admin and at the API's token endpoint; anyone may turn it on.
+ADMIN_SECOND_FACTOR = env_bool("ADMIN_SECOND_FACTOR", True)
+ADMIN_SECOND_FACTOR_ROLES = ["administrator", "centre_manager", "hq_secretary"]
+OTP_TOTP_ISSUER = "Empowerment portal"
 # The API answers a lock with its own JSON error (429, Persian or English); other pages get
 # axes' plain message.
 AXES_LOCKOUT_CALLABLE = "empowerment.api.auth.lockout_response"

@@ -22,7 +22,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from empowerment import services
+from empowerment import second_factor, services
 
 from .exceptions import SignInLocked
 from .throttling import (
@@ -46,7 +46,40 @@ def tokens_for(user) -> dict[str, str]:
 class PasswordSignInSerializer(jwt_serializers.TokenObtainPairSerializer):
     default_error_messages = {
         "no_active_account": _("The username or password is not correct."),
+        "otp_required": _(
+            "This account signs in with a code from an authenticator app too: send it as otp."
+        ),
+        "otp_invalid": _("The code is not correct, or was already used."),
+        "otp_enrolment_required": _(
+            "This account needs two-step sign-in: set up an authenticator app in the admin first."
+        ),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["otp"] = serializers.CharField(
+            required=False,
+            write_only=True,
+            max_length=12,
+            help_text=_(
+                "The authenticator app's current code: required for administrators, centre "
+                "managers, headquarters secretaries and whoever turned it on."
+            ),
+        )
+
+    def _check_second_factor(self, user, token, http_request) -> None:
+        if not second_factor.applies_to(user):
+            return
+        device = second_factor.device_for(user)
+        if device is None:
+            code = "otp_enrolment_required"
+        elif not token:
+            code = "otp_required"
+        elif not second_factor.verify(device, token, request=http_request):
+            code = "otp_invalid"
+        else:
+            return
+        raise exceptions.AuthenticationFailed(self.error_messages[code], code)
 
     def validate(self, attrs):
         request = self.context["request"]
@@ -64,6 +97,7 @@ class PasswordSignInSerializer(jwt_serializers.TokenObtainPairSerializer):
             raise exceptions.AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"
             )
+        self._check_second_factor(user, attrs.get("otp"), http_request)
         self.user = user
         return tokens_for(user)
 
