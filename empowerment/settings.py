@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Ends a session idle for SESSION_IDLE_SECONDS (empowerment/session_activity.py).
+    "empowerment.session_activity.SessionIdleMiddleware",
     "empowerment.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -239,6 +241,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Sessions (issue 12): a signed-in session ends after 8 hours without a request; an
+# active one is carried on, written at most every 5 minutes (empowerment/session_activity.py).
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_HOURS", "8")) * 3600
+SESSION_ACTIVITY_RESOLUTION = 300
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 
 # --- Security: strict whenever debug is off, so `check --deploy` reports nothing.
 SESSION_COOKIE_HTTPONLY = True
