@@ -297,7 +297,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "empowerment.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "empowerment.api.authentication.JWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "empowerment.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [

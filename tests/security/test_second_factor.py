@@ -191,3 +191,23 @@ def test_the_demo_secrets_sign_in(password):
     client = Client()
     assert admin_login(client, "staff.isfahan", password).status_code == 302
     assert in_admin(client)
+
+
+def test_a_session_without_the_code_does_not_open_the_api(manager, centre, password):
+    """The dashboards' form takes the password alone; that session is no way round the code
+    that the token endpoint asks for."""
+    client = Client()
+    client.post(reverse("dashboard:login"), {"username": "manager.one", "password": password})
+    assert client.get(reverse("dashboard:index")).status_code == 200
+    assert client.get(reverse("api:me")).status_code == 401
+    assert client.get(reverse("api:trainee-list")).status_code == 401
+
+    # A session verified by the code in the admin opens it.
+    admin_login(client, "manager.one", password, totp(SECRET))
+    assert client.get(reverse("api:me")).status_code == 200
+
+    # Staff, who need no code, use their session as before.
+    staff_user("staff.one", "centre_staff", centre)
+    staff = Client()
+    staff.post(reverse("dashboard:login"), {"username": "staff.one", "password": password})
+    assert staff.get(reverse("api:me")).status_code == 200
