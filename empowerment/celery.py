@@ -97,6 +97,11 @@ app.conf.beat_schedule = {
         "task": "trainees.import_files_purge",
         "schedule": crontab(minute=30, hour=3),
     },
+    # --- Refresh tokens (issue 12): expired rows of the blacklist tables, nightly at 03:30.
+    "tokens-flush-expired": {
+        "task": "empowerment.tokens_flush_expired",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # --- Dashboard summaries (issue 6) -----------------------------------------------------
     "dashboards-refresh-summaries": {
         "task": "empowerment.dashboards.tasks.dashboards_refresh_summaries",

@@ -11,6 +11,7 @@ accepted trade for one cheap counter instead of a list of timestamps per request
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -63,3 +64,26 @@ def _redis_client():
     if not isinstance(backend, RedisCache):
         return None
     return backend._cache.get_client(write=True)
+
+
+def client_address(request) -> str | None:
+    """The client's address: the one function that reads it, for the API throttles, django-axes
+    (AXES_CLIENT_IP_CALLABLE), the comment limit and the SMS-code limits.
+
+    With no trusted proxy (DJANGO_NUM_PROXIES=0, the default) it is REMOTE_ADDR and forwarded
+    headers are ignored: anyone can write X-Forwarded-For, and trusting it let a client rotate
+    it to escape every per-address limit. Behind N proxies that each append the address they
+    saw, the client is the N-th entry from the right; entries further left are the client's
+    own words. A header with fewer entries than proxies did not come through them all: fall
+    back to REMOTE_ADDR rather than believe it.
+    """
+    proxies = settings.NUM_PROXIES
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None

@@ -65,11 +65,11 @@ elif _problem := secret_key_problem(SECRET_KEY):
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the client
-# address is REMOTE_ADDR). Used to find a reader's address for the comment rate limit.
+# address is REMOTE_ADDR). empowerment.ratelimit.client_address is the one reader of it.
 NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", "0"))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "empowerment.admin_apps.PortalAdminConfig",  # django.contrib.admin with a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    # Refresh tokens are recorded and blacklisted on rotation and revocation (issue 12).
+    "rest_framework_simplejwt.token_blacklist",
     "empowerment",
     "centres",
     "programs",
@@ -96,10 +100,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Ends a session idle for SESSION_IDLE_SECONDS (empowerment/session_activity.py).
+    "empowerment.session_activity.SessionIdleMiddleware",
     "empowerment.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -192,11 +199,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# --- Sign-in limits (issue 12). A username is locked after AXES_FAILURE_LIMIT failures from
+# any addresses together, and an address after as many failures for any usernames: rotating
+# addresses does not help a guesser of one password, nor rotating usernames a sprayer. The
+# lock lasts AXES_COOLOFF_MINUTES after the failure that set it (failures while locked do not
+# extend it), so a stranger cannot keep the owner out for more than that; administrators
+# unlock at once by deleting the Access attempts rows in the admin (axes' own admin).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=min(float(os.environ.get("AXES_COOLOFF_MINUTES", "15")), 15)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "empowerment.ratelimit.client_address"
+# A success does not wipe the failures: with addresses counted on their own, it would also
+# wipe the failures made for other usernames from that address (a guesser with an account
+# of their own could reset the count between guesses).
+AXES_RESET_ON_SUCCESS = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# --- Second factor (issue 12, empowerment/second_factor.py): these roles give a TOTP code
+# after their password in the admin and at the API's token endpoint; anyone may turn it on.
+ADMIN_SECOND_FACTOR = env_bool("ADMIN_SECOND_FACTOR", True)
+ADMIN_SECOND_FACTOR_ROLES = ["administrator", "centre_manager", "hq_secretary"]
+OTP_TOTP_ISSUER = "Empowerment portal"
 # The API answers a lock with its own JSON error (429, Persian or English); other pages get
 # axes' plain message.
 AXES_LOCKOUT_CALLABLE = "empowerment.api.auth.lockout_response"
@@ -250,6 +275,12 @@ STORAGES["imports"] = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Sessions (issue 12): a signed-in session ends after 8 hours without a request; an
+# active one is carried on, written at most every 5 minutes (empowerment/session_activity.py).
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_HOURS", "8")) * 3600
+SESSION_ACTIVITY_RESOLUTION = 300
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 
 # --- Security: strict whenever debug is off, so `check --deploy` reports nothing.
 SESSION_COOKIE_HTTPONLY = True
@@ -311,8 +342,8 @@ SEED_DEMO_ALLOWED = env_bool("SEED_DEMO_ALLOWED", DEBUG)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "empowerment.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "empowerment.api.authentication.JWTAuthentication",
+        "empowerment.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -341,13 +372,19 @@ API_THROTTLE_RATES = {
     "otp_request_mobile": os.environ.get("API_THROTTLE_OTP_REQUEST_MOBILE", "5/hour"),
     "otp_verify": os.environ.get("API_THROTTLE_OTP_VERIFY", "10/minute"),
 }
+# Access tokens live at most 5 minutes (an access token cannot be recalled; see
+# empowerment/credentials.py). A refresh token works once: renewing it gives a new one and
+# blacklists the old, so a stolen copy used after its owner dies at once (and vice versa).
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": datetime.timedelta(
-        minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15"))
+        minutes=min(int(os.environ.get("JWT_ACCESS_MINUTES", "5")), 5)
     ),
     "REFRESH_TOKEN_LIFETIME": datetime.timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "7"))),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": True,
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "CHECK_USER_IS_ACTIVE": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Empowerment portal API",

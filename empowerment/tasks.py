@@ -38,3 +38,12 @@ def outbox_send(self, message_id: int) -> str:
 def outbox_sweep() -> int:
     """The beat's periodic sweep: dispatch queued messages whose dispatch was lost."""
     return len(services.outbox_sweep())
+
+
+@shared_task(name="empowerment.tokens_flush_expired")
+def tokens_flush_expired() -> int:
+    """Daily: forget refresh tokens past their expiry (beat entry in empowerment/celery.py).
+    Running it twice deletes nothing the second time."""
+    from . import credentials
+
+    return credentials.tokens_flush_expired()

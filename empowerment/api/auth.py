@@ -5,7 +5,8 @@ so django-axes counts failures and locks the username and IP after AXES_FAILURE_
 locked sign-in is answered 429 with the API's error shape.
 """
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -16,10 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from empowerment import services
+from empowerment import second_factor, services
 
 from .exceptions import SignInLocked
 from .throttling import (
@@ -43,7 +46,40 @@ def tokens_for(user) -> dict[str, str]:
 class PasswordSignInSerializer(jwt_serializers.TokenObtainPairSerializer):
     default_error_messages = {
         "no_active_account": _("The username or password is not correct."),
+        "otp_required": _(
+            "This account signs in with a code from an authenticator app too: send it as otp."
+        ),
+        "otp_invalid": _("The code is not correct, or was already used."),
+        "otp_enrolment_required": _(
+            "This account needs two-step sign-in: set up an authenticator app in the admin first."
+        ),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["otp"] = serializers.CharField(
+            required=False,
+            write_only=True,
+            max_length=12,
+            help_text=_(
+                "The authenticator app's current code: required for administrators, centre "
+                "managers, headquarters secretaries and whoever turned it on."
+            ),
+        )
+
+    def _check_second_factor(self, user, token, http_request) -> None:
+        if not second_factor.applies_to(user):
+            return
+        device = second_factor.device_for(user)
+        if device is None:
+            code = "otp_enrolment_required"
+        elif not token:
+            code = "otp_required"
+        elif not second_factor.verify(device, token, request=http_request):
+            code = "otp_invalid"
+        else:
+            return
+        raise exceptions.AuthenticationFailed(self.error_messages[code], code)
 
     def validate(self, attrs):
         request = self.context["request"]
@@ -61,6 +97,7 @@ class PasswordSignInSerializer(jwt_serializers.TokenObtainPairSerializer):
             raise exceptions.AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"
             )
+        self._check_second_factor(user, attrs.get("otp"), http_request)
         self.user = user
         return tokens_for(user)
 
@@ -85,12 +122,46 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
         return super().post(request, *args, **kwargs)
 
 
+class RefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """simplejwt's rotation (a new refresh token, the old one blacklisted), made safe when the
+    same refresh token is sent twice at once: the token's OutstandingToken row is locked, so
+    the second request waits, then finds it blacklisted and is refused."""
+
+    default_error_messages = {
+        "no_active_account": _("The account of this token is no longer active."),
+    }
+
+    def validate(self, attrs):
+        with transaction.atomic():
+            try:
+                jti = RefreshToken(attrs["refresh"]).get(jwt_settings.JTI_CLAIM)
+            except TokenError as exc:
+                raise InvalidToken(exc.args[0]) from exc
+            # Rows are written for every token issued; a token without one (issued before
+            # the blacklist app existed) is refused with the others as unknown.
+            if not OutstandingToken.objects.select_for_update().filter(jti=jti).exists():
+                raise InvalidToken(_("Token is invalid or expired"))
+            try:
+                return super().validate(attrs)
+            except TokenError as exc:  # blacklisted meanwhile
+                raise InvalidToken(exc.args[0]) from exc
+            except get_user_model().DoesNotExist as exc:  # the account was deleted
+                raise exceptions.AuthenticationFailed(
+                    self.error_messages["no_active_account"], "no_active_account"
+                ) from exc
+
+
 class TokenRefreshView(jwt_views.TokenRefreshView):
+    serializer_class = RefreshSerializer
     throttle_classes = [SignInThrottle]
 
     @extend_schema(
         summary="Get a new access token",
-        responses={200: jwt_serializers.TokenRefreshSerializer},
+        description=(
+            "Returns a new access token and a new refresh token; the refresh token sent "
+            "is blacklisted and works only once."
+        ),
+        responses={200: TokenPairSerializer},
         tags=["auth"],
     )
     def post(self, request, *args, **kwargs):

@@ -14,7 +14,15 @@ from empowerment import ratelimit
 from empowerment.validators import normalize_mobile
 
 
-class _SettingsRateMixin:
+class _ClientAddressMixin:
+    """The client's address from the portal's one function (ratelimit.client_address), not
+    DRF's get_ident, which without NUM_PROXIES takes X-Forwarded-For as sent by anyone."""
+
+    def get_ident(self, request):
+        return ratelimit.client_address(request) or "unknown"
+
+
+class _SettingsRateMixin(_ClientAddressMixin):
     def get_rate(self):
         return settings.API_THROTTLE_RATES.get(self.scope)
 
@@ -27,7 +35,7 @@ class _SettingsRateMixin:
         return super().allow_request(request, view)
 
 
-class UserAndIPThrottle(throttling.BaseThrottle):
+class UserAndIPThrottle(_ClientAddressMixin, throttling.BaseThrottle):
     """The API's general limit: per signed-in user (whichever address they come from) and per
     client address (signed in or not), checked together in one cache round trip.
 
@@ -68,7 +76,7 @@ class UserAndIPThrottle(throttling.BaseThrottle):
 
 
 class IPThrottle(_SettingsRateMixin, throttling.SimpleRateThrottle):
-    """Per client IP, signed in or not (X-Forwarded-For per NUM_PROXIES in DRF settings)."""
+    """Per client address (ratelimit.client_address), signed in or not."""
 
     scope = "ip"
 

@@ -5,7 +5,6 @@ Nobody signs in here, so nothing is scoped: only active centres and published ar
 ever shown, and only published comments.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,29 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from centres import news
 from centres.models import Article, Centre, Comment, District, Headquarters, Neighbourhood
 from empowerment.persian import normalize_text
+from empowerment.ratelimit import client_address as client_ip
 
 from . import selectors
 from .forms import CommentForm
 
 NEWS_PER_PAGE = 10
 LATEST_NEWS = 4
-
-
-def client_ip(request) -> str | None:
-    """The reader's address: REMOTE_ADDR or, behind NUM_PROXIES trusted proxies, the address
-    the outermost of them saw (counted from the right of X-Forwarded-For, since a client can
-    write anything at its left).
-    """
-    proxies = settings.NUM_PROXIES
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _published_articles_count():

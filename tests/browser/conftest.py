@@ -112,6 +112,31 @@ def council_member(places):
     return staff_user("council.isfahan", "council_member", places["isfahan"])
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_on(settings):
+    # The admin asks for the authenticator's code as in production (tests/conftest.py turns
+    # it off for the other tests); admin_sign_in types it.
+    settings.ADMIN_SECOND_FACTOR = True
+
+
+def admin_sign_in(page, live_server, username: str, password: str, next_path: str = "/admin/"):
+    """Sign in through the admin's form, typing the code of the person's authenticator (the
+    demo's known secret, or a test's) when they have one, as they would read it off a phone."""
+    from django.contrib.auth import get_user_model
+
+    from empowerment import second_factor
+
+    page.goto(f"{live_server.url}/admin/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    user = get_user_model().objects.get(username=username)
+    device = second_factor.device_for(user)
+    if device is not None:
+        page.fill("#id_otp_token", second_factor.current_code(device))
+    page.click("input[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
 def sign_in(page, live_server, username: str, password: str, next_path: str = "/dashboard/"):
     page.goto(f"{live_server.url}{next_path}")
     page.fill("#id_username", username)

@@ -18,7 +18,7 @@ import time
 import pytest
 from django.db import connections
 
-from tests.browser.conftest import non_local_requests
+from tests.browser.conftest import admin_sign_in, non_local_requests
 from tests.centres.factories import CentreFactory, staff_user
 from tests.programs.factories import CohortFactory
 from tests.trainees.spreadsheet_files import xlsx_bytes
@@ -92,10 +92,7 @@ def test_the_progress_bar_moves_and_the_report_follows(
     upload = tmp_path / "trainees.xlsx"
     upload.write_bytes(xlsx_bytes(rows(ROWS)))
 
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/trainees/trainee/")
-    page.fill("#id_username", staff.username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
+    admin_sign_in(page, live_server, staff.username, password, "/admin/trainees/trainee/")
     page.click("a[href$='/admin/trainees/trainee/import/']")
     page.select_option("#id_centre", str(centre.pk))
     page.set_input_files("#id_file", str(upload))

@@ -15,7 +15,7 @@ from centres import news
 from centres.models import Comment
 from empowerment.sms import ConsoleSMSBackend
 from programs.models import Idea
-from tests.browser.conftest import SCREENSHOTS, non_local_requests
+from tests.browser.conftest import SCREENSHOTS, admin_sign_in, non_local_requests
 from tests.centres.factories import CentreFactory, staff_user
 from tests.programs.idea_factories import make_call
 
@@ -118,11 +118,7 @@ def test_a_resident_submits_an_idea_and_comments_then_staff_publish_the_comment(
     # The centre's staff publish it in the admin with the bulk action.
     staff_context = browser.new_context(locale="fa-IR", viewport={"width": 1366, "height": 900})
     admin = staff_context.new_page()
-    admin.goto(f"{live_server.url}/admin/login/?next=/admin/centres/comment/")
-    admin.fill("#id_username", portal["staff"].username)
-    admin.fill("#id_password", password)
-    admin.click("input[type=submit], button[type=submit]")
-    admin.wait_for_load_state("networkidle")
+    admin_sign_in(admin, live_server, portal["staff"].username, password, "/admin/centres/comment/")
     assert urlsplit(admin.url).path == "/admin/centres/comment/"
     comment = Comment.objects.get()
     admin.check(f"input[name=_selected_action][value='{comment.pk}']")

@@ -17,6 +17,7 @@ SEEDERS = [
     "centres.demo_indicators",
     "programs.demo_training",
     "trainees.demo",
+    "empowerment.demo_second_factor",
 ]
 
 
