@@ -64,6 +64,9 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
         # cannot see; a forged URL must find nothing instead.
         if not self.get_queryset(request).filter(pk=object_id).exists():
             raise Http404
+        if not hasattr(self.model._meta, "simple_history_manager_attribute"):
+            # A model without HistoricalRecords: Django's own log, not a crash (500).
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
 
 

@@ -68,16 +68,41 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# Reports every Content-Security-Policy violation of every page to the test (the binding
+# below). Playwright's init scripts run outside the page's policy.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${event.documentURI}`
+  );
+});
+"""
+
+
 @pytest.fixture
 def page(browser):
-    """A fresh page (own cookies) that records every request it makes."""
+    """A fresh page (own cookies) that records every request it makes, and fails the test
+    on any Content-Security-Policy violation or error in the browser console."""
     context = browser.new_context(locale="fa-IR", viewport={"width": 1366, "height": 900})
     context.set_default_timeout(15000)
+    problems: list[str] = []
+    context.expose_binding("__cspViolation", lambda _source, text: problems.append(text))
+    context.add_init_script(CSP_LISTENER)
     new_page = context.new_page()
     new_page.requested_urls = []
     new_page.on("request", lambda request: new_page.requested_urls.append(request.url))
+
+    def on_console(message):
+        where = message.location.get("url", "")
+        # The browser asks for /favicon.ico on its own; the portal has none to give.
+        if message.type == "error" and not where.endswith("/favicon.ico"):
+            problems.append(f"console: {message.text} ({where})")
+
+    new_page.on("console", on_console)
+    new_page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     yield new_page
     context.close()
+    assert not problems, "The browser reported:\n" + "\n".join(problems)
 
 
 @pytest.fixture
