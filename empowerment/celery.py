@@ -11,7 +11,7 @@ app = Celery("empowerment")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The dashboards live inside the empowerment package, not in an app of their own.
-app.autodiscover_tasks(["empowerment.dashboards"])
+app.autodiscover_tasks(["empowerment.dashboards", "empowerment.privacy"])
 
 # The beat schedule, declared in code. Crontabs are read in CELERY_TIMEZONE (Asia/Tehran),
 # so the hours below are Tehran's whatever the server's clock says.
@@ -32,6 +32,13 @@ app.conf.beat_schedule = {
     "overdue-digest": {
         "task": "centres.overdue_digest",
         "schedule": crontab(minute=0, hour=8, day_of_week="sat,sun,mon,tue,wed,thu"),
+    },
+    # --- Retention (issue 12) ----------------------------------------------------------------
+    # Access records, one-time codes and the bodies of sent SMS past their periods
+    # (ACCESS_RECORD_RETENTION_DAYS, OTP_RETENTION_DAYS, SMS_BODY_RETENTION_DAYS), nightly.
+    "retention-sweep": {
+        "task": "empowerment.retention_sweep",
+        "schedule": crontab(minute=30, hour=3),
     },
     # --- Dashboard summaries (issue 6) -----------------------------------------------------
     "dashboards-refresh-summaries": {

@@ -253,6 +253,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Retention (empowerment/privacy/): the nightly "retention-sweep" deletes access records
+# and one-time codes older than these, and blanks the text of SMS sent longer ago.
+ACCESS_RECORD_RETENTION_DAYS = int(os.environ.get("ACCESS_RECORD_RETENTION_DAYS", "365"))
+OTP_RETENTION_DAYS = int(os.environ.get("OTP_RETENTION_DAYS", "30"))
+SMS_BODY_RETENTION_DAYS = int(os.environ.get("SMS_BODY_RETENTION_DAYS", "90"))
+
 # --- Outgoing messages (the outbox: empowerment.models.OutboxMessage)
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "empowerment.sms.ConsoleSMSBackend")
 SMS_API_KEY = os.environ.get("SMS_API_KEY", "")

@@ -1,18 +1,24 @@
 """Access records and retention: the one way either is written.
 
 `access_record` is called by the admin's base class (centres/admin_base.py), the API's base
-viewsets (empowerment/api/views.py) and any page that exports personal data.
+viewsets (empowerment/api/views.py) and any page that exports personal data; `retention_sweep`
+by the daily beat task (tasks.py).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 
+from empowerment.models import OneTimeCode, OutboxMessage
 from empowerment.persian import normalize_digits
 from empowerment.public.views import client_ip
 
@@ -98,3 +104,39 @@ def access_record_for_request(request, **fields) -> AccessRecord:
     """`access_record` for the person making `request`, from the address they came from
     (the project's one client-address function, which knows the trusted proxies)."""
     return access_record(user=request.user, ip_address=client_ip(request), **fields)
+
+
+def _days_ago(now: datetime.datetime, days: int) -> datetime.datetime:
+    return now - datetime.timedelta(days=days)
+
+
+@transaction.atomic
+def retention_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Delete what is kept no longer than its retention period; return how much went.
+
+    - access records older than ACCESS_RECORD_RETENTION_DAYS: deleted;
+    - one-time codes older than OTP_RETENTION_DAYS: deleted (the per-mobile limit counts
+      codes of the last OTP_MOBILE_WINDOW_SECONDS only, far shorter);
+    - SMS sent more than SMS_BODY_RETENTION_DAYS ago: the text blanked. The row stays, as
+      the record that a message went to that number; its state history never held the text.
+
+    Each is one statement, so a second run (or two at once) finds nothing more to do.
+    """
+    now = now or timezone.now()
+    access_records, _ = AccessRecord.objects.filter(
+        at__lt=_days_ago(now, settings.ACCESS_RECORD_RETENTION_DAYS)
+    ).delete()
+    codes, _ = OneTimeCode.objects.filter(
+        created_at__lt=_days_ago(now, settings.OTP_RETENTION_DAYS)
+    ).delete()
+    sms_before = _days_ago(now, settings.SMS_BODY_RETENTION_DAYS)
+    sms_bodies = (
+        OutboxMessage.objects.filter(
+            Q(sent_at__lt=sms_before) | Q(sent_at=None, created_at__lt=sms_before),
+            channel=OutboxMessage.Channel.SMS,
+            state=OutboxMessage.State.SENT,
+        )
+        .exclude(text="")
+        .update(text="")
+    )
+    return {"access_records": access_records, "one_time_codes": codes, "sms_bodies": sms_bodies}
