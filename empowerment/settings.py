@@ -242,7 +242,14 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # One style attribute is allowed by its hash: the admin's Jalali date picker writes
+        # style="direction:ltr" on its month arrows ('unsafe-hashes' covers hashed
+        # attributes only, never an inline <style> or any other attribute).
+        "style-src": [
+            "'self'",
+            "'unsafe-hashes'",
+            "'sha256-bkxn48CiACrLaazKKuuWPAMoy6QyLH6Y+kyWE4X6BTg='",
+        ],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
@@ -251,6 +258,22 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+}
+
+# The admin's Jalali date picker runs on the admin's own jQuery (static/js/jquery-global.js)
+# rather than the jQuery 1.10 django-jalali ships, which the policy above would refuse.
+JALALI_SETTINGS = {
+    "ADMIN_JS_STATIC_FILES": [
+        # Named so that the page loads the admin's jQuery before the shim (media merge order).
+        "admin/js/jquery.init.js",
+        "js/jquery-global.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/jquery.ui.core.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/jquery.ui.datepicker-cc.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/calendar.all.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/calendar.js",
+        "admin/jquery.ui.datepicker.jalali/scripts/jquery.ui.datepicker-cc-fa.js",
+        "admin/main.js",
+    ],
 }
 
 # --- Retention (empowerment/privacy/): the nightly "retention-sweep" deletes access records
