@@ -8,6 +8,7 @@ choices and autocompletes alike.
 import datetime
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
@@ -20,9 +21,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from empowerment.jalali import format_jalali
 from empowerment.persian import normalize_text
+from empowerment.privacy.models import AccessRecord
+from empowerment.privacy.services import access_record_for_request, masked_filters
 
 from . import masking
-from .scope import ScopedQuerySet
+from .scope import ScopedQuerySet, holds_personal_data
 
 
 def scoped(queryset, request):
@@ -49,11 +52,74 @@ class ScopedMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
+class AccessRecordedMixin:
+    """Reads of personal data leave an access record: opening a row's change or history
+    page, a search, and an action that answers a file (an export). Applies when the model's
+    queryset declares personal data (`holds_personal_data`) or the admin says so."""
+
+    personal_data: bool | None = None  # None: as the model's queryset declares
+
+    def holds_personal_data(self) -> bool:
+        if self.personal_data is not None:
+            return self.personal_data
+        return holds_personal_data(self.model)
+
+    def record_access(self, request, action: str, **fields) -> None:
+        if self.holds_personal_data():
+            access_record_for_request(
+                request,
+                action=action,
+                channel=AccessRecord.Channel.ADMIN,
+                model=self.model,
+                **fields,
+            )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # 200: the page showed the row (a row out of scope redirects or is a 404).
+        if response.status_code == 200:
+            self.record_access(request, AccessRecord.Action.VIEW, object_id=object_id)
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200:
+            self.record_access(request, AccessRecord.Action.VIEW, object_id=object_id)
+        return response
+
+    def record_search(self, request, search_term: str) -> None:
+        """Call once from get_search_results (which may search more than once)."""
+        if search_term and search_term.strip():
+            self.record_access(
+                request,
+                AccessRecord.Action.SEARCH,
+                term=search_term,
+                filters=masked_filters(request.GET, skip=("q", "term")),
+            )
+
+    def response_action(self, request, queryset):
+        response = super().response_action(request, queryset)
+        # Whatever the action is called, a file it answers is an export of the selection.
+        if response is not None and "attachment" in response.get("Content-Disposition", ""):
+            every = request.POST.get("select_across") == "1"
+            selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+            self.record_access(
+                request,
+                AccessRecord.Action.EXPORT,
+                count=None if every else len(selected),
+                term=request.GET.get("q", ""),
+                filters=masked_filters(request.GET, skip=("q",)),
+            )
+        return response
+
+
+class ScopedAdmin(ScopedMixin, AccessRecordedMixin, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
 
     def get_search_results(self, request, queryset, search_term):
+        # Who searched for what (a separate call, before the search itself).
+        self.record_search(request, search_term)
         # The term is normalised like stored text (ي/ك, spaces). Names keep Persian digits
         # and codes ASCII ones, so a term with digits is searched in both forms.
         ascii_term = normalize_text(search_term, digits="ascii")
@@ -197,6 +263,9 @@ class ScopedAdmin(ScopedMixin, SimpleHistoryAdmin):
         # cannot see; a forged URL must find nothing instead.
         if self.get_object(request, unquote(object_id)) is None:
             raise Http404
+        if not hasattr(self.model._meta, "simple_history_manager_attribute"):
+            # A model without HistoricalRecords: Django's own log, not a crash (500).
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):

@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from centres.admin_base import jalali_column
+from centres.admin_base import AccessRecordedMixin, jalali_column
 
 from . import services
 from .models import OneTimeCode, OutboxMessage
+from .privacy.admin import AccessRecordAdmin  # noqa: F401 (registers it)
 from .validators import normalize_mobile
 
 admin.site.site_header = _("Empowerment and employment centres")
@@ -17,7 +18,7 @@ admin.site.index_title = _("Administration")
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(SimpleHistoryAdmin):
+class OutboxMessageAdmin(AccessRecordedMixin, SimpleHistoryAdmin):
     """Read-mostly: messages are written by the outbox services; staff may only retry.
 
     Not a ScopedAdmin: outgoing messages are not scoped to a centre, so only
@@ -34,6 +35,11 @@ class OutboxMessageAdmin(SimpleHistoryAdmin):
     actions = ["retry"]
     list_per_page = 50
     show_full_result_count = False
+    personal_data = True  # recipients' mobiles and the texts sent to them
+
+    def get_search_results(self, request, queryset, search_term):
+        self.record_search(request, search_term)
+        return super().get_search_results(request, queryset, search_term)
 
     created = jalali_column("created_at", _("created at"))
     sent = jalali_column("sent_at", _("sent at"))
@@ -64,7 +70,7 @@ class OutboxMessageAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OneTimeCode)
-class OneTimeCodeAdmin(admin.ModelAdmin):
+class OneTimeCodeAdmin(AccessRecordedMixin, admin.ModelAdmin):
     """Read only, for administrators answering "my code did not come": when codes were sent
     to a number, whether one was used, how many wrong tries. The code itself is never
     stored, only its keyed hash, which is not shown."""
@@ -75,12 +81,14 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
     readonly_fields = fields
     list_per_page = 50
     show_full_result_count = False
+    personal_data = True  # residents' mobiles
 
     created = jalali_column("created_at", _("created at"))
     expires = jalali_column("expires_at", _("expires at"))
     used = jalali_column("used_at", _("used at"))
 
     def get_search_results(self, request, queryset, search_term):
+        self.record_search(request, search_term)
         return super().get_search_results(request, queryset, normalize_mobile(search_term))
 
     def has_add_permission(self, request):

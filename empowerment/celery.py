@@ -14,7 +14,7 @@ app = Celery("empowerment")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The dashboards live inside the empowerment package, not in an app of their own.
-app.autodiscover_tasks(["empowerment.dashboards"])
+app.autodiscover_tasks(["empowerment.dashboards", "empowerment.privacy"])
 # The worker writes its own heartbeat for /readyz (beat's is its scheduler, in settings).
 app.steps["worker"].add(WorkerHeartbeat)
 
@@ -100,6 +100,13 @@ app.conf.beat_schedule = {
     # --- Refresh tokens (issue 12): expired rows of the blacklist tables, nightly at 03:30.
     "tokens-flush-expired": {
         "task": "empowerment.tokens_flush_expired",
+        "schedule": crontab(minute=30, hour=3),
+    },
+    # --- Retention (issue 12) ----------------------------------------------------------------
+    # Access records, one-time codes and the bodies of sent SMS past their periods
+    # (ACCESS_RECORD_RETENTION_DAYS, OTP_RETENTION_DAYS, SMS_BODY_RETENTION_DAYS), nightly.
+    "retention-sweep": {
+        "task": "empowerment.retention_sweep",
         "schedule": crontab(minute=30, hour=3),
     },
     # --- Dashboard summaries (issue 6) -----------------------------------------------------

@@ -7,6 +7,9 @@ from simple_history.models import HistoricalRecords
 
 from .fields import CodeField
 
+# Access records live with the privacy services (empowerment/privacy/).
+from .privacy.models import AccessRecord  # noqa: F401
+
 
 class OneTimeCode(models.Model):
     """A sign-in code sent by SMS to a resident's mobile. Only a keyed hash is stored."""

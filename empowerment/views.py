@@ -2,7 +2,7 @@
 
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import health
 
@@ -15,7 +15,7 @@ def _report(parts: dict[str, str]) -> JsonResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """Liveness for container health checks: this process answers and reaches its database.
 
@@ -26,7 +26,7 @@ def healthz(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request):
     """Readiness, JSON: database, Redis, migrations, worker and beat heartbeats; 503 names
     the failing part."""

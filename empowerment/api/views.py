@@ -18,8 +18,11 @@ ScopedModelViewSet and call services in perform_create/perform_update.
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import mixins, viewsets
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
+from rest_framework.settings import api_settings
 
-from centres.scope import ScopedQuerySet
+from centres.scope import ScopedQuerySet, holds_personal_data
+from empowerment.privacy.models import AccessRecord
+from empowerment.privacy.services import access_record_for_request, masked_filters
 
 
 class ScopedQuerysetMixin:
@@ -36,12 +39,47 @@ class ScopedQuerysetMixin:
         return queryset.visible_to(self.request.user)
 
 
-class ScopedReadOnlyModelViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+class AccessRecordMixin:
+    """Reads of personal data leave an access record: one row read (retrieve) and a list
+    searched (`?search=`). Applies to viewsets whose model's queryset declares personal data
+    (`holds_personal_data`): trainees, enrolments, attendance, outcomes, ideas."""
+
+    def _record(self, request, action: str, **fields) -> None:
+        model = self.queryset.model if self.queryset is not None else self.get_queryset().model
+        if holds_personal_data(model):
+            access_record_for_request(
+                request, action=action, channel=AccessRecord.Channel.API, model=model, **fields
+            )
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        # Only once the row was found in the caller's scope (else a 404 was raised).
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        self._record(request, AccessRecord.Action.VIEW, object_id=kwargs.get(lookup, ""))
+        return response
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        term = request.query_params.get(api_settings.SEARCH_PARAM, "")
+        if term.strip() and response.status_code == 200:
+            self._record(
+                request,
+                AccessRecord.Action.SEARCH,
+                term=term,
+                filters=masked_filters(request.query_params, skip=(api_settings.SEARCH_PARAM,)),
+            )
+        return response
+
+
+class ScopedReadOnlyModelViewSet(
+    ScopedQuerysetMixin, AccessRecordMixin, viewsets.ReadOnlyModelViewSet
+):
     pass
 
 
 class ScopedModelViewSet(
     ScopedQuerysetMixin,
+    AccessRecordMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from centres.models import Neighbourhood
 from empowerment import services as otp
@@ -86,12 +86,12 @@ def _prefill(request, kind: str, target: int) -> dict | None:
 # --- Calls for ideas ---------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def call_list(request):
     return render(request, "public/call_list.html", {"calls": selectors.open_calls()})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def call_detail(request, pk: int):
     call = selectors.public_call(pk=pk)
     if call is None:
@@ -131,7 +131,7 @@ def _status(form) -> int:
 # --- Cohorts -----------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def cohort_interest(request, pk: int):
     cohort = selectors.public_cohort(pk=pk)
     if cohort is None:
@@ -248,7 +248,7 @@ def _masked(mobile: str) -> str:
     return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) == 11 else mobile
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token: str):
     entry = waiting.pending_get(request, token)
     if entry is None:

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from centres import news
 from centres.models import Article, Centre, Comment, District, Headquarters, Neighbourhood
@@ -38,7 +38,7 @@ def _published_articles_count():
     )
 
 
-@require_GET
+@require_safe
 def home(request):
     """The centres by province and city, each with the neighbourhoods it serves; a search by
     neighbourhood name; figures; the latest news.
@@ -78,7 +78,7 @@ def home(request):
     return render(request, "public/home.html", context)
 
 
-@require_GET
+@require_safe
 def centre_detail(request, pk: int):
     centre = get_object_or_404(
         Centre.objects.active()
@@ -100,7 +100,7 @@ def centre_detail(request, pk: int):
     return render(request, "public/centre_detail.html", context)
 
 
-@require_GET
+@require_safe
 def news_list(request):
     articles = news.article_list_public()
     centre = None
@@ -114,7 +114,7 @@ def news_list(request):
     return render(request, "public/news_list.html", {"page": page, "centre": centre})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def article_detail(request, slug: str):
     article = news.article_get_public(slug=slug)
     if article is None:

@@ -177,6 +177,8 @@ class IdeaCriterion(models.Model):
 class IdeaQuerySet(CallScopedQuerySet):
     call_path = "call__"
     self_path = "submitter"
+    # The submitter's name and mobile.
+    holds_personal_data = True
 
 
 class Idea(TimeStamped):

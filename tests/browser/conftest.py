@@ -48,7 +48,7 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     path = chromium_path()
     if path is None:
         _unavailable("Chromium is not installed (apt-get install chromium).")
@@ -66,6 +66,54 @@ def browser():
             launched.close()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+# Reports every Content-Security-Policy violation of every page to the test (the binding
+# below). Playwright's init scripts run outside the page's policy.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${event.documentURI}`
+  );
+});
+"""
+
+
+class WatchedBrowser:
+    """The browser as a test sees it: every context it opens reports policy violations,
+    console errors and uncaught page errors into `problems`, which fail the test."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.problems: list[str] = []
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        problems = self.problems
+        context.expose_binding("__cspViolation", lambda _source, text: problems.append(text))
+        context.add_init_script(CSP_LISTENER)
+
+        def on_console(message):
+            where = message.location.get("url", "")
+            # The browser asks for /favicon.ico on its own; the portal has none to give.
+            if message.type == "error" and not where.endswith("/favicon.ico"):
+                problems.append(f"console: {message.text} ({where})")
+
+        context.on("console", on_console)
+        context.on("weberror", lambda error: problems.append(f"page error: {error.error}"))
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture
+def browser(chromium):
+    """The shared Chromium; the test fails on any CSP violation or browser console error
+    in any of the contexts it opened (`page` or its own `browser.new_context()`)."""
+    watched = WatchedBrowser(chromium)
+    yield watched
+    assert not watched.problems, "The browser reported:\n" + "\n".join(watched.problems)
 
 
 @pytest.fixture

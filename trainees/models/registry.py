@@ -48,6 +48,7 @@ class PersonalDataQuerySet(ScopedQuerySet):
     """
 
     excluded_roles = ("reviewer",)
+    holds_personal_data = True
 
 
 class TraineeQuerySet(PersonalDataQuerySet):
