@@ -45,7 +45,9 @@ ALLOWED_EVERYWHERE: dict[str, str] = {
 
 # URL parameters that name another model than the ModelAdmin's own.
 PARAM_MODELS = {"import_id": "trainees.TraineeImport"}
-OWN_PARAMS = {"object_id", "id", "session_id"}
+OWN_PARAMS = {"object_id", "id", "pk", "session_id"}
+# URL parameters that are not ids: a value the view acts on (the sharing consent's step).
+WORD_PARAMS = {"step": "request"}
 # Django admin views that take no object id.
 NO_OBJECT = {"", "add/", "autocomplete/", "import/"}
 
@@ -54,7 +56,10 @@ def _fill_models_the_demo_leaves_empty():
     """Rows of the models the seeded demo has none of, all in Isfahan (scope A)."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
+    from rest_framework_simplejwt.tokens import RefreshToken
+
     from empowerment.models import OneTimeCode, OutboxMessage
+    from empowerment.privacy.models import AccessRecord
     from tests.centres.factories_news import CommentFactory
 
     isfahan = Centre.objects.get(city__name="اصفهان")
@@ -84,6 +89,17 @@ def _fill_models_the_demo_leaves_empty():
     )
     AccessLog.objects.create(**common, http_accept="*/*")
     AccessFailureLog.objects.create(**common, http_accept="*/*")
+    # A read of personal data on record, and a refresh token issued then blacklisted.
+    AccessRecord.objects.create(
+        user=admin_user,
+        username="admin",
+        action="view",
+        channel="admin",
+        model="trainees.trainee",
+        object_id=str(first.pk),
+    )
+    refresh = RefreshToken.for_user(admin_user)
+    refresh.blacklist()
 
 
 @pytest.fixture
@@ -192,6 +208,8 @@ def _attack(client, username, failures, covered_models) -> int:
                 for param in params:
                     if param in OWN_PARAMS:
                         kwargs[param] = obj.pk
+                    elif param in WORD_PARAMS:
+                        kwargs[param] = WORD_PARAMS[param]
                     elif param in PARAM_MODELS:
                         other = _outside(_model(PARAM_MODELS[param]), attacker)
                         assert other is not None, f"no {PARAM_MODELS[param]} outside {username}"

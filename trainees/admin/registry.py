@@ -178,7 +178,9 @@ class TraineeAdmin(ScopedAdmin):
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        if obj is not None and not obj.details_shared:
+        # An old version (history_form_view) carries no annotation; it is opened only once
+        # the current row's details were found shared (below).
+        if obj is not None and not getattr(obj, "details_shared", True):
             return [name for name in fields if name not in HOME_DETAILS]
         return fields
 
@@ -188,6 +190,13 @@ class TraineeAdmin(ScopedAdmin):
         if obj is None or not obj.details_shared:
             raise Http404
         return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # One old version holds the other centre's details as they were: the same rule.
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not obj.details_shared:
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
