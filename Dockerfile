@@ -31,8 +31,10 @@ RUN bin/build messages static \
     && /opt/venv/bin/pip uninstall --yes --quiet pip setuptools
 
 FROM ${PYTHON_IMAGE}
+# Beat's schedule file goes to /tmp: /app is read-only for the portal's user.
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PATH=/opt/venv/bin:$PATH \
-    DJANGO_DEBUG=0 GUNICORN_WORKER_TMP_DIR=/dev/shm
+    DJANGO_DEBUG=0 GUNICORN_WORKER_TMP_DIR=/dev/shm \
+    CELERY_BEAT_SCHEDULE_FILENAME=/tmp/celerybeat-schedule
 RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent portal
 COPY --from=build /opt/venv /opt/venv
 # Code and static files belong to root: the portal's user may read them, not change them.

@@ -61,8 +61,16 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", None):
-            record.request_id = request_id_var.get() or "-"
+            record.request_id = request_id_var.get() or _access_log_id(record) or "-"
         return True
+
+
+def _access_log_id(record: logging.LogRecord) -> str | None:
+    # gunicorn writes its access line after the response is closed, when the request's
+    # context is gone; the id is still in the response header among the line's atoms.
+    if record.name == "gunicorn.access" and isinstance(record.args, dict):
+        return valid_request_id(record.args.get("{x-request-id}o"))
+    return None
 
 
 class ScrubFilter(logging.Filter):

@@ -47,6 +47,7 @@ class RequestLogMiddleware:
     """
 
     header = "X-Request-ID"
+    probes = frozenset({"/healthz", "/readyz"})
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,7 +62,11 @@ class RequestLogMiddleware:
         started = time.monotonic()
         response = self.get_response(request)
         response[self.header] = request_id
-        request_logger.info(
+        # Health probes come every few seconds from the container runtime: their lines are
+        # kept for DEBUG unless they fail.
+        quiet = request.path_info in self.probes and response.status_code < 400
+        request_logger.log(
+            logging.DEBUG if quiet else logging.INFO,
             "%s %s %s %.0fms",
             request.method,
             request.get_full_path(),

@@ -104,3 +104,27 @@ def _count(db: dict, name: str) -> int:
             return cursor.fetchone()[0]
     finally:
         conn.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broken_dump_leaves_the_database_empty(postgres, settings, tmp_path):
+    TraineeFactory.create_batch(2)
+    backups = tmp_path / "backups"
+    call_command("backup", dir=str(backups), no_encrypt=True)
+    dump = next(backups.glob("*.dump"))
+    data = dump.read_bytes()
+    dump.write_bytes(data[: len(data) * 2 // 3])  # cut short, as by a full disk
+    target = f"{postgres['NAME']}_restore"
+    _recreate(postgres, target)
+    env = {**os.environ, "DATABASE_URL": _url(postgres, target), "REDIS_URL": ""}
+    try:
+        result = _restore(env, str(dump), "--no-media")
+        assert result.returncode != 0
+        assert "pg_restore failed" in result.stderr
+        conn = _connect(postgres, target)
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            assert cursor.fetchone()[0] == 0  # one transaction: nothing half restored
+        conn.close()
+    finally:
+        _recreate(postgres, target, create=False)

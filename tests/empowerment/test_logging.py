@@ -92,3 +92,19 @@ def test_a_task_queued_during_a_request_carries_its_id():
     outside = {}
     _send_request_id(headers=outside)
     assert outside == {}
+
+
+def test_gunicorns_access_line_is_scrubbed_and_names_the_request():
+    # gunicorn logs with a dict of atoms, after the response, outside the request's context.
+    atoms = {"r": "GET /api/v1/trainees/?search=0012345679 HTTP/1.1", "{x-request-id}o": "r-42"}
+    with captured_log("json") as stream:
+        logging.getLogger("gunicorn.access").info("%(r)s", atoms)
+    (record,) = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert record["request_id"] == "r-42"
+    assert record["message"] == "GET /api/v1/trainees/?search= HTTP/1.1"
+
+
+def test_health_probes_are_logged_at_debug_unless_they_fail(settings):
+    with captured_log() as stream:
+        Client().get("/healthz")
+    assert " DEBUG empowerment.request " in stream.getvalue()
