@@ -55,7 +55,6 @@ NO_OBJECT = {"", "add/", "autocomplete/", "import/"}
 def _fill_models_the_demo_leaves_empty():
     """Rows of the models the seeded demo has none of, all in Isfahan (scope A)."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from empowerment.models import OneTimeCode, OutboxMessage
