@@ -25,9 +25,12 @@ def staff(db):
 @pytest.fixture
 def browser(staff, password):
     client = Client()
-    assert client.post(
-        reverse("admin:login"), {"username": "staff.one", "password": password}
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("admin:login"), {"username": "staff.one", "password": password}
+        ).status_code
+        == 302
+    )
     return client
 
 
