@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from empowerment.sms import ConsoleSMSBackend
+from tests.centres.factories import staff_user
 from tests.trainees.factories import TraineeFactory
 from tests.trainees.spreadsheet_files import upload, xlsx_bytes
 from trainees.models import Enrolment, Trainee, TraineeImport
@@ -321,3 +322,27 @@ def test_search_and_filters_do_not_reveal_the_other_centres_details(
     assert not admin_finds(neighbourhood=trainee.neighbourhood_id)
     assert not admin_finds(age="youth") and not admin_finds(age="adult")
     assert admin_finds()
+
+
+def test_a_manager_cannot_delete_a_trainee_registered_elsewhere(
+    client, two_centres, enrolled_in_karaj
+):
+    """Hardening: the enrolment's PROTECT already stopped the delete; now the cross-centre
+    rule refuses it first, so it holds even for a person with no enrolment left."""
+    manager = staff_user("manager.krj", "centre_manager", two_centres["karaj"])
+    client.force_login(manager)
+    one = client.post(
+        reverse("admin:trainees_trainee_delete", args=[enrolled_in_karaj.pk]), {"post": "yes"}
+    )
+    assert one.status_code == 403
+    bulk = client.post(
+        reverse("admin:trainees_trainee_changelist"),
+        {"action": "delete_selected", "_selected_action": [enrolled_in_karaj.pk], "post": "yes"},
+    )
+    # Refused by the rule, or (enrolments protect the trainee) by the protection page.
+    assert bulk.status_code in (200, 403)
+    assert Trainee.objects.filter(pk=enrolled_in_karaj.pk).exists()
+    # Their own registrations they still may delete.
+    own = TraineeFactory(registered_at=two_centres["karaj"])
+    client.post(reverse("admin:trainees_trainee_delete", args=[own.pk]), {"post": "yes"})
+    assert not Trainee.objects.filter(pk=own.pk).exists()

@@ -265,6 +265,19 @@ class TraineeAdmin(ScopedAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting is the utmost change: the same cross-centre rule.
+        if obj is not None and not services.trainee_may_change(trainee=obj, by=request.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action checks the model permission only, not each row.
+        own = Trainee.objects.registered_within(request.user).values("pk")
+        if queryset.exclude(pk__in=own).exists():
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
+
     def save_model(self, request, obj, form, change):
         services.trainee_save(trainee=obj, by=request.user)
 
