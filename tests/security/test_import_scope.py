@@ -16,7 +16,8 @@ from empowerment.sms import ConsoleSMSBackend
 from tests.centres.factories import staff_user
 from tests.trainees.factories import TraineeFactory
 from tests.trainees.spreadsheet_files import upload, xlsx_bytes
-from trainees.models import Enrolment, Trainee, TraineeImport
+from trainees.demo import national_code
+from trainees.models import Enrolment, PossibleDuplicate, Trainee, TraineeImport
 
 pytestmark = pytest.mark.django_db
 
@@ -346,3 +347,32 @@ def test_a_manager_cannot_delete_a_trainee_registered_elsewhere(
     own = TraineeFactory(registered_at=two_centres["karaj"])
     client.post(reverse("admin:trainees_trainee_delete", args=[own.pk]), {"post": "yes"})
     assert not Trainee.objects.filter(pk=own.pk).exists()
+
+
+def test_a_possible_duplicate_does_not_show_the_other_centres_national_code(
+    client, two_centres, isfahan_trainee, karaj_cohort, django_capture_on_commit_callbacks
+):
+    # Karaj imports someone with the Isfahan trainee's name and birth date, another code.
+    client.force_login(two_centres["staff_karaj"])
+    headers = ["نام", "نام خانوادگی", "کد ملی", "جنسیت", "تاریخ تولد"]
+    row = [
+        isfahan_trainee.first_name,
+        isfahan_trainee.last_name,
+        national_code(4242),
+        "زن",
+        "1375/06/21",
+    ]
+    response = client.post(
+        reverse("admin:trainees_trainee_import"),
+        {"centre": two_centres["karaj"].pk, "file": upload(xlsx_bytes([row], headers), "t.xlsx")},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], {"confirm": "1"})
+    assert PossibleDuplicate.objects.filter(other=isfahan_trainee).exists()
+
+    listing = reverse("admin:trainees_possibleduplicate_changelist")
+    page = client.get(listing).content.decode()
+    assert national_code(4242) in page  # Karaj's own registration
+    assert isfahan_trainee.national_code not in page
+    by_prefix = client.get(listing, {"q": isfahan_trainee.national_code[:6]}).content.decode()
+    assert isfahan_trainee.full_name not in by_prefix
