@@ -13,9 +13,11 @@ import pytest
 from django.urls import reverse
 
 from empowerment.sms import ConsoleSMSBackend
+from tests.centres.factories import staff_user
 from tests.trainees.factories import TraineeFactory
 from tests.trainees.spreadsheet_files import upload, xlsx_bytes
-from trainees.models import Enrolment, Trainee, TraineeImport
+from trainees.demo import national_code
+from trainees.models import Enrolment, PossibleDuplicate, Trainee, TraineeImport
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +323,56 @@ def test_search_and_filters_do_not_reveal_the_other_centres_details(
     assert not admin_finds(neighbourhood=trainee.neighbourhood_id)
     assert not admin_finds(age="youth") and not admin_finds(age="adult")
     assert admin_finds()
+
+
+def test_a_manager_cannot_delete_a_trainee_registered_elsewhere(
+    client, two_centres, enrolled_in_karaj
+):
+    """Hardening: the enrolment's PROTECT already stopped the delete; now the cross-centre
+    rule refuses it first, so it holds even for a person with no enrolment left."""
+    manager = staff_user("manager.krj", "centre_manager", two_centres["karaj"])
+    client.force_login(manager)
+    one = client.post(
+        reverse("admin:trainees_trainee_delete", args=[enrolled_in_karaj.pk]), {"post": "yes"}
+    )
+    assert one.status_code == 403
+    bulk = client.post(
+        reverse("admin:trainees_trainee_changelist"),
+        {"action": "delete_selected", "_selected_action": [enrolled_in_karaj.pk], "post": "yes"},
+    )
+    # Refused by the rule, or (enrolments protect the trainee) by the protection page.
+    assert bulk.status_code in (200, 403)
+    assert Trainee.objects.filter(pk=enrolled_in_karaj.pk).exists()
+    # Their own registrations they still may delete.
+    own = TraineeFactory(registered_at=two_centres["karaj"])
+    client.post(reverse("admin:trainees_trainee_delete", args=[own.pk]), {"post": "yes"})
+    assert not Trainee.objects.filter(pk=own.pk).exists()
+
+
+def test_a_possible_duplicate_does_not_show_the_other_centres_national_code(
+    client, two_centres, isfahan_trainee, karaj_cohort, django_capture_on_commit_callbacks
+):
+    # Karaj imports someone with the Isfahan trainee's name and birth date, another code.
+    client.force_login(two_centres["staff_karaj"])
+    headers = ["نام", "نام خانوادگی", "کد ملی", "جنسیت", "تاریخ تولد"]
+    row = [
+        isfahan_trainee.first_name,
+        isfahan_trainee.last_name,
+        national_code(4242),
+        "زن",
+        "1375/06/21",
+    ]
+    response = client.post(
+        reverse("admin:trainees_trainee_import"),
+        {"centre": two_centres["karaj"].pk, "file": upload(xlsx_bytes([row], headers), "t.xlsx")},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], {"confirm": "1"})
+    assert PossibleDuplicate.objects.filter(other=isfahan_trainee).exists()
+
+    listing = reverse("admin:trainees_possibleduplicate_changelist")
+    page = client.get(listing).content.decode()
+    assert national_code(4242) in page  # Karaj's own registration
+    assert isfahan_trainee.national_code not in page
+    by_prefix = client.get(listing, {"q": isfahan_trainee.national_code[:6]}).content.decode()
+    assert isfahan_trainee.full_name not in by_prefix

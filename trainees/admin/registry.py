@@ -7,7 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import (
     FileResponse,
     Http404,
@@ -274,6 +274,19 @@ class TraineeAdmin(ScopedAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting is the utmost change: the same cross-centre rule.
+        if obj is not None and not services.trainee_may_change(trainee=obj, by=request.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action checks the model permission only, not each row.
+        own = Trainee.objects.registered_within(request.user).values("pk")
+        if queryset.exclude(pk__in=own).exists():
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
+
     def save_model(self, request, obj, form, change):
         services.trainee_save(trainee=obj, by=request.user)
 
@@ -537,13 +550,41 @@ class PossibleDuplicateAdmin(ScopedAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_queryset(self, request):
+        # Either side may be registered at another centre: its national code is then
+        # shown masked, like everywhere else (Trainee.objects.details_visible_to).
+        shared = Trainee.objects.details_visible_to(request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                trainee_shared=ExpressionWrapper(
+                    Q(trainee__in=shared), output_field=BooleanField()
+                ),
+                other_shared=ExpressionWrapper(Q(other__in=shared), output_field=BooleanField()),
+            )
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            # A masked code is found by the whole code only, never digit by digit.
+            code = normalize_national_code(search_term)
+            results = results.filter(
+                Q(trainee_shared=True, other_shared=True)
+                | Q(trainee__national_code=code)
+                | Q(other__national_code=code)
+                | Q(trainee__last_name__icontains=search_term.strip())
+            )
+        return results, duplicates
+
     @admin.display(description=_("national code"))
     def trainee_code(self, obj):
-        return obj.trainee.national_code
+        return hide_unshared(obj.trainee, shared=obj.trainee_shared).national_code
 
     @admin.display(description=_("other national code"))
     def other_code(self, obj):
-        return obj.other.national_code
+        return hide_unshared(obj.other, shared=obj.other_shared).national_code
 
     def _resolve(self, request, queryset, status):
         for flag in queryset:
