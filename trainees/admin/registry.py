@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from centres import masking
 from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
 from centres.models import Centre
 from empowerment.jalali import InvalidJalaliDate, parse_jalali
@@ -585,6 +586,22 @@ class PossibleDuplicateAdmin(ScopedAdmin):
     @admin.display(description=_("other national code"))
     def other_code(self, obj):
         return hide_unshared(obj.other, shared=obj.other_shared).national_code
+
+    # The two code columns are computed, so the masked twins of ScopedAdmin (model fields)
+    # do not reach them: someone who sees national codes masked gets these instead.
+    @admin.display(description=_("national code"))
+    def masked_trainee_code(self, obj):
+        return masking.mask_kind(masking.NATIONAL_CODE, self.trainee_code(obj))
+
+    @admin.display(description=_("other national code"))
+    def masked_other_code(self, obj):
+        return masking.mask_kind(masking.NATIONAL_CODE, self.other_code(obj))
+
+    def get_list_display(self, request):
+        names = super().get_list_display(request)
+        if masking.hides(request.user, "national_code"):
+            names = [f"masked_{n}" if n in ("trainee_code", "other_code") else n for n in names]
+        return names
 
     def _resolve(self, request, queryset, status):
         for flag in queryset:
