@@ -40,8 +40,8 @@ COPY --from=build /opt/venv /opt/venv
 # Code and static files belong to root: the portal's user may read them, not change them.
 COPY --from=build /app /app
 WORKDIR /app
-# Uploaded media is the one place it writes (a volume in docker-compose).
-RUN mkdir -p /app/media && chown portal:portal /app/media
+# Uploaded media and the private import files are the only places it writes (volumes).
+RUN mkdir -p /app/media /app/private_media && chown portal:portal /app/media /app/private_media
 USER portal
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \

@@ -90,6 +90,12 @@ app.conf.beat_schedule = {
         "schedule": OUTBOX_SWEEP_SECONDS,
         "options": {"expires": OUTBOX_SWEEP_SECONDS},
     },
+    # Confirmed imports whose dispatch was lost the same way, on the same cadence.
+    "trainee-imports-sweep": {
+        "task": "trainees.import_sweep",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": OUTBOX_SWEEP_SECONDS},
+    },
     # --- Private import files (issue 12) ---------------------------------------------------
     # Uploaded spreadsheets (national codes, mobiles) are deleted once past
     # IMPORT_FILE_RETENTION_DAYS; once a night is enough for a retention counted in days.

@@ -17,6 +17,14 @@ def trainee_import_apply_task(import_id: int) -> str:
     return trainee_import_apply(import_id=import_id).state
 
 
+@shared_task(name="trainees.import_sweep")
+def trainee_import_sweep_task() -> int:
+    """Dispatch again confirmed imports whose dispatch was lost (beat, with the outbox's)."""
+    from .services import trainee_import_sweep
+
+    return len(trainee_import_sweep())
+
+
 @shared_task(name="trainees.import_files_purge")
 def trainee_import_files_purge_task() -> int:
     """Delete uploaded import files past their retention period (daily, by beat)."""

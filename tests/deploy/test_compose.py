@@ -140,6 +140,16 @@ def test_nginx_is_the_one_proxy_and_serves_media(services):
     assert services["web"]["environment"]["DJANGO_NUM_PROXIES"] == "1"
 
 
+def test_import_files_are_shared_by_web_and_worker_but_never_served(services):
+    """Uploaded spreadsheets (national codes, mobiles): web stores them, the worker applies
+    and purges them; nginx, which serves media, must not see them."""
+    for name in ("web", "worker", "beat"):
+        service = services[name]
+        assert "private_media:/app/private_media" in service["volumes"], name
+        assert service["environment"]["DJANGO_PRIVATE_MEDIA_ROOT"] == "/app/private_media"
+    assert not any("private_media" in mount for mount in services["nginx"]["volumes"])
+
+
 def dockerfile_stages() -> list[tuple[str, list[str]]]:
     """(FROM line, instructions) of each stage, with continuation lines joined."""
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")

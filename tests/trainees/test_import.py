@@ -324,3 +324,43 @@ def test_progress_is_read_from_the_cache_while_applying(isfahan, staff, cohort, 
     trainee_import.state = "applying"
     cache.set(services.progress_cache_key(trainee_import.pk), 1)
     assert trainee_import_progress(trainee_import=trainee_import) == (1, 2)
+
+
+def test_a_confirmation_while_the_broker_is_down_is_applied_by_the_sweep(
+    client, isfahan, staff, cohort, hesseh, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Redis unreachable when the confirmation commits: the page answers (no 500), the import
+    stays queued, and the beat's sweep dispatches it once the broker is back."""
+    import datetime
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from trainees import tasks
+
+    trainee_import = preview(isfahan, staff, xlsx_bytes([good_row(1), good_row(2)]))
+    client.force_login(staff)
+    url = reverse("admin:trainees_trainee_import_preview", args=[trainee_import.pk])
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as down:
+        down.setattr(tasks.trainee_import_apply_task, "delay", broker_down)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url)
+    assert response.status_code == 302
+    trainee_import.refresh_from_db()
+    assert trainee_import.state == "queued"
+    assert not Trainee.objects.exists()
+    # Too soon: a dispatch may still be on its way.
+    assert services.trainee_import_sweep() == []
+    TraineeImport.objects.filter(pk=trainee_import.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    # The broker is back (eager in the tests): the sweep takes it once, the apply runs.
+    assert services.trainee_import_sweep() == [trainee_import.pk]
+    assert services.trainee_import_sweep() == []
+    trainee_import.refresh_from_db()
+    assert trainee_import.state == "applied"
+    assert Trainee.objects.count() == 2

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from centres.models import Centre, Neighbourhood
 from programs.models import Cohort
@@ -76,8 +77,6 @@ def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImpor
 @transaction.atomic
 def trainee_import_confirm(*, trainee_import: TraineeImport, by) -> TraineeImport:
     """Staff confirmed the preview: queue the apply step once this transaction commits."""
-    from ..tasks import trainee_import_apply_task
-
     if by is not None and not by.has_perm("trainees.import_trainees"):
         raise PermissionDenied(_("You may not import trainees."))
     # A conditional UPDATE so that a double click queues the import once.
@@ -86,9 +85,49 @@ def trainee_import_confirm(*, trainee_import: TraineeImport, by) -> TraineeImpor
     ).update(state=TraineeImport.State.QUEUED, updated_at=timezone.now())
     if not queued:
         raise ValidationError(_("This import has already been confirmed."))
-    transaction.on_commit(lambda: trainee_import_apply_task.delay(trainee_import.pk))
+    transaction.on_commit(lambda: _dispatch_apply(trainee_import.pk))
     trainee_import.refresh_from_db()
     return trainee_import
+
+
+def _dispatch_apply(import_id: int) -> None:
+    from ..tasks import trainee_import_apply_task
+
+    try:
+        trainee_import_apply_task.delay(import_id)
+    except BrokerUnreachable:
+        # The broker is down: the import is committed as queued, and the sweep
+        # (trainee_import_sweep) dispatches it once the broker is back. The page that
+        # confirmed it must not fail for that.
+        logger.warning("import %s: broker unreachable, left for the sweep", import_id)
+
+
+def trainee_import_sweep(*, limit: int = 100) -> list[int]:
+    """Dispatch again the confirmed imports whose dispatch was lost; return their ids.
+
+    A queued import untouched for OUTBOX_SWEEP_AFTER_SECONDS is taken by a conditional UPDATE
+    of its `updated_at`, so two sweeps at once dispatch it once. Applying stays once-only
+    whatever is dispatched: the apply step takes the import from QUEUED under its row lock.
+    """
+    before = timezone.now() - datetime.timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
+    candidates = list(
+        TraineeImport.objects.filter(state=TraineeImport.State.QUEUED, updated_at__lt=before)
+        .order_by("updated_at")
+        .values_list("pk", "updated_at")[:limit]
+    )
+    now = timezone.now()
+    taken = [
+        import_id
+        for import_id, updated_at in candidates
+        if TraineeImport.objects.filter(
+            pk=import_id, state=TraineeImport.State.QUEUED, updated_at=updated_at
+        ).update(updated_at=now)
+    ]
+    for import_id in taken:
+        _dispatch_apply(import_id)
+    if taken:
+        logger.info("import sweep dispatched %s import(s)", len(taken))
+    return taken
 
 
 def progress_cache_key(import_id: int) -> str:
