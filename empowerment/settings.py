@@ -349,6 +349,9 @@ SMS_BODY_RETENTION_DAYS = int(os.environ.get("SMS_BODY_RETENTION_DAYS", "90"))
 
 # --- Outgoing messages (the outbox: empowerment.models.OutboxMessage)
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "empowerment.sms.ConsoleSMSBackend")
+# The console backend shows (and keeps in memory) each SMS's text only in development: the
+# text carries one-time codes.
+SMS_CONSOLE_SHOW_TEXT = env_bool("SMS_CONSOLE_SHOW_TEXT", DEBUG)
 SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
 SMS_SENDER = os.environ.get("SMS_SENDER", "")
 SMS_BASE_URL = os.environ.get("SMS_BASE_URL", "https://api.kavenegar.com")

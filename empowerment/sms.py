@@ -43,13 +43,23 @@ class BaseSMSBackend:
 
 
 class ConsoleSMSBackend(BaseSMSBackend):
+    """Shows each message in full only in development (SMS_CONSOLE_SHOW_TEXT, on with debug).
+    A deployment not yet given a provider gets a line saying that a message went out, never
+    its text: an SMS carries one-time codes, and logs are kept longer and read more widely
+    than the outbox. Nor are messages kept in memory there, where a worker would only grow."""
+
     outbox: list[dict] = []
+    sent = 0
 
     def send(self, *, to: str, text: str) -> SMSResult:
-        ConsoleSMSBackend.outbox.append({"to": to, "text": text})
-        logger.info("SMS to %s: %s", to, text)
-        print(f"[SMS to {to}] {text}", flush=True)
-        return SMSResult(provider_id=f"console-{len(ConsoleSMSBackend.outbox)}", reply="console")
+        ConsoleSMSBackend.sent += 1
+        if settings.SMS_CONSOLE_SHOW_TEXT:
+            ConsoleSMSBackend.outbox.append({"to": to, "text": text})
+            logger.info("SMS to %s: %s", to, text)
+            print(f"[SMS to {to}] {text}", flush=True)
+        else:
+            logger.info("SMS (console backend) of %s characters, text not logged", len(text))
+        return SMSResult(provider_id=f"console-{ConsoleSMSBackend.sent}", reply="console")
 
 
 class KavenegarSMSBackend(BaseSMSBackend):

@@ -47,3 +47,18 @@ def test_searches_by_national_code_and_mobile_leave_no_digits_in_the_log(
     for secret in (code, mobile, code.translate(PERSIAN), persian_code):
         assert secret not in log
     assert not re.search(r"(?<!\d)\d{10,11}(?!\d)", log), log
+
+
+def test_the_console_sms_backend_keeps_codes_out_of_production_logs(settings, caplog, capsys):
+    """A deployment still on the console backend logs that an SMS went out, not its code."""
+    from empowerment.sms import ConsoleSMSBackend
+
+    settings.SMS_CONSOLE_SHOW_TEXT = False  # its value with debug off
+    before = len(ConsoleSMSBackend.outbox)
+    with caplog.at_level("DEBUG"):
+        ConsoleSMSBackend().send(to="09121234567", text="کد ورود شما: 482913")
+    printed = capsys.readouterr()
+    for text in (caplog.text, printed.out, printed.err):
+        assert "482913" not in text
+        assert "09121234567" not in text
+    assert len(ConsoleSMSBackend.outbox) == before
