@@ -11,7 +11,7 @@ class EmpowermentConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_save
 
-        from . import credentials, session_activity
+        from . import credentials, session_activity, signin_delay  # noqa: F401 (signals)
 
         # A password change or a deactivation revokes the person's tokens (issue 12).
         post_save.connect(

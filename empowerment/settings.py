@@ -192,8 +192,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
 # --- Authentication
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # A growing wait per username after failed sign-ins (empowerment/signin_delay.py).
+    "empowerment.signin_delay.SignInDelayBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# From the SIGNIN_DELAY_FREE_FAILURES-th failure for a username (any address), each attempt
+# waits 1, 2, 4 ... seconds after the last failure, at most SIGNIN_DELAY_MAX_SECONDS (so a
+# stranger keeps the owner out for minutes at most); forgotten after a day or a success.
+SIGNIN_DELAY_ENABLED = env_bool("SIGNIN_DELAY_ENABLED", True)
+SIGNIN_DELAY_FREE_FAILURES = int(os.environ.get("SIGNIN_DELAY_FREE_FAILURES", "3"))
+SIGNIN_DELAY_MAX_SECONDS = min(int(os.environ.get("SIGNIN_DELAY_MAX_SECONDS", "900")), 900)
+SIGNIN_DELAY_MEMORY_SECONDS = int(os.environ.get("SIGNIN_DELAY_MEMORY_SECONDS", "86400"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -31,6 +31,8 @@ def _fast_and_isolated(settings, tmp_path, monkeypatch):
     monkeypatch.setattr(TraineeImport._meta.get_field("file"), "storage", storages["imports"])
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.AXES_ENABLED = False
+    # The growing sign-in wait (tests/security/test_signin_delay.py turns it on).
+    settings.SIGNIN_DELAY_ENABLED = False
     # The admin's and the API's second factor: tests/security and the browser tests turn it on.
     settings.ADMIN_SECOND_FACTOR = False
     # Throttles count in the cache: start each test from zero, with rates no ordinary test

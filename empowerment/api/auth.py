@@ -22,7 +22,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from empowerment import second_factor, services
+from empowerment import second_factor, services, signin_delay
 
 from .exceptions import SignInLocked
 from .throttling import (
@@ -91,13 +91,19 @@ class PasswordSignInSerializer(jwt_serializers.TokenObtainPairSerializer):
             username=attrs[self.username_field],
             password=attrs["password"],
         )
-        if getattr(http_request, "axes_locked_out", False):
+        # Locked by axes, or still waiting out the username's growing delay (signin_delay).
+        if getattr(http_request, "axes_locked_out", False) or getattr(
+            http_request, "signin_delay_seconds", 0
+        ):
             raise SignInLocked()
         if not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise exceptions.AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"
             )
         self._check_second_factor(user, attrs.get("otp"), http_request)
+        # The form sign-ins forget the username's failures through user_logged_in, which
+        # the token endpoint does not send.
+        signin_delay.forget(user.get_username())
         self.user = user
         return tokens_for(user)
 
