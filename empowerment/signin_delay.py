@@ -7,7 +7,8 @@ address, with any password) must wait 1 s, then 2 s, 4 s, ... doubling with each
 SIGNIN_DELAY_MAX_SECONDS. Rotating addresses does not help a guesser, since the count is the
 username's; yet a stranger can keep the owner out for at most the cap, since the wait is
 counted from the last failure and attempts refused while waiting do not extend it. The count
-is forgotten SIGNIN_DELAY_MEMORY_SECONDS after the last failure, or at a successful sign-in.
+is forgotten SIGNIN_DELAY_MEMORY_SECONDS after the last failure, at a successful sign-in, or
+when an administrator unlocks the username in axes' admin.
 
 Every sign-in path calls django.contrib.auth.authenticate() (the admin's and the dashboards'
 forms, the API's token endpoint), so the rule sits in an authentication backend placed before
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 
@@ -99,3 +101,11 @@ def _count_failure(sender, credentials=None, request=None, **kwargs):
 def _forget_on_success(sender, user=None, **kwargs):
     if user is not None:
         forget(user.get_username())
+
+
+@receiver(post_delete, sender="axes.AccessAttempt", dispatch_uid="signin_delay_unlock")
+def _forget_on_unlock(sender, instance=None, **kwargs):
+    # An administrator unlocks a username by deleting its axes attempts (admin → Axes →
+    # Access attempts): the growing wait is lifted with it.
+    if instance is not None and instance.username:
+        forget(instance.username)

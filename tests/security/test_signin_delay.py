@@ -105,3 +105,22 @@ def test_other_usernames_are_not_slowed(delay, password):
     for _ in range(6):
         _token("manager.one", "guess")
     assert _token("manager.two", password).status_code == 200
+
+
+def test_an_administrator_lifts_the_wait_with_the_axes_unlock(delay, password, admin_client):
+    from axes.models import AccessAttempt
+
+    delay.AXES_ENABLED = True
+    delay.AXES_FAILURE_LIMIT = 100  # the wait alone, not axes' lock
+    UserFactory(username="manager.one")
+    for _ in range(6):
+        _token("manager.one", "guess")
+    assert _token("manager.one", password).status_code == 429
+    ids = [str(pk) for pk in AccessAttempt.objects.values_list("pk", flat=True)]
+    assert ids
+    response = admin_client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert _token("manager.one", password).status_code == 200
