@@ -15,5 +15,9 @@ urlpatterns = [
     path("dashboard/", include("empowerment.dashboards.urls")),
 ]
 
+# JSON under /api/, Django's pages elsewhere (empowerment/views.py).
+handler404 = "empowerment.views.page_not_found"
+handler500 = "empowerment.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
