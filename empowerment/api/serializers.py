@@ -92,8 +92,23 @@ class IsoDateTimeField(serializers.DateTimeField):
         return super().to_representation(value)
 
 
+# A Jalali date is not an RFC 3339 date (1406-02-31 is a valid Jalali day): a string with
+# the calendar's pattern (months 1-6 have 31 days, 7-11 have 30, the 12th 29 or 30), so
+# that generated clients do not parse it as a Gregorian date.
+JALALI_DATE_PATTERN = (
+    r"^[0-9]{4}-(0[1-6]-(0[1-9]|[12][0-9]|3[01])"
+    r"|(0[7-9]|1[01])-(0[1-9]|[12][0-9]|30)|12-(0[1-9]|[12][0-9]|30))$"
+)
+
+
 @extend_schema_field(
-    {"type": "string", "format": "date", "nullable": True, "example": "1403-12-27"}
+    {
+        "type": "string",
+        "pattern": JALALI_DATE_PATTERN,
+        "nullable": True,
+        "example": "1403-12-27",
+        "description": "Jalali (Solar Hijri) date, YYYY-MM-DD with ASCII digits.",
+    }
 )
 class JalaliDateField(serializers.Field):
     """Read-only Jalali form (YYYY-MM-DD, ASCII digits) of a date or datetime."""

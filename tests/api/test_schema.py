@@ -44,6 +44,22 @@ def test_schema_shows_jalali_companions_and_filters(schema):
     centre = schema["components"]["schemas"]["Centre"]["properties"]
     assert centre["opening_date"]["format"] == "date"
     assert centre["opening_date_jalali"]["readOnly"] is True
+    # A Jalali value is a string with the calendar's pattern, never an RFC 3339 date.
+    jalali = centre["opening_date_jalali"]
+    assert jalali["type"] == "string" and "format" not in jalali
+    pattern = re.compile(jalali["pattern"])
+    for valid in ("1406-02-31", "1403-12-30", "1405-07-30", "1402-01-01"):
+        assert pattern.match(valid), valid
+    for invalid in ("1405-07-31", "1405-12-31", "1405-13-01", "1405-00-10", "2025-3-17"):
+        assert not pattern.match(invalid), invalid
+    every_jalali = [
+        (name, prop)
+        for component in schema["components"]["schemas"].values()
+        for name, prop in component.get("properties", {}).items()
+        if name.endswith("_jalali")
+    ]
+    assert every_jalali
+    assert all(prop.get("format") != "date" for _name, prop in every_jalali), every_jalali
     params = {p["name"] for p in schema["paths"]["/api/v1/centres/"]["get"]["parameters"]}
     assert {"city", "province", "is_active", "search", "ordering", "page", "page_size"} <= params
 
