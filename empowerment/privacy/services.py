@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 
 from empowerment.models import OneTimeCode, OutboxMessage
 from empowerment.persian import normalize_digits
-from empowerment.public.views import client_ip
+from empowerment.ratelimit import client_address
 
 from .models import AccessRecord
 
@@ -103,7 +103,7 @@ def access_record(
 def access_record_for_request(request, **fields) -> AccessRecord:
     """`access_record` for the person making `request`, from the address they came from
     (the project's one client-address function, which knows the trusted proxies)."""
-    return access_record(user=request.user, ip_address=client_ip(request), **fields)
+    return access_record(user=request.user, ip_address=client_address(request), **fields)
 
 
 def _days_ago(now: datetime.datetime, days: int) -> datetime.datetime:

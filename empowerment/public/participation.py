@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from centres.models import Neighbourhood
 from empowerment import services as otp
+from empowerment.ratelimit import client_address
 from programs.models import Cohort
 from programs.services.ideas import idea_call_require_open, idea_submit
 from trainees import services as registry
@@ -29,7 +30,6 @@ from trainees import services as registry
 from . import pending as waiting
 from . import selectors
 from .forms import CodeForm, CohortInterestForm, IdeaForm
-from .views import client_ip
 
 IDEA = "idea"
 INTEREST = "interest"
@@ -55,7 +55,7 @@ def _send_code(request, form, *, kind: str, target: int, mobile_field: str):
     """Step 1's end: keep the checked request and send a code; a redirect to step 2, or
     None with the reason on the form (too many codes, a staff number)."""
     mobile = form.cleaned_data[mobile_field]
-    if not waiting.code_request_allowed(ip_address=client_ip(request), mobile=mobile):
+    if not waiting.code_request_allowed(ip_address=client_address(request), mobile=mobile):
         _too_many_codes(form)
         return None
     try:
@@ -268,7 +268,9 @@ def confirm(request, token: str):
         raise Http404
     form = CodeForm()
     if request.method == "POST" and "resend" in request.POST:
-        if not waiting.code_request_allowed(ip_address=client_ip(request), mobile=entry.mobile):
+        if not waiting.code_request_allowed(
+            ip_address=client_address(request), mobile=entry.mobile
+        ):
             _too_many_codes(form)
         else:
             try:
@@ -283,7 +285,7 @@ def confirm(request, token: str):
     elif request.method == "POST":
         form = CodeForm(request.POST)
         if form.is_valid():
-            if not waiting.code_check_allowed(ip_address=client_ip(request)):
+            if not waiting.code_check_allowed(ip_address=client_address(request)):
                 form.add_error(None, _("Too many tries in a short time. Please wait a minute."))
                 form.rate_limited = True
             else:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from centres import news
 from centres.models import Article, Centre, Comment, District, Headquarters, Neighbourhood
 from empowerment.persian import normalize_text
-from empowerment.ratelimit import client_address as client_ip
+from empowerment.ratelimit import client_address
 
 from . import selectors
 from .forms import CommentForm
@@ -133,7 +133,7 @@ def article_detail(request, slug: str):
                     article=article,
                     name=form.cleaned_data["name"],
                     text=form.cleaned_data["text"],
-                    ip_address=client_ip(request),
+                    ip_address=client_address(request),
                 )
             except news.CommentRateLimited:
                 form.add_error(

@@ -11,18 +11,17 @@ from empowerment.api.serializers import (
 from empowerment.jalali import iso_jalali, today_jalali
 from programs.models import Cohort
 from trainees.models import Attendance, Enrolment, Outcome, Trainee, hide_unshared
+from trainees.models.registry import age_on
 
 _ISO_DATE = IsoDateField()
 _DATETIME = serializers.DateTimeField(read_only=True)
 
 
 def _age(born, context: dict) -> int | None:
-    if not born:
-        return None
     today = context.get("_today")
     if today is None:
         today = context["_today"] = today_jalali()  # once per request, not per row
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age_on(born, today)
 
 
 def _row_of(trainee: Trainee, request) -> dict:

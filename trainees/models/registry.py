@@ -223,13 +223,14 @@ class Trainee(TimeStamped):
     def age(self) -> int | None:
         from empowerment.jalali import today_jalali
 
-        if not self.birth_date:
-            return None
-        today = today_jalali()
-        years = today.year - self.birth_date.year
-        if (today.month, today.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return age_on(self.birth_date, today_jalali()) if self.birth_date else None
+
+
+def age_on(born, today) -> int | None:
+    """Whole years from `born` to `today` (Jalali dates), or None without a birth date."""
+    if not born:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 # What a centre that only enrols a person registered elsewhere does not read until the
