@@ -9,7 +9,7 @@ from django.urls import path
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from empowerment.jalali import iso_jalali
+from empowerment.kernel.jalali import iso_jalali
 from empowerment.urls import urlpatterns as project_urlpatterns
 from trainees.models import Trainee
 

@@ -5,27 +5,20 @@ mechanism (`visible_to`) decides the rows of lists, change pages, history pages,
 choices and autocompletes alike.
 """
 
-import datetime
-
 from django.contrib import admin
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from empowerment.jalali import format_jalali
-from empowerment.persian import normalize_text
-from empowerment.privacy.models import AccessRecord
-from empowerment.privacy.services import access_record_for_request, masked_filters
+from empowerment.kernel import masking
+from empowerment.kernel.persian import normalize_text
+from empowerment.kernel.privacy.admin import AccessRecordedMixin
 
-from . import masking
-from .scope import ScopedQuerySet, holds_personal_data
+from .scope import ScopedQuerySet
 
 
 def scoped(queryset, request):
@@ -52,67 +45,6 @@ class ScopedMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class AccessRecordedMixin:
-    """Reads of personal data leave an access record: opening a row's change or history
-    page, a search, and an action that answers a file (an export). Applies when the model's
-    queryset declares personal data (`holds_personal_data`) or the admin says so."""
-
-    personal_data: bool | None = None  # None: as the model's queryset declares
-
-    def holds_personal_data(self) -> bool:
-        if self.personal_data is not None:
-            return self.personal_data
-        return holds_personal_data(self.model)
-
-    def record_access(self, request, action: str, **fields) -> None:
-        if self.holds_personal_data():
-            access_record_for_request(
-                request,
-                action=action,
-                channel=AccessRecord.Channel.ADMIN,
-                model=self.model,
-                **fields,
-            )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        # 200: the page showed the row (a row out of scope redirects or is a 404).
-        if response.status_code == 200:
-            self.record_access(request, AccessRecord.Action.VIEW, object_id=object_id)
-        return response
-
-    def history_view(self, request, object_id, extra_context=None):
-        response = super().history_view(request, object_id, extra_context)
-        if response.status_code == 200:
-            self.record_access(request, AccessRecord.Action.VIEW, object_id=object_id)
-        return response
-
-    def record_search(self, request, search_term: str) -> None:
-        """Call once from get_search_results (which may search more than once)."""
-        if search_term and search_term.strip():
-            self.record_access(
-                request,
-                AccessRecord.Action.SEARCH,
-                term=search_term,
-                filters=masked_filters(request.GET, skip=("q", "term")),
-            )
-
-    def response_action(self, request, queryset):
-        response = super().response_action(request, queryset)
-        # Whatever the action is called, a file it answers is an export of the selection.
-        if response is not None and "attachment" in response.get("Content-Disposition", ""):
-            every = request.POST.get("select_across") == "1"
-            selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-            self.record_access(
-                request,
-                AccessRecord.Action.EXPORT,
-                count=None if every else len(selected),
-                term=request.GET.get("q", ""),
-                filters=masked_filters(request.GET, skip=("q",)),
-            )
-        return response
-
-
 class ScopedAdmin(ScopedMixin, AccessRecordedMixin, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
@@ -136,7 +68,8 @@ class ScopedAdmin(ScopedMixin, AccessRecordedMixin, SimpleHistoryAdmin):
             results = results | exact
         return results, may_have_duplicates
 
-    # Masked numbers (centres/masking.py): a person who sees them masked finds a row by the
+    # Masked numbers (empowerment/kernel/masking.py): a person who sees them masked finds a row
+    # by the
     # whole number only, and cannot order or filter by them: a prefix search, a sort or a
     # `?mobile__startswith=` would give the number away a digit at a time.
 
@@ -341,19 +274,3 @@ class ScopedTabularInline(ScopedMixin, admin.TabularInline):
 
 class ScopedStackedInline(ScopedMixin, admin.StackedInline):
     extra = 0
-
-
-def jalali_column(field_name: str, description=None, ordering: str | None = None):
-    """A list column that shows a date or datetime field in Jalali (Tehran time)."""
-
-    def column(self, obj):
-        value = getattr(obj, field_name)
-        if value is None:
-            return "—"
-        if isinstance(value, datetime.datetime):
-            value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-        return format_jalali(value)
-
-    column.short_description = description or _("date")
-    column.admin_order_field = ordering or field_name
-    return column

@@ -2,11 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-
-def _sync_role_groups(sender, **kwargs):
-    from .services import roles_sync_groups
-
-    roles_sync_groups()
+from empowerment.kernel import roles
 
 
 class CentresConfig(AppConfig):
@@ -14,5 +10,12 @@ class CentresConfig(AppConfig):
     verbose_name = _("Centres and headquarters")
 
     def ready(self) -> None:
+        # Models are loaded only now, so the modules that use them are imported here.
+        from centres import scope, services, tasks  # noqa: F401 (tasks: registers them)
+
+        # The kernel asks for a person's roles (masking, the second factor) through this.
+        roles.register(scope.scope_for)
         # After the last app migrates, every model's permissions exist.
-        post_migrate.connect(_sync_role_groups, dispatch_uid="centres_sync_role_groups")
+        post_migrate.connect(
+            services.roles_sync_on_migrate, dispatch_uid="centres_sync_role_groups"
+        )

@@ -163,4 +163,5 @@ def seed(context: dict | None = None) -> dict:
         "headquarters": {"national": national, "alborz": alborz_hq, "hesseh": hesseh_hq},
         "users": users,
         "accounts": [(u, label) for u, _f, _l, _r, _s, label in accounts],
+        "password": DEMO_PASSWORD,
     }

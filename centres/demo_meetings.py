@@ -7,8 +7,10 @@ import datetime
 
 import jdatetime
 
+from empowerment.kernel.jalali import local_today
+
 from . import meetings as services
-from .models import Commitment, Meeting, local_today
+from .models import Commitment, Meeting
 
 J = jdatetime.date
 

@@ -18,10 +18,10 @@ from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from empowerment.jalali import format_jalali, to_jalali
-from empowerment.models import OutboxMessage
-from empowerment.persian import to_persian_digits
-from empowerment.services import message_queue
+from empowerment.kernel.jalali import format_jalali, to_jalali
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.outbox import message_queue
+from empowerment.kernel.persian import to_persian_digits
 
 from .models import PENDING_STATUSES, Commitment, Resolution, StaffRole
 from .scope import scope_for

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from empowerment import ratelimit
+from empowerment.kernel import ratelimit
 
 from .models import Article, Centre, Comment, Neighbourhood
 

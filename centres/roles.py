@@ -1,10 +1,20 @@
 """What each staff role may do, as Django permissions on a group per role.
 
 Scope (which rows) is decided by `scope.py`; this decides which actions. Each entry maps
-"app_label.model" to the actions allowed: v(iew), a(dd), c(hange), d(elete). Apps further up
-the layers add their models here by name, so that one table shows every role's rights.
-Extra permissions (such as importing a spreadsheet) are listed by codename.
+"app_label.model" to the actions allowed: v(iew), a(dd), c(hange), d(elete). Extra
+permissions (such as importing a spreadsheet) are listed by codename.
+
+This module lists the rights on `centres`' own models. Each app further up the layers says
+what the roles may do with its models in its own `roles.py` (`ROLE_PERMISSIONS` and
+`EXTRA_PERMISSIONS`, same shape), found by `app_role_tables()` the way the admin finds
+`admin.py` modules: a hook, so that nothing here names a model of a higher app.
 """
+
+from functools import cache
+from importlib import import_module
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
 
 from .models import StaffRole
 
@@ -24,21 +34,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
     R.CENTRE_STAFF: {
         **READ_GEOGRAPHY,
         "centres.indicator": "v",
-        "programs.programme": "v",
-        "programs.cohort": "vac",
-        "programs.cohortsession": "vacd",
-        "programs.ideacall": "v",
-        "programs.ideacriterion": "v",
-        "programs.idea": "vc",
-        "trainees.trainee": "vac",
-        "trainees.enrolment": "vac",
-        "trainees.attendance": "vacd",
-        "trainees.outcome": "vac",
-        "trainees.product": "vac",
-        "trainees.sale": "vacd",
-        "trainees.possibleduplicate": "vc",
-        "trainees.traineeimport": "va",
-        "trainees.cohortinterest": "vc",
         "centres.article": "vac",
         "centres.comment": "vc",
     },
@@ -54,23 +49,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "centres.resolutionfollowup": "va",
         "centres.commitment": "vac",
         "centres.commitmentmilestone": "vacd",
-        "programs.programme": "vac",
-        "programs.cohort": "vacd",
-        "programs.cohortsession": "vacd",
-        "programs.ideacall": "vacd",
-        "programs.ideacriterion": "vacd",
-        "programs.idea": "vc",
-        "programs.ideareview": "v",
-        "programs.ideascore": "v",
-        "trainees.trainee": "vacd",
-        "trainees.enrolment": "vacd",
-        "trainees.attendance": "vacd",
-        "trainees.outcome": "vacd",
-        "trainees.product": "vacd",
-        "trainees.sale": "vacd",
-        "trainees.possibleduplicate": "vc",
-        "trainees.traineeimport": "va",
-        "trainees.cohortinterest": "vcd",
         "centres.article": "vacd",
         "centres.comment": "vcd",
     },
@@ -101,12 +79,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "centres.indicator": "v",
     },
     R.VIEWER: {**READ_GEOGRAPHY, "centres.indicator": "v"},
-    R.REVIEWER: {
-        "programs.ideacall": "v",
-        "programs.idea": "v",
-        "programs.ideareview": "vac",
-        "programs.ideascore": "v",
-    },
+    R.REVIEWER: {},
     R.ADMINISTRATOR: {},
 }
 
@@ -120,37 +93,37 @@ ADMIN_ROLES = {
     R.ADMINISTRATOR,
 }
 
-# The dashboards read summary tables (empowerment app); each opens with its table's view.
-DASHBOARDS = {
-    "overview": "empowerment.trainingsummary",
-    "ideas": "empowerment.ideasummary",
-    "headquarters": "empowerment.headquarterssummary",
-}
-for _role, _pages in {
-    R.COUNCIL_MEMBER: ("overview", "ideas", "headquarters"),
-    R.VIEWER: ("overview", "ideas", "headquarters"),
-    R.HQ_SECRETARY: ("overview", "ideas", "headquarters"),
-    R.CENTRE_MANAGER: ("overview", "ideas", "headquarters"),
-    R.CENTRE_STAFF: ("overview", "ideas"),
-    R.PARTNER_OFFICER: ("headquarters",),
-}.items():
-    ROLE_PERMISSIONS[_role].update({DASHBOARDS[page]: "v" for page in _pages})
 
 ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
 
-EXTRA_PERMISSIONS: dict[str, list[str]] = {
-    R.CENTRE_STAFF: ["trainees.import_trainees"],
-    R.CENTRE_MANAGER: ["trainees.import_trainees", "trainees.override_capacity"],
-}
+EXTRA_PERMISSIONS: dict[str, list[str]] = {}
+
+
+@cache
+def app_role_tables() -> tuple[tuple[dict[str, dict[str, str]], dict[str, list[str]]], ...]:
+    """(ROLE_PERMISSIONS, EXTRA_PERMISSIONS) of this module and of every installed app's
+    `roles.py`, lowest layer first."""
+    tables = [(ROLE_PERMISSIONS, EXTRA_PERMISSIONS)]
+    for config in apps.get_app_configs():
+        if config.name == __package__ or not module_has_submodule(config.module, "roles"):
+            continue
+        module = import_module(f"{config.name}.roles")
+        tables.append(
+            (getattr(module, "ROLE_PERMISSIONS", {}), getattr(module, "EXTRA_PERMISSIONS", {}))
+        )
+    return tuple(tables)
 
 
 def permission_names(role: str) -> list[str]:
-    names = [
-        f"{model.split('.')[0]}.{ACTIONS[letter]}_{model.split('.')[1]}"
-        for model, letters in ROLE_PERMISSIONS.get(role, {}).items()
-        for letter in letters
-    ]
-    return names + EXTRA_PERMISSIONS.get(role, [])
+    names: list[str] = []
+    for permissions, extra in app_role_tables():
+        names += [
+            f"{model.split('.')[0]}.{ACTIONS[letter]}_{model.split('.')[1]}"
+            for model, letters in permissions.get(role, {}).items()
+            for letter in letters
+        ]
+        names += extra.get(role, [])
+    return names
 
 
 def group_name(role: str) -> str:

@@ -148,7 +148,7 @@ class ScopedQuerySet(models.QuerySet):
 
     scope_paths: dict[str, str | tuple[str, ...]] = {}
     # Rows about residents as people (names, national codes, mobiles): opening, searching
-    # or exporting them leaves an access record (empowerment.privacy).
+    # or exporting them leaves an access record (empowerment.kernel.privacy).
     holds_personal_data: bool = False
 
     def visible_to(self, user) -> ScopedQuerySet:
@@ -216,9 +216,3 @@ class ScopedQuerySet(models.QuerySet):
 
 
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
-
-
-def holds_personal_data(model) -> bool:
-    """Whether rows of `model` are personal data, as its queryset class declares."""
-    queryset_class = getattr(model._default_manager, "_queryset_class", None)
-    return bool(getattr(queryset_class, "holds_personal_data", False))

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Min, Q, QuerySet, Sum
 
-from .models import Commitment, Meeting, Resolution, local_today
+from empowerment.kernel.jalali import local_today
+
+from .models import Commitment, Meeting, Resolution
 
 
 def opportunity_meeting_hours(*, user) -> QuerySet:

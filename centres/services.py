@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from empowerment.persian import normalize_digits, search_key, to_persian_digits
-from empowerment.spreadsheets import SpreadsheetError, header_key, read_rows
+from empowerment.kernel.persian import normalize_digits, search_key, to_persian_digits
+from empowerment.kernel.spreadsheets import SpreadsheetError, header_key, read_rows
 
 from . import roles
 from .models import (
@@ -26,6 +26,11 @@ from .models import (
 from .scope import forget_scope
 
 User = get_user_model()
+
+
+def roles_sync_on_migrate(sender, **kwargs) -> None:
+    """post_migrate receiver (centres/apps.py)."""
+    roles_sync_groups()
 
 
 def roles_sync_groups() -> dict[str, int]:

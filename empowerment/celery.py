@@ -6,20 +6,19 @@ import os
 from celery import Celery, signals
 from celery.schedules import crontab
 
-from .heartbeats import WorkerHeartbeat
+from empowerment.kernel.heartbeats import WorkerHeartbeat
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empowerment.settings")
 
 app = Celery("empowerment")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
-# The dashboards live inside the empowerment package, not in an app of their own.
-app.autodiscover_tasks(["empowerment.dashboards", "empowerment.privacy"])
+# Every app's AppConfig.ready imports its tasks, so a worker (which sets Django up) and a web
+# process know the same tasks, by their explicit names.
 # The worker writes its own heartbeat for /readyz (beat's is its scheduler, in settings).
 app.steps["worker"].add(WorkerHeartbeat)
 
 
-# --- Logging and the request id (empowerment/logs.py) --------------------------------------
+# --- Logging and the request id (empowerment/kernel/logs.py) --------------------------------------
 # Connecting setup_logging tells Celery to leave logging alone: the worker and beat log
 # through Django's LOGGING (same format, request id, scrubbing, JSON switch) instead.
 @signals.setup_logging.connect
@@ -33,7 +32,7 @@ def _configure_logging(**kwargs):
 def _send_request_id(headers=None, **kwargs):
     # A task queued during a request carries the request's id in its headers (one string:
     # cheap), so the worker's lines for it can be found with the request's.
-    from .logs import request_id_var
+    from empowerment.kernel.logs import request_id_var
 
     request_id = request_id_var.get()
     if request_id and headers is not None and "request_id" not in headers:
@@ -42,7 +41,7 @@ def _send_request_id(headers=None, **kwargs):
 
 @signals.task_prerun.connect
 def _receive_request_id(task=None, **kwargs):
-    from .logs import request_id_var, valid_request_id
+    from empowerment.kernel.logs import request_id_var, valid_request_id
 
     if task is None or task.request.is_eager:
         return  # eager: the request's own id is already set in this thread
@@ -53,7 +52,7 @@ def _receive_request_id(task=None, **kwargs):
 
 @signals.task_postrun.connect
 def _forget_request_id(task=None, **kwargs):
-    from .logs import request_id_var
+    from empowerment.kernel.logs import request_id_var
 
     token = getattr(task.request, "_request_id_token", None) if task is not None else None
     if token is not None:

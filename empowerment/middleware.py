@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
-from . import logs
+from empowerment.kernel import logs
 
 request_logger = logging.getLogger("empowerment.request")
 
@@ -41,7 +41,7 @@ class RequestLogMiddleware:
 
     The id is the incoming X-Request-ID when it is safe (a reverse proxy's id, so that its
     log and ours name the same request), else a new one; it is returned in the response's
-    X-Request-ID and written on every log record of the request (empowerment/logs.py). The
+    X-Request-ID and written on every log record of the request (empowerment/kernel/logs.py). The
     line logs the path with its query string: the handler's ScrubFilter drops the values.
     First in MIDDLEWARE, so that every other middleware's records carry the id.
     """

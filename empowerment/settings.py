@@ -14,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from empowerment.logs import logging_config
+from empowerment.kernel.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,11 +65,11 @@ elif _problem := secret_key_problem(SECRET_KEY):
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the client
-# address is REMOTE_ADDR). empowerment.ratelimit.client_address is the one reader of it.
+# address is REMOTE_ADDR). empowerment.kernel.ratelimit.client_address is the one reader of it.
 NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", "0"))
 
 INSTALLED_APPS = [
-    "empowerment.admin_apps.PortalAdminConfig",  # django.contrib.admin with a second factor
+    "empowerment.kernel.admin_apps.PortalAdminConfig",  # django.contrib.admin with a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,10 +89,13 @@ INSTALLED_APPS = [
     # Refresh tokens are recorded and blacklisted on rotation and revocation (issue 12).
     "rest_framework_simplejwt.token_blacklist",
     "csp",
-    "empowerment",
+    # The layers, lowest first (README, "Layout"): the kernel, the three domain apps, then
+    # the composition (the dashboards are the one part of it with models).
+    "empowerment.kernel",
     "centres",
     "programs",
     "trainees",
+    "empowerment.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -102,8 +105,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Ends a session idle for SESSION_IDLE_SECONDS (empowerment/session_activity.py).
-    "empowerment.session_activity.SessionIdleMiddleware",
+    # Ends a session idle for SESSION_IDLE_SECONDS (empowerment/kernel/session_activity.py).
+    "empowerment.kernel.session_activity.SessionIdleMiddleware",
     "empowerment.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,8 +195,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
 # --- Authentication
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # A growing wait per username after failed sign-ins (empowerment/signin_delay.py).
-    "empowerment.signin_delay.SignInDelayBackend",
+    # A growing wait per username after failed sign-ins (empowerment/kernel/signin_delay.py).
+    "empowerment.kernel.signin_delay.SignInDelayBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # From the SIGNIN_DELAY_FREE_FAILURES-th failure for a username (any address), each attempt
@@ -222,13 +225,13 @@ AXES_COOLOFF_TIME = datetime.timedelta(
 )
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "empowerment.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "empowerment.kernel.ratelimit.client_address"
 # A success does not wipe the failures: with addresses counted on their own, it would also
 # wipe the failures made for other usernames from that address (a guesser with an account
 # of their own could reset the count between guesses).
 AXES_RESET_ON_SUCCESS = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-# --- Second factor (issue 12, empowerment/second_factor.py): these roles give a TOTP code
+# --- Second factor (issue 12, empowerment/kernel/second_factor.py): these roles give a TOTP code
 # after their password in the admin and at the API's token endpoint; anyone may turn it on.
 ADMIN_SECOND_FACTOR = env_bool("ADMIN_SECOND_FACTOR", True)
 ADMIN_SECOND_FACTOR_ROLES = ["administrator", "centre_manager", "hq_secretary"]
@@ -240,7 +243,23 @@ AXES_LOCKOUT_CALLABLE = "empowerment.api.auth.lockout_response"
 # --- Language and time: Persian first (right to left), English available; Tehran time.
 LANGUAGE_CODE = "fa"
 LANGUAGES = [("fa", _("Persian")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own catalogue (kernel, API, dashboards, public pages) and the templates'.
+LOCALE_PATHS = [BASE_DIR / "empowerment" / "locale", BASE_DIR / "locale"]
+# `manage.py seed_demo`: each layer adds its demo data on top of the same context, lowest
+# layer first (the kernel's command names them here, so that it imports no app).
+DEMO_SEEDERS = [
+    "centres.demo",
+    "centres.demo_news",
+    "centres.demo_meetings",
+    "programs.demo_ideas",
+    "centres.demo_indicators",
+    "programs.demo_training",
+    "trainees.demo",
+    "empowerment.kernel.demo_second_factor",
+]
+# The label `empowerment` (the kernel's models and the dashboards' summary tables) keeps its
+# migration history where it has always been, with the project rather than in one layer.
+MIGRATION_MODULES = {"empowerment": "empowerment.migrations"}
 USE_I18N = True
 TIME_ZONE = "Asia/Tehran"
 USE_TZ = True
@@ -263,7 +282,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "empowerment.storage.PortalStaticFilesStorage"
+            else "empowerment.kernel.storage.PortalStaticFilesStorage"
         )
     },
 }
@@ -288,7 +307,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Sessions (issue 12): a signed-in session ends after 8 hours without a request; an
-# active one is carried on, written at most every 5 minutes (empowerment/session_activity.py).
+# active one is carried on, written at most every 5 minutes
+# (empowerment/kernel/session_activity.py).
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_HOURS", "8")) * 3600
 SESSION_ACTIVITY_RESOLUTION = 300
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
@@ -350,14 +370,14 @@ JALALI_SETTINGS = {
     ],
 }
 
-# --- Retention (empowerment/privacy/): the nightly "retention-sweep" deletes access records
+# --- Retention (empowerment/kernel/privacy/): the nightly "retention-sweep" deletes access records
 # and one-time codes older than these, and blanks the text of SMS sent longer ago.
 ACCESS_RECORD_RETENTION_DAYS = int(os.environ.get("ACCESS_RECORD_RETENTION_DAYS", "365"))
 OTP_RETENTION_DAYS = int(os.environ.get("OTP_RETENTION_DAYS", "30"))
 SMS_BODY_RETENTION_DAYS = int(os.environ.get("SMS_BODY_RETENTION_DAYS", "90"))
 
-# --- Outgoing messages (the outbox: empowerment.models.OutboxMessage)
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "empowerment.sms.ConsoleSMSBackend")
+# --- Outgoing messages (the outbox: empowerment.kernel.models.OutboxMessage)
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "empowerment.kernel.sms.ConsoleSMSBackend")
 # The console backend shows (and keeps in memory) each SMS's text only in development: the
 # text carries one-time codes.
 SMS_CONSOLE_SHOW_TEXT = env_bool("SMS_CONSOLE_SHOW_TEXT", DEBUG)
@@ -393,7 +413,7 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 # while (README, Operations). JWTs and one-time codes use the current key only.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
-# --- Backups (empowerment/backups.py, `make backup`, `make restore FILE=...`): where they
+# --- Backups (empowerment/kernel/backups.py, `make backup`, `make restore FILE=...`): where they
 # are written, and a passphrase that encrypts them with gpg (AES-256) when set.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
 BACKUP_ENCRYPT_KEY = os.environ.get("BACKUP_ENCRYPT_KEY", "")
@@ -403,30 +423,30 @@ SEED_DEMO_ALLOWED = env_bool("SEED_DEMO_ALLOWED", DEBUG)
 
 # --- REST API (empowerment/api/): JWT for mobile clients, the session for the browser.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "empowerment.api.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "centres.api.base.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "empowerment.api.authentication.JWTAuthentication",
-        "empowerment.api.authentication.SessionAuthentication",
+        "centres.api.base.authentication.JWTAuthentication",
+        "centres.api.base.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "empowerment.api.filters.FilterBackend",
-        "empowerment.api.filters.PersianSearchFilter",
-        "empowerment.api.filters.OrderingFilter",
+        "centres.api.base.filters.FilterBackend",
+        "centres.api.base.filters.PersianSearchFilter",
+        "centres.api.base.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "empowerment.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "centres.api.base.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "empowerment.api.throttling.UserAndIPThrottle",
+        "centres.api.base.throttling.UserAndIPThrottle",
     ],
-    "EXCEPTION_HANDLER": "empowerment.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "centres.api.base.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
 }
 # Requests per period ("N/second|minute|hour|day") for each throttle scope of
-# empowerment/api/throttling.py. Sign-in and one-time codes are the strict ones.
+# centres/api/base/throttling.py. Sign-in and one-time codes are the strict ones.
 API_THROTTLE_RATES = {
     "user": os.environ.get("API_THROTTLE_USER", "120/minute"),
     "ip": os.environ.get("API_THROTTLE_IP", "300/minute"),
@@ -436,7 +456,7 @@ API_THROTTLE_RATES = {
     "otp_verify": os.environ.get("API_THROTTLE_OTP_VERIFY", "10/minute"),
 }
 # Access tokens live at most 5 minutes (an access token cannot be recalled; see
-# empowerment/credentials.py). A refresh token works once: renewing it gives a new one and
+# empowerment/kernel/credentials.py). A refresh token works once: renewing it gives a new one and
 # blacklists the old, so a stolen copy used after its owner dies at once (and vice versa).
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": datetime.timedelta(
@@ -474,7 +494,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Logging (empowerment/logs.py): timestamp, level, logger and request id on every line
+# --- Logging (empowerment/kernel/logs.py): timestamp, level, logger and request id on every line
 # of Django, gunicorn and Celery; query-string values and national-code or mobile shapes
 # scrubbed; DJANGO_LOG_FORMAT=json for JSON lines (log collectors).
 LOGGING = logging_config(
@@ -484,8 +504,8 @@ LOGGING = logging_config(
 # The worker and beat log through LOGGING too (empowerment/celery.py), not Celery's format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# --- Readiness (/readyz, empowerment/health.py): the worker and beat write a heartbeat
+# --- Readiness (/readyz, empowerment/kernel/health.py): the worker and beat write a heartbeat
 # every 15 s (beat ticks at least every CELERY_BEAT_MAX_LOOP_INTERVAL s); older than this is stale.
 HEALTH_HEARTBEAT_MAX_AGE = int(os.environ.get("HEALTH_HEARTBEAT_MAX_AGE", "90"))
-CELERY_BEAT_SCHEDULER = "empowerment.heartbeats:HeartbeatScheduler"
+CELERY_BEAT_SCHEDULER = "empowerment.kernel.heartbeats:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 15

@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from empowerment import views
 
 urlpatterns = [
     path("", include("empowerment.public.urls")),

@@ -7,7 +7,7 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import health
+from empowerment.kernel import health
 
 
 def _report(parts: dict[str, str]) -> JsonResponse:
@@ -37,7 +37,7 @@ def readyz(request):
 
 
 # --- Error pages (handler404, handler500 in empowerment/urls.py). Under /api/ every answer
-# is JSON in the API's one error shape (empowerment/api/exceptions.py), also for a path no
+# is JSON in the API's one error shape (centres/api/base/exceptions.py), also for a path no
 # route takes and for an error no view caught; elsewhere Django's own pages.
 
 

@@ -9,7 +9,7 @@ import datetime
 
 import jdatetime
 
-from centres.models import local_today
+from empowerment.kernel.jalali import local_today
 
 from .models.ideas import Idea, IdeaCall
 from .services import ideas as services

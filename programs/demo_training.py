@@ -6,7 +6,7 @@ import datetime
 
 import jdatetime
 
-from empowerment.jalali import today_jalali
+from empowerment.kernel.jalali import today_jalali
 from programs.models import Cohort, Programme
 from programs.services import training as services
 

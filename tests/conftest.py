@@ -39,7 +39,7 @@ def _fast_and_isolated(settings, tmp_path, monkeypatch):
     # reaches (the throttling tests set their own low rates).
     settings.API_THROTTLE_RATES = {scope: "10000/minute" for scope in settings.API_THROTTLE_RATES}
     cache.clear()
-    from empowerment.sms import ConsoleSMSBackend
+    from empowerment.kernel.sms import ConsoleSMSBackend
 
     ConsoleSMSBackend.outbox.clear()
 

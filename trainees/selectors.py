@@ -5,7 +5,7 @@ import datetime
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
-from centres.models import local_today
+from empowerment.kernel.jalali import local_today
 from programs.models import Cohort
 
 from .models import Enrolment, TraineeImport

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
-from empowerment.jalali import InvalidJalaliDate, format_jalali, parse_jalali, to_jalali
-from empowerment.persian import normalize_text, search_key
-from empowerment.validators import (
+from empowerment.kernel.jalali import InvalidJalaliDate, format_jalali, parse_jalali, to_jalali
+from empowerment.kernel.persian import normalize_text, search_key
+from empowerment.kernel.validators import (
     normalize_mobile,
     normalize_national_code,
     validate_mobile,

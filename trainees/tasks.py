@@ -4,7 +4,14 @@ import datetime
 
 from celery import shared_task
 
-from empowerment.jalali import to_jalali
+from empowerment.kernel.jalali import local_today, to_jalali
+
+from .services import (
+    session_reminders_queue,
+    trainee_import_apply,
+    trainee_import_files_purge,
+    trainee_import_sweep,
+)
 
 
 @shared_task(name="trainees.import_apply")
@@ -12,7 +19,6 @@ def trainee_import_apply_task(import_id: int) -> str:
     """Apply a confirmed spreadsheet import. Safe to run twice and after a worker died:
     the service holds the import's row lock while it writes and returns early when another
     run holds it or the import is no longer being applied."""
-    from .services import trainee_import_apply
 
     return trainee_import_apply(import_id=import_id).state
 
@@ -20,7 +26,6 @@ def trainee_import_apply_task(import_id: int) -> str:
 @shared_task(name="trainees.import_sweep")
 def trainee_import_sweep_task() -> int:
     """Dispatch again confirmed imports whose dispatch was lost (beat, with the outbox's)."""
-    from .services import trainee_import_sweep
 
     return len(trainee_import_sweep())
 
@@ -28,7 +33,6 @@ def trainee_import_sweep_task() -> int:
 @shared_task(name="trainees.import_files_purge")
 def trainee_import_files_purge_task() -> int:
     """Delete uploaded import files past their retention period (daily, by beat)."""
-    from .services import trainee_import_files_purge
 
     return trainee_import_files_purge()
 
@@ -39,9 +43,6 @@ def session_reminders_task(on: str | None = None) -> int:
     sessions on `on` (an ISO date, for a manual run). Run hourly by beat during the day:
     each run queues only what is new (a session added or a trainee enrolled since), because
     the outbox keys each reminder by session and enrolment."""
-    from centres.models import local_today
-
-    from .services import session_reminders_queue
 
     day = datetime.date.fromisoformat(on) if on else local_today() + datetime.timedelta(days=1)
     return session_reminders_queue(on=to_jalali(day))

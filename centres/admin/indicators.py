@@ -8,9 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from empowerment.persian import to_persian_digits
+from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.persian import to_persian_digits
 
-from ..admin_base import ScopedAdmin, jalali_column
+from ..admin_base import ScopedAdmin
 from ..models import Indicator
 from ..services import IndicatorImportError, indicator_import
 

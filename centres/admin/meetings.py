@@ -9,7 +9,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_jalali.admin.filters import JDateFieldListFilter
 
-from ..admin_base import ScopedAdmin, ScopedStackedInline, ScopedTabularInline, jalali_column
+from empowerment.kernel.admin_columns import jalali_column
+
+from ..admin_base import ScopedAdmin, ScopedStackedInline, ScopedTabularInline
 from ..meetings import (
     commitment_milestone_complete,
     meeting_create,

@@ -7,8 +7,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from empowerment.kernel.admin_columns import jalali_column
+
 from .. import news
-from ..admin_base import ScopedAdmin, jalali_column
+from ..admin_base import ScopedAdmin
 from ..models import Article, Comment
 
 

@@ -3,7 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ..admin_base import ScopedAdmin, jalali_column
+from empowerment.kernel.admin_columns import jalali_column
+
+from ..admin_base import ScopedAdmin
 from ..models import (
     Centre,
     City,

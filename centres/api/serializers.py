@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from centres.api.base.serializers import IsoDateField, ModelSerializer
 from centres.models import (
     AgendaItem,
     Centre,
@@ -11,7 +12,6 @@ from centres.models import (
     Resolution,
     ResolutionFollowUp,
 )
-from empowerment.api.serializers import IsoDateField, ModelSerializer
 
 
 class DistrictSerializer(ModelSerializer):

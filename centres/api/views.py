@@ -5,6 +5,8 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from centres.api.base.filters import DateFilter, IdFilter
+from centres.api.base.views import ScopedReadOnlyModelViewSet
 from centres.meetings import resolution_follow_up_add
 from centres.models import (
     AgendaItem,
@@ -16,10 +18,8 @@ from centres.models import (
     Neighbourhood,
     Partner,
     Resolution,
-    local_today,
 )
-from empowerment.api.filters import DateFilter, IdFilter
-from empowerment.api.views import ScopedReadOnlyModelViewSet
+from empowerment.kernel.jalali import local_today
 
 from .serializers import (
     CentreSerializer,

@@ -2,8 +2,8 @@
 
 import django.db.models.deletion
 import django_jalali.db.models
-import empowerment.fields
-import empowerment.validators
+import empowerment.kernel.fields
+import empowerment.kernel.validators
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             name='City',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', empowerment.fields.PersianCharField(max_length=100, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(max_length=100, verbose_name='name')),
             ],
             options={
                 'verbose_name': 'city',
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             name='Province',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', empowerment.fields.PersianCharField(max_length=100, unique=True, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(max_length=100, unique=True, verbose_name='name')),
             ],
             options={
                 'verbose_name': 'province',
@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('number', models.PositiveSmallIntegerField(verbose_name='number')),
-                ('name', empowerment.fields.PersianCharField(blank=True, max_length=100, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(blank=True, max_length=100, verbose_name='name')),
                 ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='districts', to='centres.city', verbose_name='city')),
             ],
             options={
@@ -62,10 +62,10 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', empowerment.fields.PersianCharField(max_length=200, unique=True, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(max_length=200, unique=True, verbose_name='name')),
                 ('opening_date', django_jalali.db.models.jDateField(blank=True, null=True, verbose_name='opening date')),
-                ('address', empowerment.fields.PersianTextField(blank=True, verbose_name='address')),
-                ('phone', empowerment.fields.CodeField(blank=True, max_length=20, validators=[empowerment.validators.validate_phone], verbose_name='phone')),
+                ('address', empowerment.kernel.fields.PersianTextField(blank=True, verbose_name='address')),
+                ('phone', empowerment.kernel.fields.CodeField(blank=True, max_length=20, validators=[empowerment.kernel.validators.validate_phone], verbose_name='phone')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='centres', to='centres.city', verbose_name='city')),
                 ('districts', models.ManyToManyField(blank=True, related_name='centres', to='centres.district', verbose_name='districts served')),
@@ -82,10 +82,10 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('name', empowerment.fields.PersianCharField(db_index=True, max_length=200, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(db_index=True, max_length=200, verbose_name='name')),
                 ('opening_date', django_jalali.db.models.jDateField(blank=True, null=True, verbose_name='opening date')),
-                ('address', empowerment.fields.PersianTextField(blank=True, verbose_name='address')),
-                ('phone', empowerment.fields.CodeField(blank=True, max_length=20, validators=[empowerment.validators.validate_phone], verbose_name='phone')),
+                ('address', empowerment.kernel.fields.PersianTextField(blank=True, verbose_name='address')),
+                ('phone', empowerment.kernel.fields.CodeField(blank=True, max_length=20, validators=[empowerment.kernel.validators.validate_phone], verbose_name='phone')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
             name='Neighbourhood',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', empowerment.fields.PersianCharField(max_length=100, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(max_length=100, verbose_name='name')),
                 ('is_less_privileged', models.BooleanField(default=False, verbose_name='less-privileged')),
                 ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='neighbourhoods', to='centres.district', verbose_name='district')),
             ],
@@ -150,7 +150,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', empowerment.fields.PersianCharField(max_length=200, unique=True, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(max_length=200, unique=True, verbose_name='name')),
                 ('level', models.CharField(choices=[('national', 'National'), ('provincial', 'Provincial'), ('city', 'City'), ('neighbourhood', 'Neighbourhood')], max_length=20, verbose_name='level')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('centre', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='headquarters', to='centres.centre', verbose_name='centre it works with')),
@@ -176,9 +176,9 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', empowerment.fields.PersianCharField(max_length=200, unique=True, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(max_length=200, unique=True, verbose_name='name')),
                 ('kind', models.CharField(choices=[('relief', 'Relief Committee'), ('tvto', 'Technical and Vocational Training Organisation'), ('municipality', 'Municipality'), ('government', 'Government agency'), ('ngo', 'Non-governmental organisation'), ('council', 'City council'), ('other', 'Other')], default='other', max_length=20, verbose_name='kind')),
-                ('phone', empowerment.fields.CodeField(blank=True, max_length=20, validators=[empowerment.validators.validate_phone], verbose_name='phone')),
+                ('phone', empowerment.kernel.fields.CodeField(blank=True, max_length=20, validators=[empowerment.kernel.validators.validate_phone], verbose_name='phone')),
                 ('website', models.URLField(blank=True, verbose_name='website')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('province', models.ForeignKey(blank=True, help_text='Empty for a national organisation.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='partners', to='centres.province', verbose_name='province')),
@@ -223,9 +223,9 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('name', empowerment.fields.PersianCharField(db_index=True, max_length=200, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(db_index=True, max_length=200, verbose_name='name')),
                 ('kind', models.CharField(choices=[('relief', 'Relief Committee'), ('tvto', 'Technical and Vocational Training Organisation'), ('municipality', 'Municipality'), ('government', 'Government agency'), ('ngo', 'Non-governmental organisation'), ('council', 'City council'), ('other', 'Other')], default='other', max_length=20, verbose_name='kind')),
-                ('phone', empowerment.fields.CodeField(blank=True, max_length=20, validators=[empowerment.validators.validate_phone], verbose_name='phone')),
+                ('phone', empowerment.kernel.fields.CodeField(blank=True, max_length=20, validators=[empowerment.kernel.validators.validate_phone], verbose_name='phone')),
                 ('website', models.URLField(blank=True, verbose_name='website')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
@@ -249,7 +249,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('name', empowerment.fields.PersianCharField(db_index=True, max_length=200, verbose_name='name')),
+                ('name', empowerment.kernel.fields.PersianCharField(db_index=True, max_length=200, verbose_name='name')),
                 ('level', models.CharField(choices=[('national', 'National'), ('provincial', 'Provincial'), ('city', 'City'), ('neighbourhood', 'Neighbourhood')], max_length=20, verbose_name='level')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),

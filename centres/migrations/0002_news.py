@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django_jalali.db.models
-import empowerment.fields
+import empowerment.kernel.fields
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -23,10 +23,10 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('title', empowerment.fields.PersianCharField(max_length=200, verbose_name='title')),
+                ('title', empowerment.kernel.fields.PersianCharField(max_length=200, verbose_name='title')),
                 ('slug', models.SlugField(allow_unicode=True, help_text="Letters, digits and hyphens; it becomes the article's web address.", max_length=200, unique=True, verbose_name='address in the site')),
-                ('lead', empowerment.fields.PersianTextField(help_text='One or two sentences.', max_length=600, validators=[django.core.validators.MaxLengthValidator(600)], verbose_name='lead')),
-                ('body', empowerment.fields.PersianTextField(verbose_name='body')),
+                ('lead', empowerment.kernel.fields.PersianTextField(help_text='One or two sentences.', max_length=600, validators=[django.core.validators.MaxLengthValidator(600)], verbose_name='lead')),
+                ('body', empowerment.kernel.fields.PersianTextField(verbose_name='body')),
                 ('cover', models.ImageField(blank=True, help_text='JPEG, PNG or WebP, at most 5 MB; it is resized and its metadata removed.', upload_to='news/covers/%Y/%m/', verbose_name='cover image')),
                 ('state', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', editable=False, max_length=12, verbose_name='state')),
                 ('published_at', django_jalali.db.models.jDateTimeField(blank=True, help_text='Jalali, e.g. 1400-10-20 10:00. Empty: the moment it is published.', null=True, verbose_name='publication date')),
@@ -44,8 +44,8 @@ class Migration(migrations.Migration):
             name='Comment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', empowerment.fields.PersianCharField(max_length=80, verbose_name='name')),
-                ('text', empowerment.fields.PersianTextField(max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='comment')),
+                ('name', empowerment.kernel.fields.PersianCharField(max_length=80, verbose_name='name')),
+                ('text', empowerment.kernel.fields.PersianTextField(max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='comment')),
                 ('state', models.CharField(choices=[('awaiting', 'Awaiting review'), ('published', 'Published'), ('rejected', 'Rejected')], default='awaiting', max_length=12, verbose_name='state')),
                 ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
@@ -65,10 +65,10 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('title', empowerment.fields.PersianCharField(max_length=200, verbose_name='title')),
+                ('title', empowerment.kernel.fields.PersianCharField(max_length=200, verbose_name='title')),
                 ('slug', models.SlugField(allow_unicode=True, help_text="Letters, digits and hyphens; it becomes the article's web address.", max_length=200, verbose_name='address in the site')),
-                ('lead', empowerment.fields.PersianTextField(help_text='One or two sentences.', max_length=600, validators=[django.core.validators.MaxLengthValidator(600)], verbose_name='lead')),
-                ('body', empowerment.fields.PersianTextField(verbose_name='body')),
+                ('lead', empowerment.kernel.fields.PersianTextField(help_text='One or two sentences.', max_length=600, validators=[django.core.validators.MaxLengthValidator(600)], verbose_name='lead')),
+                ('body', empowerment.kernel.fields.PersianTextField(verbose_name='body')),
                 ('cover', models.TextField(blank=True, help_text='JPEG, PNG or WebP, at most 5 MB; it is resized and its metadata removed.', max_length=100, verbose_name='cover image')),
                 ('state', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', editable=False, max_length=12, verbose_name='state')),
                 ('published_at', django_jalali.db.models.jDateTimeField(blank=True, help_text='Jalali, e.g. 1400-10-20 10:00. Empty: the moment it is published.', null=True, verbose_name='publication date')),

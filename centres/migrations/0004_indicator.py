@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.expressions
-import empowerment.fields
+import empowerment.kernel.fields
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('poverty_level', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'none'), (1, 'low'), (2, 'moderate'), (3, 'high'), (4, 'severe')], null=True, verbose_name='poverty')),
                 ('unemployment_level', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'none'), (1, 'low'), (2, 'moderate'), (3, 'high'), (4, 'severe')], null=True, verbose_name='unemployment')),
                 ('insecurity_level', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'none'), (1, 'low'), (2, 'moderate'), (3, 'high'), (4, 'severe')], null=True, verbose_name='insecurity')),
-                ('source', empowerment.fields.PersianCharField(blank=True, max_length=200, verbose_name='source')),
+                ('source', empowerment.kernel.fields.PersianCharField(blank=True, max_length=200, verbose_name='source')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                 ('poverty_level', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'none'), (1, 'low'), (2, 'moderate'), (3, 'high'), (4, 'severe')], null=True, verbose_name='poverty')),
                 ('unemployment_level', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'none'), (1, 'low'), (2, 'moderate'), (3, 'high'), (4, 'severe')], null=True, verbose_name='unemployment')),
                 ('insecurity_level', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'none'), (1, 'low'), (2, 'moderate'), (3, 'high'), (4, 'severe')], null=True, verbose_name='insecurity')),
-                ('source', empowerment.fields.PersianCharField(blank=True, max_length=200, verbose_name='source')),
+                ('source', empowerment.kernel.fields.PersianCharField(blank=True, max_length=200, verbose_name='source')),
                 ('neighbourhood', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='indicators', to='centres.neighbourhood', verbose_name='neighbourhood')),
             ],
             options={

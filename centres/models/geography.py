@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from empowerment.fields import PersianCharField
+from empowerment.kernel.fields import PersianCharField
 
 from ..scope import ScopedQuerySet
 

@@ -1,7 +1,6 @@
 """Meetings of headquarters and centres, their resolutions, and public commitments."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import jdatetime
 from django.conf import settings
@@ -9,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
-from empowerment.fields import PersianCharField, PersianTextField
+from empowerment.kernel.fields import PersianCharField, PersianTextField
+from empowerment.kernel.jalali import local_today
 
 from ..scope import ScopedQuerySet
 from .geography import Neighbourhood, TimeStamped
@@ -26,13 +25,6 @@ from .organisations import Centre, Headquarters, Partner
 # partner organisations and followed up until done; public commitments to a neighbourhood are
 # tracked the same way. "Overdue" is never stored: it is derived from the deadline, the status
 # and Tehran's date of today (`local_today`).
-
-TEHRAN = ZoneInfo("Asia/Tehran")
-
-
-def local_today() -> datetime.date:
-    """Today's date in Tehran, whatever time zone is active."""
-    return timezone.localdate(timezone=TEHRAN)
 
 
 def _body_paths(prefix: str = "") -> dict[str, tuple[str, ...]]:

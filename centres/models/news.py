@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
-from empowerment.fields import PersianCharField, PersianTextField
+from empowerment.kernel.fields import PersianCharField, PersianTextField
 
 from ..scope import ScopedQuerySet
 from .geography import Neighbourhood, TimeStamped

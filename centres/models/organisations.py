@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
-from empowerment.fields import CodeField, PersianCharField, PersianTextField
-from empowerment.validators import validate_phone
+from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
+from empowerment.kernel.validators import validate_phone
 
 from ..scope import ScopedQuerySet
 from .geography import City, District, Neighbourhood, Province, TimeStamped

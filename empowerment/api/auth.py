@@ -22,15 +22,14 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from empowerment import second_factor, services, signin_delay
-
-from .exceptions import SignInLocked
-from .throttling import (
+from centres.api.base.exceptions import SignInLocked
+from centres.api.base.throttling import (
     OTPRequestIPThrottle,
     OTPRequestMobileThrottle,
     OTPVerifyThrottle,
     SignInThrottle,
 )
+from empowerment.kernel import residents, second_factor, signin_delay
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -175,7 +174,7 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
 
 
 # Any script's decimal digit (`\d` in a str pattern is Unicode category Nd): the service
-# turns them all into ASCII (empowerment/persian.py) before it validates and caps.
+# turns them all into ASCII (empowerment/kernel/persian.py) before it validates and caps.
 DIGIT = r"\d"
 MOBILE_MESSAGE = _("Mobile number must be an Iranian mobile number such as 09121234567.")
 
@@ -218,8 +217,8 @@ class OTPRequestView(APIView):
         serializer = OTPRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            otp = services.otp_request(mobile=serializer.validated_data["mobile"])
-        except services.OTPRequestLimited as exc:
+            otp = residents.otp_request(mobile=serializer.validated_data["mobile"])
+        except residents.OTPRequestLimited as exc:
             raise Throttled(wait=exc.wait, detail=str(exc)) from exc
         seconds = int((otp.expires_at - otp.created_at).total_seconds())
         return Response(
@@ -247,7 +246,7 @@ class OTPVerifyView(APIView):
     def post(self, request):
         serializer = OTPVerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.otp_verify(**serializer.validated_data)
+        user = residents.otp_verify(**serializer.validated_data)
         return Response(tokens_for(user))
 
 

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from centres.models import StaffRole
 from centres.scope import scope_for
-from empowerment.services import user_is_resident
+from empowerment.kernel.residents import user_is_resident
 
 
 class ScopeSerializer(serializers.Serializer):

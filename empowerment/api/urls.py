@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from centres.api.views import CentreViewSet, CommitmentViewSet, MeetingViewSet, ResolutionViewSet
+from empowerment.api import auth, me
 from programs.api.views import (
     CohortSessionViewSet,
     CohortViewSet,
@@ -18,8 +19,6 @@ from programs.api.views import (
     ProgrammeViewSet,
 )
 from trainees.api.views import AttendanceViewSet, EnrolmentViewSet, OutcomeViewSet, TraineeViewSet
-
-from . import auth, me
 
 router = DefaultRouter()
 router.include_root_view = False

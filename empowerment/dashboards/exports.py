@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from empowerment.jalali import format_jalali, today_jalali
-
-from .figures import Figure
+from empowerment.dashboards.figures import Figure
+from empowerment.kernel.jalali import format_jalali, today_jalali
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

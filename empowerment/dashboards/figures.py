@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from empowerment.jalali import format_jalali
-from empowerment.persian import to_persian_digits
+from empowerment.kernel.jalali import format_jalali
+from empowerment.kernel.persian import to_persian_digits
 
 LEVEL_NAMES = {0: _("none"), 1: _("low"), 2: _("moderate"), 3: _("high"), 4: _("severe")}
 

@@ -18,8 +18,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, City, District, Neighbourhood, Province
-from empowerment.jalali import MONTH_NAMES, period_bounds, today_jalali
-from empowerment.persian import to_persian_digits
+from empowerment.kernel.jalali import MONTH_NAMES, period_bounds, today_jalali
+from empowerment.kernel.persian import to_persian_digits
 
 GEOGRAPHY_KINDS = ("province", "city", "district", "neighbourhood", "centre")
 FIRST_YEAR = 1398  # the first centres opened around then; older periods have no data

@@ -1,8 +1,9 @@
 """Summary tables behind the dashboards, refreshed by `summaries.summaries_refresh`.
 
-They belong to the `empowerment` app (imported by `empowerment/models.py`): each one sums
-rows of several apps (trainees, cohorts, ideas, resolutions and the geography of centres),
-and only `empowerment`, which composes the apps, may import all of them.
+Each one sums rows of several apps (trainees, cohorts, ideas, resolutions and the geography
+of centres), so they live in the composition layer, which may import all of them. They keep
+the app label `empowerment` they were created with (tables, view permissions and migrations
+unchanged, at `empowerment/migrations/`).
 
 Every row is one cell: a Jalali month (`period` = year * 100 + month) times the places and
 categories the dashboards filter and break down by. A page sums the cells its filters
@@ -130,6 +131,7 @@ class TrainingSummary(PlacedSummary, TrainingMeasures):
     stay 0; dimensions it does not have are NULL (a sale has no gender)."""
 
     class Meta:
+        app_label = "empowerment"
         verbose_name = _("training summary")
         verbose_name_plural = _("training summaries")
         default_permissions = ("view",)
@@ -147,6 +149,7 @@ class IdeaSummary(PlacedSummary, IdeaMeasures):
     call = _ref("programs.IdeaCall", _("call"))
 
     class Meta:
+        app_label = "empowerment"
         verbose_name = _("idea summary")
         verbose_name_plural = _("idea summaries")
         default_permissions = ("view",)
@@ -181,6 +184,7 @@ class HeadquartersSummary(HeadquartersMeasures):
     objects = models.Manager.from_queryset(HeadquartersSummarySet)()
 
     class Meta:
+        app_label = "empowerment"
         verbose_name = _("headquarters summary")
         verbose_name_plural = _("headquarters summaries")
         default_permissions = ("view",)
@@ -257,6 +261,7 @@ class TrainingRollup(Rollup, TrainingMeasures):
     neighbourhood = _ref("centres.Neighbourhood", _("neighbourhood"))
 
     class Meta:
+        app_label = "empowerment"
         verbose_name = _("training rollup")
         verbose_name_plural = _("training rollups")
         default_permissions = ()
@@ -270,6 +275,7 @@ class IdeaRollup(Rollup, IdeaMeasures):
     """`IdeaSummary` per country or province, status and follow-up, and month."""
 
     class Meta:
+        app_label = "empowerment"
         verbose_name = _("idea rollup")
         verbose_name_plural = _("idea rollups")
         default_permissions = ()
@@ -285,6 +291,7 @@ class HeadquartersRollup(Rollup, HeadquartersMeasures):
     only people who see everything read them (through the country rows)."""
 
     class Meta:
+        app_label = "empowerment"
         verbose_name = _("headquarters rollup")
         verbose_name_plural = _("headquarters rollups")
         default_permissions = ()
@@ -369,6 +376,7 @@ class IndicatorSummary(IndicatorPlace, IndicatorFigures):
     objects = models.Manager.from_queryset(IndicatorSummaryQuerySet)()
 
     class Meta:
+        app_label = "empowerment"
         verbose_name = _("indicator summary")
         verbose_name_plural = _("indicator summaries")
         default_permissions = ()
@@ -419,6 +427,7 @@ class IndicatorDistrictSummary(IndicatorPlace):
     objects = models.Manager.from_queryset(IndicatorDistrictQuerySet)()
 
     class Meta:
+        app_label = "empowerment"
         verbose_name = _("district indicator summary")
         verbose_name_plural = _("district indicator summaries")
         default_permissions = ()
@@ -454,6 +463,7 @@ class JalaliDay(models.Model):
     period = models.PositiveIntegerField(db_index=True)  # year * 100 + month
 
     class Meta:
+        app_label = "empowerment"
         default_permissions = ()
 
     def __str__(self) -> str:
@@ -467,6 +477,7 @@ class SummaryState(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
+        app_label = "empowerment"
         default_permissions = ()
 
     def __str__(self) -> str:

@@ -10,16 +10,15 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from centres.models import Commitment, local_today
-from empowerment.jalali import MONTH_NAMES
-from empowerment.persian import to_persian_digits
+from centres.models import Commitment
+from empowerment.dashboards import summary_selectors as sel
+from empowerment.dashboards.figures import Column, Figure
+from empowerment.dashboards.filters import DashboardFilterForm
+from empowerment.dashboards.models import AGE_BANDS, HeadquartersSummary, IdeaSummary
+from empowerment.dashboards.views import PAGES, SummaryPage, register
+from empowerment.kernel.jalali import MONTH_NAMES, local_today
+from empowerment.kernel.persian import to_persian_digits
 from programs.models import Programme
-
-from . import summary_selectors as sel
-from .figures import Column, Figure
-from .filters import DashboardFilterForm
-from .models import AGE_BANDS, HeadquartersSummary, IdeaSummary
-from .views import PAGES, SummaryPage, register
 
 
 class TrainingFilterForm(DashboardFilterForm):

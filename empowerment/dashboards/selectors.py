@@ -11,9 +11,8 @@ from decimal import Decimal
 from django.db.models import Max
 
 from centres.scope import scope_for
-
-from .filters import DashboardFilterForm
-from .models import (
+from empowerment.dashboards.filters import DashboardFilterForm
+from empowerment.dashboards.models import (
     WEIGHTED_INDICATORS,
     IndicatorDistrictSummary,
     IndicatorSummary,

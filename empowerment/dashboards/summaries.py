@@ -32,12 +32,8 @@ from centres.models import (
     Meeting,
     Neighbourhood,
     Resolution,
-    local_today,
 )
-from programs.models import Cohort, Idea, IdeaCall
-from trainees.models import Enrolment, Outcome, Product, Sale, Trainee
-
-from .models import (
+from empowerment.dashboards.models import (
     WEIGHTED_INDICATORS,
     HeadquartersRollup,
     HeadquartersSummary,
@@ -51,6 +47,9 @@ from .models import (
     TrainingRollup,
     TrainingSummary,
 )
+from empowerment.kernel.jalali import local_today
+from programs.models import Cohort, Idea, IdeaCall
+from trainees.models import Enrolment, Outcome, Product, Sale, Trainee
 
 # The calendar covers birth dates of the oldest residents up to years ahead of any plan.
 CALENDAR_FIRST_YEAR = 1300

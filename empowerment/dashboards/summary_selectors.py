@@ -24,11 +24,10 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, IntegerField, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from centres.models import Centre, Commitment, Resolution, local_today
+from centres.models import Centre, Commitment, Resolution
 from centres.scope import scope_for
-
-from .filters import DashboardFilterForm
-from .models import (
+from empowerment.dashboards.filters import DashboardFilterForm
+from empowerment.dashboards.models import (
     HeadquartersRollup,
     HeadquartersSummary,
     IdeaRollup,
@@ -39,7 +38,8 @@ from .models import (
     TrainingSummary,
     rollup_covers,
 )
-from .summaries import TRAINING_MEASURES
+from empowerment.dashboards.summaries import TRAINING_MEASURES
+from empowerment.kernel.jalali import local_today
 
 NEIGHBOURHOOD_ROWS = 20  # the neighbourhoods figure shows the busiest; a district narrows it
 LIST_ROWS = 25

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pages, views  # noqa: F401 (pages registers the summary dashboards)
+from empowerment.dashboards import pages, views  # noqa: F401 (pages registers the summary dashboards)
 
 app_name = "dashboard"
 

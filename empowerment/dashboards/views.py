@@ -21,15 +21,14 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from centres.models import District, Indicator, Neighbourhood
-from empowerment.persian import to_persian_digits
-
-from . import selectors
-from . import summary_selectors as sel
-from .exports import figure_xlsx_response
-from .figures import Column, Figure
-from .filters import DashboardFilterForm
-from .models import TrainingSummary
-from .summaries import summaries_fresh_enough, summaries_refresh
+from empowerment.dashboards import selectors
+from empowerment.dashboards import summary_selectors as sel
+from empowerment.dashboards.exports import figure_xlsx_response
+from empowerment.dashboards.figures import Column, Figure
+from empowerment.dashboards.filters import DashboardFilterForm
+from empowerment.dashboards.models import TrainingSummary
+from empowerment.dashboards.summaries import summaries_fresh_enough, summaries_refresh
+from empowerment.kernel.persian import to_persian_digits
 
 LOGIN_URL = reverse_lazy("dashboard:login")
 PAGES: list[type[DashboardPage]] = []

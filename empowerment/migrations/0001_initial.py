@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import empowerment.fields
+import empowerment.kernel.fields
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             name='OneTimeCode',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mobile', empowerment.fields.CodeField(db_index=True, max_length=11, verbose_name='mobile')),
+                ('mobile', empowerment.kernel.fields.CodeField(db_index=True, max_length=11, verbose_name='mobile')),
                 ('code_hash', models.CharField(max_length=128, verbose_name='code hash')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
                 ('expires_at', models.DateTimeField(verbose_name='expires at')),

@@ -7,11 +7,10 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Comment
-from empowerment.validators import normalize_mobile, validate_mobile
+from empowerment.kernel.validators import normalize_mobile, validate_mobile
+from empowerment.public import selectors
 from programs.models import Idea
 from trainees.models import CohortInterest
-
-from . import selectors
 
 
 class CommentForm(forms.Form):

@@ -21,15 +21,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from centres.models import Neighbourhood
-from empowerment import services as otp
-from empowerment.ratelimit import client_address
+from empowerment.kernel import residents as otp
+from empowerment.kernel.ratelimit import client_address
+from empowerment.public import pending as waiting
+from empowerment.public import selectors
+from empowerment.public.forms import CodeForm, CohortInterestForm, IdeaForm
 from programs.models import Cohort
 from programs.services.ideas import idea_call_require_open, idea_submit
 from trainees import services as registry
-
-from . import pending as waiting
-from . import selectors
-from .forms import CodeForm, CohortInterestForm, IdeaForm
 
 IDEA = "idea"
 INTEREST = "interest"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from empowerment import ratelimit
+from empowerment.kernel import ratelimit
 
 SESSION_KEY = "public:pending"
 DONE_KEY = "public:done"

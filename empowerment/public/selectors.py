@@ -10,7 +10,8 @@ import datetime
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from centres.models import Article, Centre, Neighbourhood, local_today
+from centres.models import Article, Centre, Neighbourhood
+from empowerment.kernel.jalali import local_today
 from programs.models import IdeaCall
 from trainees.models import Enrolment, Product, Sale
 from trainees.selectors import cohorts_open_for_registration

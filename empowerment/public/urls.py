@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import participation, views
+from empowerment.public import participation, views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -17,11 +17,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from centres import news
 from centres.models import Article, Centre, Comment, District, Headquarters, Neighbourhood
-from empowerment.persian import normalize_text
-from empowerment.ratelimit import client_address
-
-from . import selectors
-from .forms import CommentForm
+from empowerment.kernel.persian import normalize_text
+from empowerment.kernel.ratelimit import client_address
+from empowerment.public import selectors
+from empowerment.public.forms import CommentForm
 
 NEWS_PER_PAGE = 10
 LATEST_NEWS = 4

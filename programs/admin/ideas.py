@@ -10,9 +10,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_jalali.admin.filters import JDateFieldListFilter
 
-from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
+from centres.admin_base import ScopedAdmin, ScopedTabularInline
 from centres.models import Centre, StaffRole
-from empowerment.persian import to_persian_digits
+from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.persian import to_persian_digits
 
 from ..models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview
 from ..selectors import with_ranking

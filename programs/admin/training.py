@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
+from centres.admin_base import ScopedAdmin, ScopedTabularInline
+from empowerment.kernel.admin_columns import jalali_column
 from programs.models.training import TARGET_GROUPS, Cohort, CohortSession, Programme
 from programs.services.training import cohort_session_cancel
 

@@ -1,9 +1,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from centres.api.base.serializers import MaskedField, ModelSerializer, ScopedPrimaryKeyRelatedField
 from centres.models import Neighbourhood
 from centres.scope import scope_for
-from empowerment.api.serializers import MaskedField, ModelSerializer, ScopedPrimaryKeyRelatedField
 from programs.models import Cohort, CohortSession, Programme
 from programs.models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview, IdeaScore
 

@@ -7,11 +7,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
-from centres.models import local_today
-from empowerment.api.filters import DateFilter, IdFilter
-from empowerment.api.views import ScopedModelViewSet, ScopedReadOnlyModelViewSet
-from empowerment.services import user_is_resident
-from empowerment.validators import normalize_mobile
+from centres.api.base.filters import DateFilter, IdFilter
+from centres.api.base.views import ScopedModelViewSet, ScopedReadOnlyModelViewSet
+from empowerment.kernel.jalali import local_today
+from empowerment.kernel.residents import user_is_resident
+from empowerment.kernel.validators import normalize_mobile
 from programs.models import Cohort, CohortSession, Programme
 from programs.models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview
 from programs.services.ideas import idea_review_submit, idea_submit

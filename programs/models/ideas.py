@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
-from centres.models import Centre, Neighbourhood, TimeStamped, local_today
+from centres.models import Centre, Neighbourhood, TimeStamped
 from centres.scope import Scope, ScopedQuerySet
-from empowerment.fields import CodeField, PersianCharField, PersianTextField
-from empowerment.validators import validate_mobile
+from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
+from empowerment.kernel.jalali import local_today
+from empowerment.kernel.validators import validate_mobile
 
 __all__ = ["IdeaCall", "IdeaCriterion", "Idea", "IdeaReview", "IdeaScore"]
 

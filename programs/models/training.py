@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from centres.models import Centre, Partner, TimeStamped
 from centres.scope import ScopedQuerySet
-from empowerment.fields import CodeField, PersianCharField, PersianTextField
+from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
 
 __all__ = ["Programme", "Cohort", "CohortSession", "TARGET_GROUPS"]
 
@@ -206,7 +206,7 @@ class CohortSession(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        from empowerment.jalali import format_jalali
+        from empowerment.kernel.jalali import format_jalali
 
         return f"{self.cohort.title} · {format_jalali(self.date)} {self.start_time:%H:%M}"
 

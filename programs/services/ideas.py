@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centres.models import Centre, StaffRole, local_today
+from centres.models import Centre, StaffRole
 from centres.scope import scope_for
-from empowerment.jalali import format_jalali
-from empowerment.validators import normalize_mobile
+from empowerment.kernel.jalali import format_jalali, local_today
+from empowerment.kernel.validators import normalize_mobile
 
 from ..models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview, IdeaScore
 

@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from empowerment.models import OneTimeCode, OutboxMessage
-from empowerment.services import resident_signed_in
-from empowerment.sms import ConsoleSMSBackend
+from empowerment.kernel.models import OneTimeCode, OutboxMessage
+from empowerment.kernel.residents import resident_signed_in
+from empowerment.kernel.sms import ConsoleSMSBackend
 from tests.centres.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,7 @@ def test_a_staff_account_cannot_be_opened_by_sms(ask_code):
 
 def test_sms_cap_per_mobile_holds_across_api_and_public_pages(ask_code, client, settings):
     """The cap lives in the service: codes asked through the portal count for the API too."""
-    from empowerment.services import otp_request
+    from empowerment.kernel.residents import otp_request
 
     settings.OTP_MAX_PER_MOBILE = 2
     otp_request(mobile=MOBILE)  # as the public confirmation page does

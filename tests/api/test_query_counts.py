@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 
 from centres.meetings import commitment_create
-from centres.models import local_today
 from centres.scope import forget_scope
+from empowerment.kernel.jalali import local_today
 from programs.services.ideas import idea_review_submit
 from tests.api.world import build_world
 from tests.centres.meeting_factories import make_meeting, make_resolution

@@ -2,7 +2,7 @@
 
 import pytest
 
-from empowerment.services import resident_user_for_mobile
+from empowerment.kernel.residents import resident_user_for_mobile
 from tests.trainees.factories import TraineeFactory
 
 pytestmark = pytest.mark.django_db

@@ -47,7 +47,8 @@ PERSONAL = {
     "idea": ("submitter_mobile",),
 }
 MASKED_ROLES = {"council_member", "viewer"}
-# Per field, the roles that read it masked (centres/masking.py): reviewers judge ideas, not
+# Per field, the roles that read it masked (empowerment/kernel/masking.py): reviewers judge
+# ideas, not
 # their authors.
 MASKED_FOR = {
     "national_code": MASKED_ROLES,

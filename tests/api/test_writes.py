@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from centres.models import local_today
+from empowerment.kernel.jalali import local_today
 from programs.models.ideas import Idea
 from programs.services.ideas import idea_call_publish_decisions, idea_decide
 from tests.api.world import build_world

@@ -5,7 +5,8 @@ import datetime
 import uuid
 
 from centres.meetings import commitment_create, resolution_follow_up_add
-from centres.models import Headquarters, local_today
+from centres.models import Headquarters
+from empowerment.kernel.jalali import local_today
 from programs.services.ideas import idea_review_submit
 from tests.centres.factories import (
     CentreFactory,
@@ -55,7 +56,7 @@ def build_side(tag: str, city_name: str, resident_mobile: str) -> dict:
     resident.save()
     from django.contrib.auth.models import Group
 
-    from empowerment.services import RESIDENT_GROUP
+    from empowerment.kernel.residents import RESIDENT_GROUP
 
     resident.groups.add(Group.objects.get_or_create(name=RESIDENT_GROUP)[0])
 

@@ -13,7 +13,7 @@ import pytest
 
 from centres import news
 from centres.models import Comment
-from empowerment.sms import ConsoleSMSBackend
+from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from tests.browser.conftest import SCREENSHOTS, admin_sign_in, non_local_requests
 from tests.centres.factories import CentreFactory, staff_user

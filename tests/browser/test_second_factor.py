@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from empowerment import second_factor
-from empowerment.demo_second_factor import DEMO_TOTP_SECRETS
+from empowerment.kernel import second_factor
+from empowerment.kernel.demo_second_factor import DEMO_TOTP_SECRETS
 from tests.browser.conftest import admin_sign_in, non_local_requests
 from tests.centres.factories import CentreFactory, staff_user
 from tests.security.test_second_factor import totp

@@ -5,9 +5,9 @@ import re
 import pytest
 from django.core.management import call_command
 
-from centres.models import Resolution, local_today
+from centres.models import Resolution
 from empowerment.dashboards.figures import format_number
-from empowerment.jalali import to_jalali
+from empowerment.kernel.jalali import local_today, to_jalali
 from tests.browser.conftest import non_local_requests, sign_in
 from trainees.models import Enrolment
 

@@ -3,7 +3,8 @@
 import datetime
 
 from centres.meetings import meeting_create, resolution_create
-from centres.models import Meeting, local_today
+from centres.models import Meeting
+from empowerment.kernel.jalali import local_today
 from tests.centres.factories import HeadquartersFactory, PartnerFactory
 
 

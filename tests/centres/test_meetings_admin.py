@@ -4,7 +4,8 @@ import jdatetime
 import pytest
 from django.urls import reverse
 
-from centres.models import Meeting, Resolution, ResolutionFollowUp, local_today
+from centres.models import Meeting, Resolution, ResolutionFollowUp
+from empowerment.kernel.jalali import local_today
 from tests.centres.factories import HeadquartersFactory, PartnerFactory, staff_user
 from tests.centres.meeting_factories import make_meeting, make_resolution
 

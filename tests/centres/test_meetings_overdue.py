@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from centres.meetings import commitment_create, commitment_milestone_complete
-from centres.models import Commitment, Resolution, local_today
+from centres.models import Commitment, Resolution
 from centres.selectors import overdue_by_partner, resolutions_for
+from empowerment.kernel.jalali import local_today
 from tests.centres.factories import (
     HeadquartersFactory,
     NeighbourhoodFactory,

@@ -12,8 +12,9 @@ from centres.meetings import (
     resolution_create,
     resolution_follow_up_add,
 )
-from centres.models import Meeting, Resolution, local_today
+from centres.models import Meeting, Resolution
 from centres.selectors import centre_opportunity_hours, opportunity_meeting_hours
+from empowerment.kernel.jalali import local_today
 from tests.centres.factories import (
     CentreFactory,
     HeadquartersFactory,

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.urls import reverse
 
-from centres.models import Meeting, Resolution, local_today
+from centres.models import Meeting, Resolution
 from empowerment.celery import app as celery_app
 from empowerment.dashboards.models import SummaryState, TrainingSummary
 from empowerment.dashboards.summaries import summaries_refresh
-from empowerment.jalali import to_jalali
+from empowerment.kernel.jalali import local_today, to_jalali
 from programs.models import Idea, Programme
 from tests.trainees.factories import EnrolmentFactory
 from trainees.models import Enrolment, Outcome, Sale

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 
-from empowerment.storage import KNOWN_MISSING_STATIC
+from empowerment.kernel.storage import KNOWN_MISSING_STATIC
 
 ROOT = Path(__file__).resolve().parents[2]
 

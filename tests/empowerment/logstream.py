@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
-from empowerment.logs import logging_config
+from empowerment.kernel.logs import logging_config
 
 
 @contextmanager

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from empowerment.backups import jalali_stamp, media_archive_for
-from empowerment.management.commands.restore_drill import _connect, _recreate, _url
+from empowerment.kernel.backups import jalali_stamp, media_archive_for
+from empowerment.kernel.management.commands.restore_drill import _connect, _recreate, _url
 from tests.trainees.factories import TraineeFactory
 from trainees.models import Trainee
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from empowerment import heartbeats
 from empowerment.celery import app as celery_app
+from empowerment.kernel import heartbeats
 
 pytestmark = pytest.mark.django_db
 

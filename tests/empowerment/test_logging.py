@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from empowerment.celery import _send_request_id
-from empowerment.logs import request_id_var, scrub
+from empowerment.kernel.logs import request_id_var, scrub
 from tests.empowerment.logstream import captured_log
 
 pytestmark = pytest.mark.django_db

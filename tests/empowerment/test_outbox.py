@@ -10,16 +10,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from empowerment import services
-from empowerment.models import OutboxMessage
-from empowerment.sms import ConsoleSMSBackend, KavenegarSMSBackend, SMSError, SMSResult
-from empowerment.tasks import outbox_send
+from empowerment.kernel import outbox
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.sms import ConsoleSMSBackend, KavenegarSMSBackend, SMSError, SMSResult
+from empowerment.kernel.tasks import outbox_send
 
 pytestmark = pytest.mark.django_db
 
 
 def _queue(key="reminder:1", **kwargs):
-    return services.message_queue(
+    return outbox.message_queue(
         key=key,
         recipient=kwargs.pop("recipient", "09121234567"),
         channel=OutboxMessage.Channel.SMS,
@@ -48,7 +48,7 @@ def test_running_the_send_task_twice_sends_one_sms(django_capture_on_commit_call
     message = _queue()  # on_commit not run: the task has not run yet
     assert outbox_send.apply(args=[message.pk]).get() == "sent"
     assert outbox_send.apply(args=[message.pk]).get() == "sent"
-    assert services.message_send(message_id=message.pk) is None
+    assert outbox.message_send(message_id=message.pk) is None
     assert len(ConsoleSMSBackend.outbox) == 1
 
 
@@ -58,7 +58,7 @@ def test_a_message_held_by_another_worker_is_not_sent_again():
     from django.utils import timezone
 
     OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now())
-    assert services.message_send(message_id=message.pk) is None
+    assert outbox.message_send(message_id=message.pk) is None
     assert ConsoleSMSBackend.outbox == []
 
 
@@ -97,7 +97,7 @@ def flaky(settings):
 
 def test_back_off_doubles_from_the_base(settings):
     settings.OUTBOX_RETRY_BASE_SECONDS = 30
-    assert [services.retry_countdown(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert [outbox.retry_countdown(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
 
 
 def test_a_retryable_failure_is_retried_then_sent(flaky):
@@ -114,8 +114,8 @@ def test_a_retryable_failure_is_retried_then_sent(flaky):
 def test_after_the_last_attempt_the_message_is_failed(flaky):
     flaky.failures = 99
     message = _queue()
-    with pytest.raises(services.SendDeferred) as deferred:
-        services.message_send(message_id=message.pk)
+    with pytest.raises(outbox.SendDeferred) as deferred:
+        outbox.message_send(message_id=message.pk)
     assert deferred.value.countdown == 30
     message.refresh_from_db()
     assert message.state == OutboxMessage.State.QUEUED and message.attempts == 1
@@ -140,7 +140,7 @@ def test_a_permanent_refusal_fails_at_once(settings):
 
 def test_a_sensitive_text_is_blanked_once_sent():
     message = _queue(text="کد: 123456", sensitive=True)
-    services.message_send(message_id=message.pk)
+    outbox.message_send(message_id=message.pk)
     message.refresh_from_db()
     assert "123456" not in message.text
     history = message.history.all()
@@ -152,7 +152,7 @@ def test_a_sensitive_text_is_blanked_once_sent():
 def test_admin_lists_messages_and_retries_a_failed_one(client, settings, password):
     settings.SMS_BACKEND = "tests.empowerment.test_outbox.RefusingBackend"
     message = _queue()
-    services.message_send(message_id=message.pk)
+    outbox.message_send(message_id=message.pk)
     admin = get_user_model().objects.create_superuser("root", "root@example.ir", password)
     client.force_login(admin)
     changelist = reverse("admin:empowerment_outboxmessage_changelist")
@@ -162,7 +162,7 @@ def test_admin_lists_messages_and_retries_a_failed_one(client, settings, passwor
         == 200
     )
 
-    settings.SMS_BACKEND = "empowerment.sms.ConsoleSMSBackend"
+    settings.SMS_BACKEND = "empowerment.kernel.sms.ConsoleSMSBackend"
     response = client.post(
         changelist, {"action": "retry", "_selected_action": [message.pk]}, follow=True
     )
@@ -209,7 +209,7 @@ def kavenegar(settings):
     server = HTTPServer(("127.0.0.1", 0), _FakeKavenegar)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    settings.SMS_BACKEND = "empowerment.sms.KavenegarSMSBackend"
+    settings.SMS_BACKEND = "empowerment.kernel.sms.KavenegarSMSBackend"
     settings.SMS_BASE_URL = f"http://127.0.0.1:{server.server_port}"
     settings.SMS_API_KEY = "test-key"
     settings.SMS_SENDER = "10004346"
@@ -243,7 +243,7 @@ def test_kavenegar_server_errors_are_retryable_and_refusals_are_not(kavenegar):
 
 
 def test_kavenegar_without_a_key_fails_the_message(settings):
-    settings.SMS_BACKEND = "empowerment.sms.KavenegarSMSBackend"
+    settings.SMS_BACKEND = "empowerment.kernel.sms.KavenegarSMSBackend"
     settings.SMS_API_KEY = ""
     message = _queue()
     assert outbox_send.apply(args=[message.pk]).get() == "failed"
@@ -252,7 +252,7 @@ def test_kavenegar_without_a_key_fails_the_message(settings):
 def test_one_time_codes_are_listed_for_administrators_without_the_code(client):
     from django.urls import reverse
 
-    from empowerment.services import otp_request
+    from empowerment.kernel.residents import otp_request
     from tests.centres.factories import staff_user
 
     otp_request(mobile="09121234567")

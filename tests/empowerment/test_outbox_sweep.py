@@ -9,11 +9,11 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from rest_framework.test import APIClient
 
-from empowerment import services
 from empowerment.celery import app
-from empowerment.models import OutboxMessage
-from empowerment.sms import ConsoleSMSBackend
-from empowerment.tasks import outbox_send, outbox_sweep
+from empowerment.kernel import outbox
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.sms import ConsoleSMSBackend
+from empowerment.kernel.tasks import outbox_send, outbox_sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +38,7 @@ def _age(message_id: int, seconds: int) -> None:
 
 
 def _queue(key="reminder:1"):
-    return services.message_queue(
+    return outbox.message_queue(
         key=key, recipient="09121234567", channel=OutboxMessage.Channel.SMS, text="یادآوری"
     )
 
@@ -84,9 +84,9 @@ def test_two_sweeps_at_once_dispatch_a_message_once(monkeypatch, settings):
     dispatched.clear()
     _age(message.pk, settings.OUTBOX_SWEEP_AFTER_SECONDS + 1)
     # Both sweeps read the message as due before either takes it.
-    due = list(OutboxMessage.objects.filter(services._sweep_due()).values_list("pk", flat=True))
+    due = list(OutboxMessage.objects.filter(outbox._sweep_due()).values_list("pk", flat=True))
     assert due == [message.pk]
-    first, second = services.outbox_sweep(), services.outbox_sweep()
+    first, second = outbox.outbox_sweep(), outbox.outbox_sweep()
     assert (first, second) == ([message.pk], [])
     assert dispatched == [[message.pk]]
 
@@ -96,9 +96,9 @@ def test_the_sweep_does_not_hurry_a_back_off(monkeypatch, settings):
     message = _queue()
     OutboxMessage.objects.filter(pk=message.pk).update(attempts=2)  # next try after 60 s
     _age(message.pk, settings.OUTBOX_SWEEP_AFTER_SECONDS + 30)
-    assert services.outbox_sweep() == []
-    _age(message.pk, settings.OUTBOX_SWEEP_AFTER_SECONDS + services.retry_countdown(2) + 1)
-    assert services.outbox_sweep() == [message.pk]
+    assert outbox.outbox_sweep() == []
+    _age(message.pk, settings.OUTBOX_SWEEP_AFTER_SECONDS + outbox.retry_countdown(2) + 1)
+    assert outbox.outbox_sweep() == [message.pk]
 
 
 def test_sent_failed_and_freshly_claimed_messages_are_left_alone(monkeypatch):
@@ -109,7 +109,7 @@ def test_sent_failed_and_freshly_claimed_messages_are_left_alone(monkeypatch):
         OutboxMessage.objects.filter(pk=message.pk).update(
             state=state, updated_at=old, claimed_at=timezone.now()
         )
-    assert services.outbox_sweep() == []
+    assert outbox.outbox_sweep() == []
 
 
 def test_the_sweep_is_on_the_beat_schedule_under_its_name():

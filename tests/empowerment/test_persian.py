@@ -2,9 +2,9 @@ import jdatetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from empowerment.jalali import InvalidJalaliDate, parse_jalali, period_bounds
-from empowerment.persian import ZWNJ, normalize_text, search_key
-from empowerment.validators import normalize_mobile, validate_mobile, validate_national_code
+from empowerment.kernel.jalali import InvalidJalaliDate, parse_jalali, period_bounds
+from empowerment.kernel.persian import ZWNJ, normalize_text, search_key
+from empowerment.kernel.validators import normalize_mobile, validate_mobile, validate_national_code
 
 
 @pytest.mark.parametrize(

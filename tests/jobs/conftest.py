@@ -2,8 +2,7 @@ import datetime
 
 import pytest
 
-from centres.models import local_today
-from empowerment.jalali import to_jalali
+from empowerment.kernel.jalali import local_today, to_jalali
 from tests.centres.factories import CentreFactory
 from tests.programs.factories import CohortFactory, ProgrammeFactory
 

@@ -25,8 +25,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from empowerment.celery import app
-from empowerment.logs import request_id_var
-from empowerment.models import OutboxMessage
+from empowerment.kernel.logs import request_id_var
+from empowerment.kernel.models import OutboxMessage
 from tests.jobs.test_worker_integration import _database_url, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -10,11 +10,10 @@ from django.utils import timezone
 
 from centres import digests
 from centres.meetings import commitment_create, resolution_cancel
-from centres.models import local_today
 from centres.tasks import overdue_digest_task
-from empowerment.jalali import to_jalali
-from empowerment.models import OutboxMessage
-from empowerment.tasks import outbox_send
+from empowerment.kernel.jalali import local_today, to_jalali
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.tasks import outbox_send
 from tests.centres.factories import (
     HeadquartersFactory,
     NeighbourhoodFactory,

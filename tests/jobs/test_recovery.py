@@ -7,10 +7,10 @@ from celery.exceptions import Retry
 from django.urls import reverse
 from django.utils import timezone
 
-from empowerment import services as outbox
-from empowerment.models import OutboxMessage
-from empowerment.sms import ConsoleSMSBackend
-from empowerment.tasks import outbox_send
+from empowerment.kernel import outbox
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.sms import ConsoleSMSBackend
+from empowerment.kernel.tasks import outbox_send
 from tests.trainees.spreadsheet_files import upload, xlsx_bytes
 from trainees import services
 from trainees.demo import national_code

@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from empowerment.jalali import to_jalali
-from empowerment.models import OutboxMessage
-from empowerment.sms import ConsoleSMSBackend
-from empowerment.tasks import outbox_send
+from empowerment.kernel.jalali import to_jalali
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.sms import ConsoleSMSBackend
+from empowerment.kernel.tasks import outbox_send
 from programs.services.training import cohort_session_cancel, cohort_session_create
 from tests.centres.factories import staff_user
 from tests.trainees.factories import TraineeFactory

@@ -26,9 +26,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from empowerment import services as outbox
 from empowerment.celery import app
-from empowerment.models import OutboxMessage
+from empowerment.kernel import outbox
+from empowerment.kernel.models import OutboxMessage
 from tests.programs.factories import CohortFactory
 from tests.trainees.spreadsheet_files import upload, xlsx_bytes
 from trainees import services

@@ -2,7 +2,7 @@
 
 import datetime
 
-from centres.models import local_today
+from empowerment.kernel.jalali import local_today
 from programs.services.ideas import idea_advance, idea_call_create, idea_submit
 from tests.centres.factories import CentreFactory, UserFactory, staff_user
 

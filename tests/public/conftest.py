@@ -5,8 +5,8 @@ import jdatetime
 import pytest
 from django.core.cache import cache
 
-from centres.models import local_today
-from empowerment.sms import ConsoleSMSBackend
+from empowerment.kernel.jalali import local_today
+from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Cohort
 from tests.centres.factories import CentreFactory, DistrictFactory, NeighbourhoodFactory
 from tests.programs.factories import CohortFactory, ProgrammeFactory

@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from empowerment.models import OneTimeCode
-from empowerment.sms import ConsoleSMSBackend
+from empowerment.kernel.models import OneTimeCode
+from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from tests.centres.factories import CentreFactory, staff_user
 from tests.programs.idea_factories import close_call, make_call
@@ -232,13 +232,13 @@ def test_a_staff_number_cannot_be_confirmed_by_sms(post_and_send, open_call, hes
 def test_the_sms_cap_per_mobile_counts_codes_sent_through_the_api_too(
     post_and_send, open_call, settings
 ):
-    from empowerment.services import otp_request
+    from empowerment.kernel.residents import otp_request
 
     settings.OTP_MAX_PER_MOBILE = 1
     otp_request(mobile="09121234567")  # asked through the API a moment ago
     response = submit(post_and_send, open_call)
     assert response.status_code == 429
     assert "چند بار کد خواسته‌اید" in response.content.decode()
-    from empowerment.models import OneTimeCode
+    from empowerment.kernel.models import OneTimeCode
 
     assert OneTimeCode.objects.filter(mobile="09121234567").count() == 1

@@ -4,8 +4,8 @@ is recorded after the SMS code, never as an enrolment."""
 import pytest
 from django.urls import reverse
 
-from empowerment.jalali import format_jalali
-from empowerment.sms import ConsoleSMSBackend
+from empowerment.kernel.jalali import format_jalali
+from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Cohort
 from tests.centres.factories import NeighbourhoodFactory
 from tests.programs.factories import CohortFactory

@@ -17,9 +17,9 @@ from rest_framework.test import APIClient
 from centres.demo import DEMO_PASSWORD
 from centres.scope import holds_personal_data
 from empowerment.api.urls import router
-from empowerment.models import AccessRecord
-from empowerment.persian import to_persian_digits
-from empowerment.privacy.services import term_hash
+from empowerment.kernel.models import AccessRecord
+from empowerment.kernel.persian import to_persian_digits
+from empowerment.kernel.privacy.services import term_hash
 from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db

@@ -57,8 +57,7 @@ def _fill_models_the_demo_leaves_empty():
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from empowerment.models import OneTimeCode, OutboxMessage
-    from empowerment.privacy.models import AccessRecord
+    from empowerment.kernel.models import AccessRecord, OneTimeCode, OutboxMessage
     from tests.centres.factories_news import CommentFactory
 
     isfahan = Centre.objects.get(city__name="اصفهان")

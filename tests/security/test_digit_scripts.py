@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from empowerment.models import OneTimeCode
-from empowerment.sms import ConsoleSMSBackend
+from empowerment.kernel.models import OneTimeCode
+from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from tests.programs.idea_factories import make_call
 from tests.trainees.factories import TraineeFactory

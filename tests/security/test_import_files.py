@@ -19,7 +19,7 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from empowerment.services import resident_user_for_mobile
+from empowerment.kernel.residents import resident_user_for_mobile
 from tests.centres.factories import staff_user
 from tests.trainees.spreadsheet_files import upload, xlsx_bytes
 from trainees import services

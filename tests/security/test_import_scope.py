@@ -12,7 +12,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from empowerment.sms import ConsoleSMSBackend
+from empowerment.kernel.sms import ConsoleSMSBackend
 from tests.centres.factories import staff_user
 from tests.trainees.factories import TraineeFactory
 from tests.trainees.spreadsheet_files import upload, xlsx_bytes

@@ -51,7 +51,7 @@ def test_searches_by_national_code_and_mobile_leave_no_digits_in_the_log(
 
 def test_the_console_sms_backend_keeps_codes_out_of_production_logs(settings, caplog, capsys):
     """A deployment still on the console backend logs that an SMS went out, not its code."""
-    from empowerment.sms import ConsoleSMSBackend
+    from empowerment.kernel.sms import ConsoleSMSBackend
 
     settings.SMS_CONSOLE_SHOW_TEXT = False  # its value with debug off
     before = len(ConsoleSMSBackend.outbox)

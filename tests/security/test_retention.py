@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from empowerment.celery import app
-from empowerment.models import AccessRecord, OneTimeCode, OutboxMessage
-from empowerment.privacy.services import access_record
+from empowerment.kernel.models import AccessRecord, OneTimeCode, OutboxMessage
+from empowerment.kernel.privacy.services import access_record
 
 pytestmark = pytest.mark.django_db
 

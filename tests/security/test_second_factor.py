@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
-from empowerment import second_factor
-from empowerment.demo_second_factor import DEMO_TOTP_SECRETS
+from empowerment.kernel import second_factor
+from empowerment.kernel.demo_second_factor import DEMO_TOTP_SECRETS
 from tests.centres.factories import CentreFactory, staff_user
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from empowerment.session_activity import ACTIVITY_KEY
+from empowerment.kernel.session_activity import ACTIVITY_KEY
 from tests.centres.factories import CentreFactory, staff_user
 
 pytestmark = pytest.mark.django_db

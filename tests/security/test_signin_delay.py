@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from empowerment import signin_delay
+from empowerment.kernel import signin_delay
 from tests.centres.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from empowerment import tasks
+from empowerment.kernel import tasks
 from tests.centres.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

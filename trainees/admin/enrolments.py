@@ -14,8 +14,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
-from empowerment.persian import normalize_text, search_key
+from centres.admin_base import ScopedAdmin, ScopedTabularInline
+from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.persian import normalize_text, search_key
 from programs.admin import training as training_admin
 from programs.models import Cohort, CohortSession
 

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre
-from empowerment.jalali import today_jalali
+from empowerment.kernel.jalali import today_jalali
 from programs.models import Cohort, Programme
 
 from ..models import Enrolment, Trainee

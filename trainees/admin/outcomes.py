@@ -5,7 +5,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
+from centres.admin_base import ScopedAdmin, ScopedTabularInline
+from empowerment.kernel.admin_columns import jalali_column
 
 from .. import services
 from ..models import CohortInterest, Outcome, Product, Sale

@@ -22,12 +22,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from centres import masking
-from centres.admin_base import ScopedAdmin, ScopedTabularInline, jalali_column
+from centres.admin_base import ScopedAdmin, ScopedTabularInline
 from centres.models import Centre
-from empowerment.jalali import InvalidJalaliDate, parse_jalali
-from empowerment.persian import search_key
-from empowerment.validators import normalize_mobile, normalize_national_code
+from empowerment.kernel import masking
+from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.jalali import InvalidJalaliDate, parse_jalali
+from empowerment.kernel.persian import search_key
+from empowerment.kernel.validators import normalize_mobile, normalize_national_code
 
 from .. import selectors, services, spreadsheets
 from ..models import (

@@ -3,8 +3,8 @@
 from django.db.models import Q
 from rest_framework import filters
 
-from centres import masking
-from empowerment.persian import normalize_digits, search_key
+from empowerment.kernel import masking
+from empowerment.kernel.persian import normalize_digits, search_key
 
 
 class TraineeSearchFilter(filters.SearchFilter):
@@ -34,7 +34,7 @@ class TraineeSearchFilter(filters.SearchFilter):
     @staticmethod
     def _number_condition(request, digits: str) -> Q:
         # A code by its start and a mobile by any part, except for a caller who sees that
-        # number masked: the whole number or nothing (centres/masking.py).
+        # number masked: the whole number or nothing (empowerment/kernel/masking.py).
         condition = Q(pk__in=[])
         for field, lookup in (("national_code", "startswith"), ("mobile", "contains")):
             if not masking.hides(request.user, field):

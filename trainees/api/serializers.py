@@ -1,14 +1,14 @@
 from rest_framework import serializers
 
-from centres import masking
-from empowerment.api.serializers import (
+from centres.api.base.serializers import (
     IsoDateField,
     MaskedField,
     ModelSerializer,
     ScopedPrimaryKeyRelatedField,
     caller_sees_masked,
 )
-from empowerment.jalali import iso_jalali, today_jalali
+from empowerment.kernel import masking
+from empowerment.kernel.jalali import iso_jalali, today_jalali
 from programs.models import Cohort
 from trainees.models import Attendance, Enrolment, Outcome, Trainee, hide_unshared
 from trainees.models.registry import age_on
@@ -128,7 +128,7 @@ class TraineeSerializer(ModelSerializer):
         }
         if not details:
             # Council members and viewers: no relative's name, an age band for the birth
-            # date (centres/masking.py decides who).
+            # date (empowerment/kernel/masking.py decides who).
             for name in (*masking.PERSONAL_DETAIL_FIELDS, "birth_date_jalali"):
                 del answer[name]
         return answer

@@ -6,9 +6,9 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from empowerment.api.filters import FilterBackend, IdFilter, OrderingFilter
-from empowerment.api.pagination import CursorPagination
-from empowerment.api.views import (
+from centres.api.base.filters import FilterBackend, IdFilter, OrderingFilter
+from centres.api.base.pagination import CursorPagination
+from centres.api.base.views import (
     ScopedModelViewSet,
     ScopedReadOnlyModelViewSet,
     conflict_from,

@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from centres.models import TimeStamped
 from centres.scope import ScopedQuerySet
-from empowerment.fields import PersianCharField, PersianTextField
+from empowerment.kernel.fields import PersianCharField, PersianTextField
 from programs.models import Cohort
 
 from .registry import _COHORT_SCOPE, PersonalDataQuerySet, Trainee, _through

@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
-from centres import masking
 from centres.models import Centre, Neighbourhood, TimeStamped
 from centres.scope import Scope, ScopedQuerySet, scope_for
-from empowerment.fields import CodeField, PersianCharField, PersianTextField
-from empowerment.persian import search_key
-from empowerment.validators import (
+from empowerment.kernel import masking
+from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
+from empowerment.kernel.persian import search_key
+from empowerment.kernel.validators import (
     normalize_mobile,
     normalize_national_code,
     validate_mobile,
@@ -221,7 +221,7 @@ class Trainee(TimeStamped):
 
     @property
     def age(self) -> int | None:
-        from empowerment.jalali import today_jalali
+        from empowerment.kernel.jalali import today_jalali
 
         return age_on(self.birth_date, today_jalali()) if self.birth_date else None
 

@@ -10,8 +10,8 @@ from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
 from centres.models import Neighbourhood, TimeStamped
-from empowerment.fields import CodeField, PersianCharField, PersianTextField
-from empowerment.validators import (
+from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
+from empowerment.kernel.validators import (
     normalize_mobile,
     validate_mobile,
 )

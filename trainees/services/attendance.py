@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from empowerment.jalali import today_jalali
+from empowerment.kernel.jalali import today_jalali
 from programs.models import Cohort, CohortSession
 
 from ..models import (

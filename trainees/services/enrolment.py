@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from empowerment.jalali import today_jalali
+from empowerment.kernel.jalali import today_jalali
 from programs.models import Cohort
 
 from ..models import (

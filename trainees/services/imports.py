@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from centres.models import Centre, Neighbourhood
+from empowerment.kernel import jobs
 from programs.models import Cohort
 
 from .. import spreadsheets
@@ -91,10 +92,8 @@ def trainee_import_confirm(*, trainee_import: TraineeImport, by) -> TraineeImpor
 
 
 def _dispatch_apply(import_id: int) -> None:
-    from ..tasks import trainee_import_apply_task
-
     try:
-        trainee_import_apply_task.delay(import_id)
+        jobs.queue("trainees.import_apply", args=(import_id,))
     except BrokerUnreachable:
         # The broker is down: the import is committed as queued, and the sweep
         # (trainee_import_sweep) dispatches it once the broker is back. The page that

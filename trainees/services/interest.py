@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from centres.models import Neighbourhood
-from empowerment.validators import normalize_mobile
+from empowerment.kernel.validators import normalize_mobile
 from programs.models import Cohort
 
 from ..models import (

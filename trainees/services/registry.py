@@ -209,6 +209,11 @@ def possible_duplicate_resolve(
 
 
 @transaction.atomic
+def trainee_link_resident_on_sign_in(sender, user, mobile: str, **kwargs) -> None:
+    """Receiver of the kernel's `resident_signed_in` (connected in trainees/apps.py)."""
+    trainee_link_resident(user=user, mobile=mobile)
+
+
 def trainee_link_resident(*, user, mobile: str) -> Trainee | None:
     """Link a resident's account (signed in by SMS code) to their registry record.
 

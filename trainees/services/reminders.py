@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from empowerment.jalali import WEEKDAY_NAMES, format_jalali
-from empowerment.models import OutboxMessage
-from empowerment.persian import to_persian_digits
-from empowerment.services import message_queue
+from empowerment.kernel.jalali import WEEKDAY_NAMES, format_jalali
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.outbox import message_queue
+from empowerment.kernel.persian import to_persian_digits
 from programs.models import Cohort, CohortSession
 
 from ..models import (

@@ -20,8 +20,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from centres.models import Centre
-from empowerment.models import OutboxMessage
-from empowerment.services import message_queue
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.outbox import message_queue
 
 from ..models import Trainee, TraineeSharingConsent
 

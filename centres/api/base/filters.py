@@ -1,0 +1,151 @@
+"""Search with the one Persian normaliser, as the admin searches."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters
+
+from empowerment.kernel import masking
+from empowerment.kernel.persian import normalize_text
+
+
+class PersianSearchFilter(filters.SearchFilter):
+    """`?search=` normalised like stored text (ي/ك, spaces, ZWNJ slips).
+
+    Names keep Persian digits and codes ASCII ones, so a term with digits is searched in
+    both forms and the two results are joined.
+    """
+
+    def get_search_terms(self, request):
+        terms = super().get_search_terms(request)
+        return [normalize_text(term, digits=self._digits) for term in terms]
+
+    def filter_queryset(self, request, queryset, view):
+        self._digits = "ascii"
+        by_ascii = super().filter_queryset(request, queryset, view)
+        self._digits = "persian"
+        by_persian = super().filter_queryset(request, queryset, view)
+        if by_persian is queryset or str(by_ascii.query) == str(by_persian.query):
+            found = by_ascii
+        else:
+            found = by_ascii | by_persian
+        terms = self._terms(request)
+        if not (self._hidden and terms):
+            return found
+        if not self._shown:
+            found = queryset.none()  # the masked fields were all there was to search
+        exact = masked_exact_matches(request, queryset, self._hidden, terms)
+        return found | exact if exact is not None else found
+
+    def get_search_fields(self, view, request):
+        # A number the caller sees masked is searched by its whole value only (below), never
+        # by the prefix or substring a search field would match (empowerment/kernel/masking.py).
+        fields = super().get_search_fields(view, request) or []
+        self._hidden = [name for name in fields if masking.hides(request.user, name)]
+        self._shown = [name for name in fields if name not in self._hidden]
+        return self._shown
+
+    def _terms(self, request):
+        self._digits = "ascii"
+        return self.get_search_terms(request)
+
+
+def masked_exact_matches(request, queryset, hidden_fields, terms):
+    """Rows whose masked number equals the whole search text (None: no such term)."""
+    text = " ".join(terms)
+    condition = Q()
+    for name in hidden_fields:
+        value = masking.exact_value(masking.kind_of(name), text) if text else None
+        if value is not None:
+            condition |= Q(**{name.lstrip("=^@$"): value})
+    return queryset.filter(condition) if condition else None
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """`?ordering=`, never by a number the caller sees masked (its order gives it away)."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        return [name for name in valid if not masking.hides(request.user, name)]
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id in a query string: a whole number within the database's integer range, so
+    that `?city=1e300` is a 400 with a message rather than an overflow in the database."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2_147_483_647)
+        super().__init__(*args, **kwargs)
+
+
+class _DateFormField(forms.DateField):
+    """A date in a query string as the API reads dates in bodies: ISO or Jalali, any
+    digits; years the calendars can convert (a far-off year is a 400, not an error)."""
+
+    def to_python(self, value):
+        from rest_framework import serializers
+
+        from centres.api.base.serializers import IsoDateField
+
+        if value in self.empty_values:
+            return None
+        try:
+            day = IsoDateField().to_internal_value(value)
+        except (serializers.ValidationError, ValueError, OverflowError) as exc:
+            raise forms.ValidationError(
+                str(IsoDateField.default_error_messages["invalid"]), code="invalid"
+            ) from exc
+        if not 1800 <= day.year <= 2200:
+            raise forms.ValidationError(
+                str(IsoDateField.default_error_messages["invalid"]), code="invalid"
+            )
+        return day
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = _DateFormField
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the request names none of the view's filters.
+
+    Building and validating a FilterSet for a plain page of a list cost about as much as the
+    page's query (bench/api_bench.py); with no filter parameter it would filter nothing.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        names = tuple(filterset_class.base_filters)
+        # Range filters read suffixed parameters (`<name>_min`, `<name>_after`...).
+        if not any(
+            param == name or param.startswith(name + "_")
+            for param in request.query_params
+            for name in names
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        # No filtering by a number the caller sees masked: `?mobile=0912...` ranges would
+        # give it away. Such parameters are left out, as unknown ones are.
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        filterset_class = self.get_filterset_class(view, queryset)
+        hidden = {
+            name
+            for name, declared in filterset_class.base_filters.items()
+            if masking.hides(request.user, name)
+            or masking.hides(request.user, declared.field_name or "")
+        }
+        if hidden:
+            data = kwargs["data"].copy()
+            for param in list(data):
+                if any(param == name or param.startswith(name + "_") for name in hidden):
+                    del data[param]
+            kwargs["data"] = data
+        return kwargs

@@ -1,0 +1,70 @@
+"""The OpenAPI schema generator: every operation lists the error answers it can give.
+
+Which errors an operation may answer follows from what it is, so no endpoint has to
+remember to declare them:
+
+- 401 always (a missing, expired or malformed token is refused on any endpoint);
+- 429 always (every endpoint is throttled);
+- 400 on writes and on lists with filters (a bad filter value is refused);
+- 403 on writes (CSRF under session auth, model permissions) and wherever a view's
+  permissions go beyond "signed in";
+- 404 on operations with a path parameter (another centre's row is a 404) and on paginated
+  lists (a page past the end);
+- 409 on writes to models (a unique or protected row).
+
+A view may add more through `extra_error_statuses = (409,)`.
+"""
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions
+
+from centres.api.base.serializers import ErrorSerializer
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `errors` has the messages per field.",
+    401: "Not signed in, or the token is invalid or expired.",
+    403: "Signed in but not allowed to do this (or the CSRF check of a session failed).",
+    404: "Not found, or not in the caller's scope.",
+    409: "Conflicts with existing data (a duplicate, or rows that depend on this one).",
+    429: "Too many requests (throttled), or sign-in locked after repeated failures.",
+}
+_SAFE = ("GET", "HEAD", "OPTIONS")
+_PLAIN_PERMISSIONS = (permissions.AllowAny, permissions.IsAuthenticated)
+
+
+class AutoSchema(openapi.AutoSchema):
+    def error_statuses(self) -> set[int]:
+        codes = {401, 429}
+        unsafe = self.method not in _SAFE
+        view = self.view
+        if unsafe:
+            codes |= {400, 403}
+        if any(
+            not isinstance(permission, _PLAIN_PERMISSIONS) for permission in view.get_permissions()
+        ):
+            codes.add(403)
+        if "{" in self.path:
+            codes.add(404)
+        if self._is_list_view() and self.method == "GET":
+            if getattr(view, "filter_backends", None):
+                codes.add(400)
+            if getattr(view, "pagination_class", None):
+                codes.add(404)
+        if unsafe and getattr(view, "queryset", None) is not None:
+            codes.add(409)
+        codes |= set(getattr(view, "extra_error_statuses", ()))
+        return codes
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in sorted(self.error_statuses()):
+            responses.setdefault(
+                str(code),
+                self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]),
+                    str(code),
+                    direction=direction,
+                ),
+            )
+        return responses

@@ -1,0 +1,24 @@
+"""Columns for admin lists, shared by every app."""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from empowerment.kernel.jalali import format_jalali
+
+
+def jalali_column(field_name: str, description=None, ordering: str | None = None):
+    """A list column that shows a date or datetime field in Jalali (Tehran time)."""
+
+    def column(self, obj):
+        value = getattr(obj, field_name)
+        if value is None:
+            return "—"
+        if isinstance(value, datetime.datetime):
+            value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+        return format_jalali(value)
+
+    column.short_description = description or _("date")
+    column.admin_order_field = ordering or field_name
+    return column
