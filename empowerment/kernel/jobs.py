@@ -11,6 +11,6 @@ from __future__ import annotations
 from celery import current_app
 
 
-def queue(name: str, *, args: tuple = (), countdown: int | None = None):
+def queue(name: str, *, args: list | tuple = (), countdown: int | None = None):
     """Send the task `name`; raises kombu's OperationalError when the broker is down."""
     return current_app.tasks[name].apply_async(args=args, countdown=countdown)

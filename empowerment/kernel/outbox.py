@@ -98,7 +98,7 @@ def message_queue(
 def _enqueue_on_commit(message_id: int, countdown: int | None = None) -> None:
     def dispatch() -> None:
         try:
-            jobs.queue(OUTBOX_SEND, args=(message_id,), countdown=countdown)
+            jobs.queue(OUTBOX_SEND, args=[message_id], countdown=countdown)
         except KombuOperationalError:
             # The broker is down. The message is committed, queued: the periodic sweep
             # (outbox_sweep) dispatches it once the broker is back. The request that queued
@@ -150,7 +150,7 @@ def outbox_sweep(*, limit: int = 500) -> list[int]:
     for message_id in taken:
         # Outside any transaction (the updates above are committed one by one): a broker
         # error here leaves the rest for the next sweep.
-        jobs.queue(OUTBOX_SEND, args=(message_id,))
+        jobs.queue(OUTBOX_SEND, args=[message_id])
     if taken:
         logger.info("outbox sweep dispatched %s message(s)", len(taken))
     return taken

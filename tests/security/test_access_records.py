@@ -15,7 +15,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from centres.demo import DEMO_PASSWORD
-from centres.scope import holds_personal_data
+from empowerment.kernel.privacy.services import holds_personal_data
 from empowerment.api.urls import router
 from empowerment.kernel.models import AccessRecord
 from empowerment.kernel.persian import to_persian_digits

@@ -93,7 +93,7 @@ def trainee_import_confirm(*, trainee_import: TraineeImport, by) -> TraineeImpor
 
 def _dispatch_apply(import_id: int) -> None:
     try:
-        jobs.queue("trainees.import_apply", args=(import_id,))
+        jobs.queue("trainees.import_apply", args=[import_id])
     except BrokerUnreachable:
         # The broker is down: the import is committed as queued, and the sweep
         # (trainee_import_sweep) dispatches it once the broker is back. The page that
