@@ -46,9 +46,11 @@ test: install
 fuzz-api: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(PY) -m pytest -q tests/api/test_fuzz.py
 
+# ruff, then the layers (import-linter's contract in pyproject.toml: nothing imports up).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -57,6 +57,9 @@ class Scope:
         return self.is_global or bool(self.roles.intersection(roles))
 
 
+# StaffRole.Role.ADMINISTRATOR (the models import this module, so it names the value).
+ADMINISTRATOR = "administrator"
+
 NO_SCOPE = Scope()
 _CACHE_ATTR = "_empowerment_scope"
 
@@ -72,17 +75,17 @@ def scope_for(user) -> Scope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from .models import StaffRole
-
     if user.is_superuser:
-        scope = Scope(is_global=True, user_id=user.pk, roles=frozenset({"administrator"}))
+        scope = Scope(is_global=True, user_id=user.pk, roles=frozenset({ADMINISTRATOR}))
     else:
         sets: dict[str, set[int]] = {kind: set() for kind in SCOPE_KINDS}
         per_role: dict[str, dict[str, set[int]]] = {}
         roles: set[str] = set()
         is_global = False
         rows = (
-            StaffRole.objects.filter(user=user, is_active=True)
+            # Through the user's reverse relation: the models import this module, so it
+            # cannot import them.
+            user.staff_roles.filter(is_active=True)
             .select_related("headquarters")
             .only(
                 "role",
@@ -98,7 +101,7 @@ def scope_for(user) -> Scope:
         )
         for role in rows:
             roles.add(role.role)
-            if role.role == StaffRole.Role.ADMINISTRATOR:
+            if role.role == ADMINISTRATOR:
                 is_global = True
             mine = per_role.setdefault(role.role, {kind: set() for kind in SCOPE_KINDS})
             for kind in SCOPE_KINDS:

@@ -5,8 +5,10 @@ import os
 
 from celery import Celery, signals
 from celery.schedules import crontab
+from django.conf import settings
 
 from empowerment.kernel.heartbeats import WorkerHeartbeat
+from empowerment.kernel.logs import request_id_var, valid_request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empowerment.settings")
 
@@ -23,8 +25,6 @@ app.steps["worker"].add(WorkerHeartbeat)
 # through Django's LOGGING (same format, request id, scrubbing, JSON switch) instead.
 @signals.setup_logging.connect
 def _configure_logging(**kwargs):
-    from django.conf import settings
-
     logging.config.dictConfig(settings.LOGGING)
 
 
@@ -32,8 +32,6 @@ def _configure_logging(**kwargs):
 def _send_request_id(headers=None, **kwargs):
     # A task queued during a request carries the request's id in its headers (one string:
     # cheap), so the worker's lines for it can be found with the request's.
-    from empowerment.kernel.logs import request_id_var
-
     request_id = request_id_var.get()
     if request_id and headers is not None and "request_id" not in headers:
         headers["request_id"] = request_id
@@ -41,8 +39,6 @@ def _send_request_id(headers=None, **kwargs):
 
 @signals.task_prerun.connect
 def _receive_request_id(task=None, **kwargs):
-    from empowerment.kernel.logs import request_id_var, valid_request_id
-
     if task is None or task.request.is_eager:
         return  # eager: the request's own id is already set in this thread
     incoming = valid_request_id(getattr(task.request, "request_id", None))
@@ -52,8 +48,6 @@ def _receive_request_id(task=None, **kwargs):
 
 @signals.task_postrun.connect
 def _forget_request_id(task=None, **kwargs):
-    from empowerment.kernel.logs import request_id_var
-
     token = getattr(task.request, "_request_id_token", None) if task is not None else None
     if token is not None:
         request_id_var.reset(token)

@@ -11,11 +11,14 @@ from programs.models import Cohort
 from .models import Enrolment, TraineeImport
 
 
+def progress_cache_key(import_id: int) -> str:
+    """Where the apply step reports its live progress (it writes, this reads)."""
+    return f"trainee-import-progress:{import_id}"
+
+
 def trainee_import_progress(*, trainee_import: TraineeImport) -> tuple[int, int]:
     """Rows processed and total. While the apply step runs its own counter sits inside an
     uncommitted transaction, so the live figure comes from the cache it writes to."""
-    from .services import progress_cache_key
-
     if trainee_import.state == TraineeImport.State.APPLYING:
         processed = cache.get(progress_cache_key(trainee_import.pk)) or 0
     else:

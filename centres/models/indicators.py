@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from empowerment.kernel.fields import PersianCharField
+from empowerment.kernel.persian import to_persian_digits
 
 from ..scope import ScopedQuerySet
 from .geography import Neighbourhood, TimeStamped
@@ -181,8 +182,6 @@ QUARTER_NAMES = {1: _("Spring"), 2: _("Summer"), 3: _("Autumn"), 4: _("Winter")}
 
 def period_label(year: int, quarter: int | None) -> str:
     """۱۴۰۳, or بهار ۱۴۰۳ for a quarter (Persian digits: a label people read)."""
-    from empowerment.kernel.persian import to_persian_digits
-
     if quarter is None:
         return to_persian_digits(year)
     return f"{QUARTER_NAMES[quarter]} {to_persian_digits(year)}"

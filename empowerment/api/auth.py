@@ -5,6 +5,7 @@ so django-axes counts failures and locks the username and IP after AXES_FAILURE_
 locked sign-in is answered 429 with the API's error shape.
 """
 
+from axes.conf import settings as axes_settings
 from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
@@ -256,8 +257,6 @@ def lockout_response(request, original_response=None, credentials=None):
     The API has already answered 429 in its own error shape; keep that. Elsewhere (the
     admin's login form) a plain translated message with axes' status.
     """
-    from axes.conf import settings as axes_settings
-
     if request.path.startswith("/api/"):
         if original_response is not None and original_response.status_code == 429:
             return original_response

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from empowerment.kernel.jalali import format_jalali
@@ -61,8 +62,6 @@ class Column:
             return None
         if self.kind == "date":
             if isinstance(value, datetime.datetime):
-                from django.utils import timezone
-
                 value = timezone.localtime(value) if timezone.is_aware(value) else value
                 value = value.date()
             return format_jalali(value)

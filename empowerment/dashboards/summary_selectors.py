@@ -40,6 +40,7 @@ from empowerment.dashboards.models import (
 )
 from empowerment.dashboards.summaries import TRAINING_MEASURES
 from empowerment.kernel.jalali import local_today
+from programs.models import Idea
 
 NEIGHBOURHOOD_ROWS = 20  # the neighbourhoods figure shows the busiest; a district narrows it
 LIST_ROWS = 25
@@ -224,8 +225,6 @@ def _ideas(*, user, filters: DashboardFilterForm) -> QuerySet:
 
 
 def _idea_stages() -> dict:
-    from programs.models import Idea
-
     status, follow = Idea.Status, Idea.FollowUp
     stages = {
         "received": Sum("ideas"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+import redis
 from celery import bootsteps
 from celery.beat import PersistentScheduler
 from django.conf import settings
@@ -20,8 +21,6 @@ HEARTBEAT_INTERVAL = 15
 
 
 def redis_client():
-    import redis
-
     return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
 
 

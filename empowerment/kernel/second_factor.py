@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import io
 
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
@@ -71,8 +73,6 @@ def secret_base32(device: TOTPDevice) -> str:
 
 def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// URL of the device as an inline SVG QR code."""
-    import qrcode
-    import qrcode.image.svg
 
     out = io.BytesIO()
     qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(out)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from empowerment.kernel import outbox
+from empowerment.kernel import credentials, outbox
 from empowerment.kernel.models import OutboxMessage
 
 
@@ -44,6 +44,4 @@ def outbox_sweep() -> int:
 def tokens_flush_expired() -> int:
     """Daily: forget refresh tokens past their expiry (beat entry in empowerment/celery.py).
     Running it twice deletes nothing the second time."""
-    from empowerment import credentials
-
     return credentials.tokens_flush_expired()

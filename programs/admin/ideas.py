@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -118,7 +119,6 @@ class IdeaCallAdmin(ScopedAdmin):
     closes = jalali_column("closes_on", _("closes on"))
 
     def get_queryset(self, request):
-        from django.db.models import Count
 
         return super().get_queryset(request).annotate(ideas_total=Count("ideas"))
 

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from centres.models import Centre, Partner, TimeStamped
 from centres.scope import ScopedQuerySet
 from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
+from empowerment.kernel.jalali import format_jalali
 
 __all__ = ["Programme", "Cohort", "CohortSession", "TARGET_GROUPS"]
 
@@ -206,7 +207,6 @@ class CohortSession(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        from empowerment.kernel.jalali import format_jalali
 
         return f"{self.cohort.title} · {format_jalali(self.date)} {self.start_time:%H:%M}"
 

@@ -172,7 +172,7 @@ def admin_sign_in(page, live_server, username: str, password: str, next_path: st
     demo's known secret, or a test's) when they have one, as they would read it off a phone."""
     from django.contrib.auth import get_user_model
 
-    from empowerment import second_factor
+    from empowerment.kernel import second_factor
 
     page.goto(f"{live_server.url}/admin/login/?next={next_path}")
     page.fill("#id_username", username)

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def administrator(password):
-    from empowerment import second_factor
+    from empowerment.kernel import second_factor
 
     root = get_user_model().objects.create_superuser("root", "root@example.com", password)
     # Administrators sign in with their authenticator's code (tests/security).

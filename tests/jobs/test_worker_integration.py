@@ -31,7 +31,7 @@ from empowerment.kernel import outbox
 from empowerment.kernel.models import OutboxMessage
 from tests.programs.factories import CohortFactory
 from tests.trainees.spreadsheet_files import upload, xlsx_bytes
-from trainees import services
+from trainees import selectors, services
 from trainees.demo import national_code
 from trainees.models import Enrolment, Trainee, TraineeImport
 
@@ -164,7 +164,7 @@ def test_a_task_killed_mid_way_finishes_once_on_a_new_worker(worker_env, setting
 
     first = worker_env("first")
     services.trainee_import_confirm(trainee_import=trainee_import, by=staff)
-    key = services.progress_cache_key(trainee_import.pk)
+    key = selectors.progress_cache_key(trainee_import.pk)
     written = wait_for(
         lambda: (cache.get(key) or 0) >= services.IMPORT_CHUNK and cache.get(key),
         timeout=30,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from tests.centres.factories import NeighbourhoodFactory, staff_user
 from tests.trainees.factories import TraineeFactory
 from tests.trainees.spreadsheet_files import csv_bytes, upload, xlsx_bytes
-from trainees import services, spreadsheets
+from trainees import selectors, services, spreadsheets
 from trainees.demo import national_code
 from trainees.models import Enrolment, PossibleDuplicate, Trainee, TraineeImport
 
@@ -322,7 +322,7 @@ def test_progress_is_read_from_the_cache_while_applying(isfahan, staff, cohort, 
     trainee_import = preview(isfahan, staff, xlsx_bytes([good_row(1), good_row(2)]))
     assert trainee_import_progress(trainee_import=trainee_import) == (0, 2)
     trainee_import.state = "applying"
-    cache.set(services.progress_cache_key(trainee_import.pk), 1)
+    cache.set(selectors.progress_cache_key(trainee_import.pk), 1)
     assert trainee_import_progress(trainee_import=trainee_import) == (1, 2)
 
 

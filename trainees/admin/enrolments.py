@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -184,7 +184,6 @@ class CohortAdmin(training_admin.CohortAdmin):
     actions = ["complete"]
 
     def get_queryset(self, request):
-        from django.db.models import Count, Q
 
         return (
             super()

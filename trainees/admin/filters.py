@@ -7,7 +7,7 @@ import jdatetime
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from centres.models import Centre
+from centres.models import Centre, Neighbourhood
 from empowerment.kernel.jalali import today_jalali
 from programs.models import Cohort, Programme
 
@@ -120,7 +120,6 @@ class ScopedNeighbourhoodFilter(admin.SimpleListFilter):
     parameter_name = "neighbourhood"
 
     def lookups(self, request, model_admin):
-        from centres.models import Neighbourhood
 
         return list(Neighbourhood.objects.visible_to(request.user).values_list("pk", "name"))
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Sum
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -67,7 +68,6 @@ class ProductAdmin(ScopedAdmin):
     inlines = [SaleInline]
 
     def get_queryset(self, request):
-        from django.db.models import Sum
 
         return super().get_queryset(request).annotate(sold_quantity=Sum("sales__quantity"))
 

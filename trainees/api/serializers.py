@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from centres.api.base.serializers import (
@@ -238,8 +239,6 @@ class AttendanceMarkSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("enrolment") and not attrs.get("trainee"):
-            from django.utils.translation import gettext as _
-
             raise serializers.ValidationError(_("Give the enrolment or the trainee."))
         return attrs
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from centres.api.base.filters import FilterBackend, IdFilter, OrderingFilter
@@ -227,7 +228,6 @@ class AttendanceViewSet(ScopedModelViewSet):
         return Response({**counts, "results": results}, status=status.HTTP_200_OK)
 
     def _bad_body(self, message):
-        from rest_framework.exceptions import ValidationError as DRFValidationError
 
         raise DRFValidationError({"marks": [message]})
 

@@ -13,6 +13,7 @@ from centres.models import Centre, Neighbourhood, TimeStamped
 from centres.scope import Scope, ScopedQuerySet, scope_for
 from empowerment.kernel import masking
 from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
+from empowerment.kernel.jalali import today_jalali
 from empowerment.kernel.persian import search_key
 from empowerment.kernel.validators import (
     normalize_mobile,
@@ -221,7 +222,6 @@ class Trainee(TimeStamped):
 
     @property
     def age(self) -> int | None:
-        from empowerment.kernel.jalali import today_jalali
 
         return age_on(self.birth_date, today_jalali()) if self.birth_date else None
 

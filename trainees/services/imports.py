@@ -24,6 +24,7 @@ from ..models import (
     Trainee,
     TraineeImport,
 )
+from ..selectors import progress_cache_key
 from . import enrolment, registry
 
 logger = logging.getLogger(__name__)
@@ -127,10 +128,6 @@ def trainee_import_sweep(*, limit: int = 100) -> list[int]:
     if taken:
         logger.info("import sweep dispatched %s import(s)", len(taken))
     return taken
-
-
-def progress_cache_key(import_id: int) -> str:
-    return f"trainee-import-progress:{import_id}"
 
 
 # Rows written per batch; progress is reported after each.

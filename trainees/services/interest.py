@@ -17,6 +17,7 @@ from ..models import (
     CohortInterest,
     Enrolment,
 )
+from ..selectors import cohorts_open_for_registration
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +26,6 @@ logger = logging.getLogger(__name__)
 
 
 def _require_open_for_registration(cohort: Cohort) -> None:
-    from ..selectors import cohorts_open_for_registration
-
     if not cohorts_open_for_registration().filter(pk=cohort.pk).exists():
         raise ValidationError(
             _("The cohort “%(cohort)s” is not open for registration.") % {"cohort": cohort.title}

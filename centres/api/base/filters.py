@@ -4,8 +4,9 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import filters
+from rest_framework import filters, serializers
 
+from centres.api.base.serializers import IsoDateField
 from empowerment.kernel import masking
 from empowerment.kernel.persian import normalize_text
 
@@ -87,10 +88,6 @@ class _DateFormField(forms.DateField):
     digits; years the calendars can convert (a far-off year is a 400, not an error)."""
 
     def to_python(self, value):
-        from rest_framework import serializers
-
-        from centres.api.base.serializers import IsoDateField
-
         if value in self.empty_values:
             return None
         try:

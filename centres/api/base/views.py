@@ -20,6 +20,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.settings import api_settings
 
+from centres.api.base.exceptions import Conflict
 from centres.scope import ScopedQuerySet
 from empowerment.kernel.models import AccessRecord
 from empowerment.kernel.privacy.services import (
@@ -104,8 +105,6 @@ class ScopedModelViewSet(
 def conflict_from(error, *, when: bool):
     """A service's ValidationError as a 409 when it reports a clash with existing data
     (already enrolled, a closed cohort); otherwise the error itself (a 400)."""
-    from centres.api.base.exceptions import Conflict
-
     if not when:
         return error
     return Conflict(detail="; ".join(getattr(error, "messages", [str(error)])))

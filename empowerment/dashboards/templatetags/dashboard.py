@@ -1,4 +1,8 @@
 from django import template
+from django.utils import timezone
+
+from empowerment.kernel.jalali import format_jalali
+from empowerment.kernel.persian import to_persian_digits
 
 register = template.Library()
 
@@ -17,10 +21,6 @@ def figure(fig):
 @register.filter
 def jalali_datetime(value):
     """A stored moment as the Jalali date and time in Tehran, in Persian digits."""
-    from django.utils import timezone
-
-    from empowerment.kernel.jalali import format_jalali
-    from empowerment.kernel.persian import to_persian_digits
 
     if value is None:
         return ""

@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg2
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -37,7 +38,6 @@ CHECKSUMMED = [
 
 
 def _connect(db: dict, name: str):
-    import psycopg2
 
     return psycopg2.connect(
         dbname=name,
