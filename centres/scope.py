@@ -83,9 +83,10 @@ def scope_for(user) -> Scope:
         roles: set[str] = set()
         is_global = False
         rows = (
-            # Through the user's reverse relation: the models import this module, so it
-            # cannot import them.
-            user.staff_roles.filter(is_active=True)
+            # The model through the user's reverse relation: the models import this module,
+            # so it cannot import them. (Not the related manager itself: with `only()` it
+            # would fetch each row's user_id again.)
+            user.staff_roles.model.objects.filter(user=user, is_active=True)
             .select_related("headquarters")
             .only(
                 "role",
