@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from centres.api.base.filters import DateFilter, IdFilter
+from centres.api.base.filters import DateFilter, FilterSet, IdFilter
 from centres.api.base.views import ScopedReadOnlyModelViewSet
 from centres.meetings import resolution_follow_up_add
 from centres.models import (
@@ -30,7 +30,7 @@ from .serializers import (
 )
 
 
-class CentreFilter(django_filters.FilterSet):
+class CentreFilter(FilterSet):
     city = IdFilter(field_name="city_id")
     province = IdFilter(field_name="city__province_id")
     is_active = django_filters.BooleanFilter()
@@ -56,7 +56,7 @@ class CentreViewSet(ScopedReadOnlyModelViewSet):
     ordering = ["name", "id"]
 
 
-class MeetingFilter(django_filters.FilterSet):
+class MeetingFilter(FilterSet):
     date_from = DateFilter(field_name="date", lookup_expr="gte")
     date_to = DateFilter(field_name="date", lookup_expr="lte")
 
@@ -80,7 +80,7 @@ class MeetingViewSet(ScopedReadOnlyModelViewSet):
     ordering = ["-date", "-id"]
 
 
-class ResolutionFilter(django_filters.FilterSet):
+class ResolutionFilter(FilterSet):
     headquarters = IdFilter(field_name="meeting__headquarters_id")
     centre = IdFilter(field_name="meeting__centre_id")
     overdue = django_filters.BooleanFilter(field_name="overdue_flag")
@@ -139,7 +139,7 @@ class ResolutionViewSet(ScopedReadOnlyModelViewSet):
         )
 
 
-class CommitmentFilter(django_filters.FilterSet):
+class CommitmentFilter(FilterSet):
     overdue = django_filters.BooleanFilter(field_name="overdue_flag")
     city = IdFilter(field_name="neighbourhood__district__city_id")
 

@@ -1,7 +1,7 @@
 """`me`: the signed-in person, their roles and the scope of each."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,19 +10,32 @@ from centres.models import StaffRole
 from centres.scope import scope_for
 from empowerment.kernel.residents import user_is_resident
 
+SCOPE_KINDS = ["centre", "headquarters", "partner", "city", "province"]
 
-class ScopeSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=["centre", "headquarters", "partner", "city", "province"]
-    )
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+
+# Inline rather than a nullable reference (`allOf` beside `nullable`), which strict
+# OpenAPI 3.0 readers and generated clients reject.
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "properties": {
+            "kind": {"type": "string", "enum": SCOPE_KINDS},
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+        },
+        "required": ["kind", "id", "name"],
+        "description": "The scope of the role; null for an administrator.",
+    }
+)
+class ScopeField(serializers.DictField):
+    pass
 
 
 class RoleSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=StaffRole.Role.choices)
     role_display = serializers.CharField(help_text=_("The role's name in the request's language."))
-    scope = ScopeSerializer(allow_null=True, help_text=_("Empty for an administrator."))
+    scope = ScopeField(allow_null=True)
 
 
 class MeSerializer(serializers.Serializer):

@@ -1,15 +1,21 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from centres.api.base.serializers import MaskedField, ModelSerializer, ScopedPrimaryKeyRelatedField
 from centres.models import Neighbourhood
 from centres.scope import scope_for
-from programs.models import Cohort, CohortSession, Programme
+from programs.models import TARGET_GROUPS, Cohort, CohortSession, Programme
 from programs.models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview, IdeaScore
 
 
 class ProgrammeSerializer(ModelSerializer):
     field_display = serializers.CharField(source="get_field_display", read_only=True)
+    target_groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=TARGET_GROUPS),
+        read_only=True,
+        help_text=_("Who the programme is meant for."),
+    )
 
     class Meta:
         model = Programme

@@ -1,4 +1,3 @@
-import django_filters
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -7,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
-from centres.api.base.filters import DateFilter, IdFilter
+from centres.api.base.filters import DateFilter, FilterSet, IdFilter
 from centres.api.base.views import ScopedModelViewSet, ScopedReadOnlyModelViewSet
 from empowerment.kernel.jalali import local_today
 from empowerment.kernel.residents import user_is_resident
@@ -27,6 +26,14 @@ from .serializers import (
 )
 
 
+class ProgrammeFilter(FilterSet):
+    partner = IdFilter(field_name="partner_id")
+
+    class Meta:
+        model = Programme
+        fields = ["field", "is_active"]
+
+
 @extend_schema_view(
     list=extend_schema(summary="Programmes (the shared catalogue)", tags=["programmes"]),
     retrieve=extend_schema(summary="One programme", tags=["programmes"]),
@@ -34,13 +41,13 @@ from .serializers import (
 class ProgrammeViewSet(ScopedReadOnlyModelViewSet):
     queryset = Programme.objects.all()
     serializer_class = ProgrammeSerializer
-    filterset_fields = ["field", "is_active", "partner"]
+    filterset_class = ProgrammeFilter
     search_fields = ["title", "description"]
     ordering_fields = ["title", "total_hours", "id"]
     ordering = ["title", "id"]
 
 
-class CohortFilter(django_filters.FilterSet):
+class CohortFilter(FilterSet):
     start_after = DateFilter(field_name="start_date", lookup_expr="gte")
     start_before = DateFilter(field_name="start_date", lookup_expr="lte")
 
@@ -70,7 +77,7 @@ class CohortViewSet(ScopedReadOnlyModelViewSet):
     ordering = ["-start_date", "-id"]
 
 
-class SessionFilter(django_filters.FilterSet):
+class SessionFilter(FilterSet):
     centre = IdFilter(field_name="cohort__centre_id")
     date = DateFilter()
     date_from = DateFilter(field_name="date", lookup_expr="gte")
@@ -97,6 +104,10 @@ class CohortSessionViewSet(ScopedReadOnlyModelViewSet):
 _CRITERIA = Prefetch("criteria", queryset=IdeaCriterion.objects.order_by("order", "pk"))
 
 
+class IdeaCallFilter(FilterSet):
+    centre = IdFilter(field_name="centre_id")
+
+
 @extend_schema_view(
     list=extend_schema(summary="Calls for ideas in the caller's scope", tags=["ideas"]),
     retrieve=extend_schema(summary="One call for ideas, with its criteria", tags=["ideas"]),
@@ -104,7 +115,7 @@ _CRITERIA = Prefetch("criteria", queryset=IdeaCriterion.objects.order_by("order"
 class IdeaCallViewSet(ScopedReadOnlyModelViewSet):
     queryset = IdeaCall.objects.select_related("centre").prefetch_related(_CRITERIA)
     serializer_class = IdeaCallSerializer
-    filterset_fields = ["centre"]
+    filterset_class = IdeaCallFilter
     search_fields = ["title", "description"]
     ordering_fields = ["opens_on", "closes_on", "title", "id"]
     ordering = ["-opens_on", "-id"]
@@ -134,7 +145,7 @@ class CanSubmitIdea(permissions.BasePermission):
         return user_is_resident(user) or user.has_perm("programs.add_idea")
 
 
-class IdeaFilter(django_filters.FilterSet):
+class IdeaFilter(FilterSet):
     centre = IdFilter(field_name="call__centre_id")
 
     class Meta:
@@ -187,7 +198,7 @@ class IdeaViewSet(
         )
 
 
-class ReviewFilter(django_filters.FilterSet):
+class ReviewFilter(FilterSet):
     call = IdFilter(field_name="idea__call_id")
 
     class Meta:

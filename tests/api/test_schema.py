@@ -73,3 +73,66 @@ def test_docs_are_served_from_local_static_files(client):
     assert external == []
     assert re.search(r"/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle\.js", html)
     assert "cdn" not in html.lower()
+
+
+def _walk(node, path=""):
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{path}[{index}]")
+
+
+def test_the_schema_says_what_strict_readers_and_generated_clients_accept(schema):
+    found = {"time": [], "nullable allOf": [], "number": [], "untyped": []}
+    for path, node in _walk(schema):
+        if node.get("format") == "time":  # RFC 3339 time needs an offset the API never sends
+            found["time"].append(path)
+        if "allOf" in node and node.get("nullable"):
+            found["nullable allOf"].append(path)
+        if node.get("type") == "number" and "/parameters" in path:  # ids are integers
+            found["number"].append(path)
+    for name, component in schema["components"]["schemas"].items():
+        for prop, spec in component.get("properties", {}).items():
+            if not ({"type", "$ref", "allOf", "oneOf", "anyOf"} & set(spec)):
+                found["untyped"].append(f"{name}.{prop}")
+    assert found == {"time": [], "nullable allOf": [], "number": [], "untyped": []}
+    session = schema["components"]["schemas"]["CohortSession"]["properties"]
+    assert re.match(session["start_time"]["pattern"], "09:00:00")
+    assert not re.match(session["start_time"]["pattern"], "25:00")
+    groups = schema["components"]["schemas"]["Programme"]["properties"]["target_groups"]
+    assert groups["type"] == "array"
+
+
+def test_every_id_filter_takes_a_whole_number_and_an_unknown_id_is_an_empty_list(
+    schema, client_for, django_user_model
+):
+    """Each list's integer query parameters, as the schema declares them, as the
+    administrator: an id that matches nothing is an empty list (not "select a valid
+    choice"), and "1.0" or a word is a 400 in the error shape."""
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-12345678")
+    client = client_for(admin)
+    checked = 0
+    for path, item in schema["paths"].items():
+        operation = item.get("get")
+        if "{" in path or operation is None:
+            continue
+        for parameter in operation.get("parameters", []):
+            spec = parameter["schema"]
+            if parameter["in"] != "query" or spec.get("type") != "integer" or "enum" in spec:
+                continue  # (an enum is a choice, such as a follow-up round: not an id)
+            if parameter["name"] in {"page", "page_size"}:
+                continue
+            checked += 1
+            empty = client.get(path, {parameter["name"]: 2_147_483_000})
+            assert empty.status_code == 200, (path, parameter["name"], empty.content)
+            assert empty.json()["results"] == [], (path, parameter["name"])
+            for bad in ("1.0", "abc"):
+                refused = client.get(path, {parameter["name"]: bad})
+                assert refused.status_code == 400, (path, parameter["name"], bad)
+                body = refused.json()
+                assert set(body) == {"detail", "code", "errors"}
+                assert parameter["name"] in body["errors"]
+    assert checked >= 15

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
-from centres.api.base.filters import FilterBackend, IdFilter, OrderingFilter
+from centres.api.base.filters import FilterBackend, FilterSet, IdFilter, OrderingFilter
 from centres.api.base.pagination import CursorPagination
 from centres.api.base.views import (
     ScopedModelViewSet,
@@ -33,7 +33,7 @@ from .serializers import (
 MAX_BATCH = 1000
 
 
-class TraineeFilter(django_filters.FilterSet):
+class TraineeFilter(FilterSet):
     cohort = IdFilter(method="in_cohort")
 
     class Meta:
@@ -89,7 +89,7 @@ class TraineeViewSet(ScopedReadOnlyModelViewSet):
         return queryset
 
 
-class EnrolmentFilter(django_filters.FilterSet):
+class EnrolmentFilter(FilterSet):
     centre = IdFilter(field_name="cohort__centre_id")
     certified = django_filters.BooleanFilter(
         field_name="certificate_number", lookup_expr="isnull", exclude=True
@@ -139,7 +139,7 @@ class EnrolmentViewSet(ScopedModelViewSet):
             raise conflict_from(error, when=clash) from error
 
 
-class AttendanceFilter(django_filters.FilterSet):
+class AttendanceFilter(FilterSet):
     cohort = IdFilter(field_name="session__cohort_id")
     trainee = IdFilter(field_name="enrolment__trainee_id")
 
@@ -240,7 +240,7 @@ def _flatten_messages(errors) -> str:
     return " ".join(parts)
 
 
-class OutcomeFilter(django_filters.FilterSet):
+class OutcomeFilter(FilterSet):
     class Meta:
         model = Outcome
         fields = ["trainee", "enrolment", "kind", "follow_up_round"]

@@ -2,13 +2,16 @@
 
 import django_filters
 from django import forms
+from django.db import models as db_models
 from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters, serializers
 
 from centres.api.base.serializers import IsoDateField
 from empowerment.kernel import masking
-from empowerment.kernel.persian import normalize_text
+from empowerment.kernel.persian import normalize_digits, normalize_text
 
 
 class PersianSearchFilter(filters.SearchFilter):
@@ -71,11 +74,27 @@ class OrderingFilter(filters.OrderingFilter):
         return [name for name in valid if not masking.hides(request.user, name)]
 
 
+class _IdFormField(forms.IntegerField):
+    """Digits only (of any script): "1.0", "1e3" or " 1 " is not an id, though Django's
+    IntegerField would take the first."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = normalize_digits(str(value))
+        if not text.isascii() or not text.isdigit():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text)
+
+
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
     """An id in a query string: a whole number within the database's integer range, so
-    that `?city=1e300` is a 400 with a message rather than an overflow in the database."""
+    that `?city=1e300` is a 400 with a message rather than an overflow in the database.
+    An id that matches nothing (or nothing the caller may see) gives an empty list, as any
+    filter does, never "select a valid choice". Typed `integer` in the schema."""
 
-    field_class = forms.IntegerField
+    field_class = _IdFormField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
@@ -107,12 +126,28 @@ class DateFilter(django_filters.DateFilter):
     field_class = _DateFormField
 
 
+class FilterSet(django_filters.FilterSet):
+    """Base of every API filter set: a relation named in `Meta.fields` filters by id with
+    `IdFilter` (whole numbers, an unknown or out-of-scope id gives an empty list) instead
+    of django-filter's choice field (a 400 "select a valid choice", and a query of every
+    row to offer as choices)."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        db_models.ForeignKey: {"filter_class": IdFilter},
+        db_models.OneToOneField: {"filter_class": IdFilter},
+    }
+
+
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, skipped when the request names none of the view's filters.
+    Filter sets made from a view's `filterset_fields` derive from `FilterSet` above.
 
     Building and validating a FilterSet for a plain page of a list cost about as much as the
     page's query (bench/api_bench.py); with no filter parameter it would filter nothing.
     """
+
+    filterset_base = FilterSet
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)

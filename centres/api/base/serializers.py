@@ -195,6 +195,18 @@ class PersonalDetailsMixin:
         return fields
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "09:00:00",
+    }
+)
+class ClockTimeField(serializers.TimeField):
+    """A time of day in Tehran as sent ("09:00:00"): a string with its pattern in the
+    schema, not RFC 3339's `time` (which requires an offset the portal never sends)."""
+
+
 class ModelSerializer(PersonalDetailsMixin, JalaliCompanionMixin, serializers.ModelSerializer):
     """Base of every API model serializer: Jalali model fields map to ISO fields."""
 
@@ -204,6 +216,7 @@ class ModelSerializer(PersonalDetailsMixin, JalaliCompanionMixin, serializers.Mo
         db_models.DateTimeField: IsoDateTimeField,
         jmodels.jDateField: IsoDateField,
         jmodels.jDateTimeField: IsoDateTimeField,
+        db_models.TimeField: ClockTimeField,
     }
 
 
