@@ -9,14 +9,16 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404
+from django_jalali.db import models as jmodels
 from simple_history.admin import SimpleHistoryAdmin
 
 from empowerment.kernel import masking
 from empowerment.kernel.persian import normalize_text
 from empowerment.kernel.privacy.admin import AccessRecordedMixin
+from empowerment.kernel.widgets import NumberWidget, PersianDateWidget, PersianTimeWidget
 
 from .scope import ScopedQuerySet
 
@@ -29,7 +31,17 @@ def scoped(queryset, request):
 
 
 class ScopedMixin:
-    """Restricts a ModelAdmin or inline to the rows in the user's scope."""
+    """Restricts a ModelAdmin or inline to the rows in the user's scope, and takes dates,
+    times and numbers typed in Persian (empowerment/kernel/widgets.py)."""
+
+    formfield_overrides = {
+        jmodels.jDateField: {"widget": PersianDateWidget},
+        models.TimeField: {"widget": PersianTimeWidget},
+        models.IntegerField: {"widget": NumberWidget},
+        models.BigIntegerField: {"widget": NumberWidget},
+        models.DecimalField: {"widget": NumberWidget},
+        models.FloatField: {"widget": NumberWidget},
+    }
 
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request)
