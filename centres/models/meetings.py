@@ -166,6 +166,9 @@ class Meeting(TimeStamped):
                 condition=Q(headquarters__isnull=False, centre=None)
                 | Q(headquarters=None, centre__isnull=False),
                 name="meeting_exactly_one_body",
+                violation_error_message=_(
+                    "A meeting is held by a headquarters or by a centre: choose one of them."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["headquarters", "number"],

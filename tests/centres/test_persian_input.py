@@ -123,3 +123,30 @@ def test_the_meeting_page_has_no_number_box_that_drops_persian_digits(client):
     page = client.get(reverse("admin:centres_meeting_add")).content.decode()
     assert 'type="number"' not in page
     assert 'inputmode="decimal"' in page
+
+
+def test_admin_messages_are_persian_where_django_leaves_them_english(client):
+    """A meeting with neither a headquarters nor a centre: the form's summary line and the
+    refusal are Persian, with no constraint name or English text (translation test: it
+    checks the wording on purpose, so it needs the compiled catalogues)."""
+    hq = HeadquartersFactory()
+    client.force_login(staff_user("secretary", "hq_secretary", hq))
+    empty = {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0", "MIN_NUM_FORMS": "0"}
+    data = {
+        "kind": "regular",
+        "date": "1403/12/27",
+        "venue": "استانداری",
+        **{
+            f"{prefix}-{k}": v
+            for prefix in ("attendees", "agenda_items", "resolutions")
+            for k, v in empty.items()
+        },
+    }
+    response = client.post(reverse("admin:centres_meeting_add"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "لطفاً خطای زیر را اصلاح کنید." in page or "لطفاً خطاهای زیر را اصلاح کنید." in page
+    assert "Please correct" not in page
+    assert "meeting_exactly_one_body" not in page and "Constraint" not in page
+    assert "یکی از آن دو را انتخاب کنید" in page
+    assert not Meeting.objects.exists()
