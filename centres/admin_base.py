@@ -6,9 +6,9 @@ choices and autocompletes alike.
 """
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404
@@ -46,6 +46,11 @@ class ScopedMixin:
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request)
 
+    def get_list_filter(self, request):
+        """A filter on a relation offers only the rows the person may see (staff of one
+        centre are not offered another centre, its cohorts or its people)."""
+        return [scoped_list_filter(self.model, entry) for entry in super().get_list_filter(request)]
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
             kwargs["queryset"] = scoped(db_field.remote_field.model._default_manager.all(), request)
@@ -55,6 +60,32 @@ class ScopedMixin:
         if "queryset" not in kwargs:
             kwargs["queryset"] = scoped(db_field.remote_field.model._default_manager.all(), request)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """django's relation filter, its choices read through `visible_to`."""
+
+    def field_choices(self, field, request, model_admin):
+        queryset = field.related_model._default_manager.all()
+        if isinstance(queryset, ScopedQuerySet):
+            queryset = queryset.visible_to(request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(row.pk, str(row)) for row in queryset]
+
+
+def scoped_list_filter(model, entry):
+    """`entry` of a list_filter, with a plain relation path made a scoped relation filter."""
+    if not isinstance(entry, str):
+        return entry
+    try:
+        field = get_fields_from_path(model, entry)[-1]
+    except FieldDoesNotExist:
+        return entry
+    if field.is_relation and not field.auto_created:
+        return (entry, ScopedRelatedFieldListFilter)
+    return entry
 
 
 class ScopedAdmin(ScopedMixin, AccessRecordedMixin, SimpleHistoryAdmin):
