@@ -11,7 +11,6 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import (
     FileResponse,
     Http404,
-    HttpResponse,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -26,6 +25,7 @@ from centres.admin_base import ScopedAdmin, ScopedTabularInline
 from centres.models import Centre
 from empowerment.kernel import masking
 from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.exports import XLSX_CONTENT_TYPE, xlsx_response
 from empowerment.kernel.jalali import InvalidJalaliDate, parse_jalali
 from empowerment.kernel.persian import search_key
 from empowerment.kernel.validators import normalize_mobile, normalize_national_code
@@ -447,7 +447,7 @@ class TraineeAdmin(ScopedAdmin):
 
 
 IMPORT_CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_CONTENT_TYPE,
     "csv": "text/csv; charset=utf-8",
 }
 
@@ -482,15 +482,6 @@ class ImportUploadForm(forms.Form):
         self.fields["centre"].queryset = centres
         if len(centres) == 1:
             self.fields["centre"].initial = centres[0].pk
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @admin.register(TraineeImport)
