@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status
@@ -15,7 +15,7 @@ from empowerment.kernel.validators import normalize_mobile
 from programs.models import Cohort, CohortSession, Programme
 from programs.models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview
 from programs.services.ideas import idea_review_submit, idea_submit
-from trainees.models import Enrolment
+from trainees.selectors import cohorts_with_seats
 
 from .serializers import (
     CohortSerializer,
@@ -54,14 +54,8 @@ class CohortFilter(django_filters.FilterSet):
     retrieve=extend_schema(summary="One cohort", tags=["programmes"]),
 )
 class CohortViewSet(ScopedReadOnlyModelViewSet):
-    queryset = (
-        Cohort.objects.select_related("programme", "centre")
-        .annotate(
-            seats_taken=Count(
-                "enrolments", filter=Q(enrolments__status__in=Enrolment.SEAT_STATUSES)
-            )
-        )
-        .order_by("-start_date", "-id")
+    queryset = cohorts_with_seats(Cohort.objects.select_related("programme", "centre")).order_by(
+        "-start_date", "-id"
     )
     serializer_class = CohortSerializer
     filterset_class = CohortFilter
