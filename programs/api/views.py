@@ -15,7 +15,6 @@ from empowerment.kernel.validators import normalize_mobile
 from programs.models import Cohort, CohortSession, Programme
 from programs.models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview
 from programs.services.ideas import idea_review_submit, idea_submit
-from trainees.selectors import cohorts_with_seats
 
 from .serializers import (
     CohortSerializer,
@@ -54,14 +53,16 @@ class CohortFilter(django_filters.FilterSet):
     retrieve=extend_schema(summary="One cohort", tags=["programmes"]),
 )
 class CohortViewSet(ScopedReadOnlyModelViewSet):
-    queryset = cohorts_with_seats(Cohort.objects.select_related("programme", "centre")).order_by(
-        "-start_date", "-id"
-    )
+    queryset = Cohort.objects.select_related("programme", "centre").order_by("-start_date", "-id")
     serializer_class = CohortSerializer
     filterset_class = CohortFilter
     search_fields = ["title", "code", "programme__title", "instructor"]
     ordering_fields = ["start_date", "end_date", "title", "code", "id"]
     ordering = ["-start_date", "-id"]
+
+    def get_queryset(self):
+        # Seats counted in the same query, by the one seat count.
+        return super().get_queryset().with_seats()
 
 
 class SessionFilter(django_filters.FilterSet):

@@ -69,7 +69,6 @@ def test_cells_that_would_run_as_formulas_are_escaped(council_client, places):
     assert cell.data_type == "s"
 
 
-
 def test_workbook_writes_numbers_as_numbers():
     fig = Figure(
         slug="t",

@@ -1,5 +1,5 @@
 """One count of seats: the admin's cohort list, the API, the public page and the enrolment
-services read the same figure (trainees.selectors.cohorts_with_seats)."""
+services read the same figure (Cohort.objects.with_seats())."""
 
 import datetime
 

@@ -21,7 +21,7 @@ from empowerment.kernel.persian import normalize_text, search_key
 from programs.admin import training as training_admin
 from programs.models import Cohort, CohortSession
 
-from .. import selectors, services, spreadsheets
+from .. import services, spreadsheets
 from ..models import Attendance, Enrolment, Trainee
 from .filters import CohortFilter, EnrolmentProgrammeFilter
 
@@ -184,7 +184,7 @@ class CohortAdmin(training_admin.CohortAdmin):
     actions = ["complete"]
 
     def get_queryset(self, request):
-        return selectors.cohorts_with_seats(super().get_queryset(request))
+        return super().get_queryset(request).with_seats()
 
     @admin.display(description=_("seats taken"))
     def seats(self, obj):

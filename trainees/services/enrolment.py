@@ -15,7 +15,6 @@ from ..models import (
     Enrolment,
     Trainee,
 )
-from ..selectors import cohort_seats_left
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ def enrolment_create(
         enrolled_on=enrolled_on or today_jalali(),
         status=Enrolment.Status.ENROLLED,
     )
-    if cohort_seats_left(cohort) == 0:
+    if Cohort.objects.seats_left(cohort) == 0:
         if override_capacity:
             enrolment.over_capacity = True
         else:
@@ -83,7 +82,7 @@ def enrolments_create_many(
             cohort=cohort, trainee_id__in=[t.pk for t in trainees]
         ).values_list("trainee_id", flat=True)
     )
-    free = cohort_seats_left(cohort)
+    free = Cohort.objects.seats_left(cohort)
     on = enrolled_on or today_jalali()
     enrolments = []
     for trainee in trainees:
@@ -124,7 +123,7 @@ def enrolment_promote_waitlist(*, cohort: Cohort) -> list[Enrolment]:
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.is_closed:
         return []
-    free = cohort_seats_left(cohort)
+    free = Cohort.objects.seats_left(cohort)
     promoted = []
     if free > 0:
         waiting = Enrolment.objects.filter(cohort=cohort, status=Enrolment.Status.WAITLISTED)
