@@ -40,6 +40,7 @@ from ..models import (
     TraineeImport,
     hide_unshared,
 )
+from ..services.registry import TRAINEE_FIELDS
 from .filters import (
     AgeBandFilter,
     CohortFilter,
@@ -83,20 +84,8 @@ class TraineeForm(forms.ModelForm):
 
     class Meta:
         model = Trainee
-        fields = [
-            "first_name",
-            "last_name",
-            "father_name",
-            "national_code",
-            "mobile",
-            "gender",
-            "birth_date",
-            "neighbourhood",
-            "education",
-            "employment_status",
-            "referral_source",
-            "registered_at",
-        ]
+        # The details the registry's services write, and where the person was registered.
+        fields = [*TRAINEE_FIELDS, "registered_at"]
 
     def clean_national_code(self):
         return normalize_national_code(self.cleaned_data["national_code"])
