@@ -11,23 +11,11 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 
 from empowerment.kernel.jalali import iso_jalali
 from empowerment.urls import urlpatterns as project_urlpatterns
+from trainees.api.serializers import TraineeSerializer
 from trainees.models import Trainee
 
-FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "father_name",
-    "national_code",
-    "mobile",
-    "gender",
-    "birth_date",
-    "neighbourhood_id",
-    "education",
-    "employment_status",
-    "registered_at_id",
-    "created_at",
-)
+# The columns the real list reads, so the bare baseline reads the same.
+FIELDS = TraineeSerializer.LIST_ONLY
 _auth = JWTAuthentication()
 
 

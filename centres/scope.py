@@ -189,7 +189,7 @@ class ScopedQuerySet(models.QuerySet):
     def _path_condition(self, path: str, ids) -> Q:
         if path in ("id", "pk"):
             return Q(pk__in=ids)
-        if self._is_many_valued(path):
+        if is_many_valued(self.model, path):
             first, _sep, rest = path.partition("__")
             relation = self.model._meta.get_field(first)
             if relation.one_to_many and rest and relation.field.target_field.primary_key:
@@ -204,19 +204,22 @@ class ScopedQuerySet(models.QuerySet):
             return Q(pk__in=matching)
         return Q(**{f"{path}__in": ids})
 
-    def _is_many_valued(self, path: str) -> bool:
-        model = self.model
-        for name in path.split("__"):
-            try:
-                model_field = model._meta.get_field(name)
-            except Exception:
-                return False
-            if model_field.many_to_many or model_field.one_to_many:
-                return True
-            if not model_field.is_relation:
-                return False
-            model = model_field.related_model
-        return False
-
 
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+def is_many_valued(model, path: str) -> bool:
+    """Whether a lookup path from `model` crosses a to-many relation (so a plain filter on
+    it would repeat rows): such paths are filtered through a subquery of ids instead. The
+    scope (visible_to) and the dashboards' filters both ask."""
+    for name in path.split("__"):
+        try:
+            model_field = model._meta.get_field(name)
+        except Exception:
+            return False
+        if model_field.many_to_many or model_field.one_to_many:
+            return True
+        if not model_field.is_relation:
+            return False
+        model = model_field.related_model
+    return False

@@ -3,11 +3,11 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, QuerySet, Sum
 
 from empowerment.kernel.jalali import local_today
 
-from .models import Commitment, Meeting, Resolution
+from .models import Meeting, Resolution
 
 
 def opportunity_meeting_hours(*, user) -> QuerySet:
@@ -78,32 +78,4 @@ def overdue_by_partner(*, user, today: datetime.date | None = None) -> QuerySet:
         .values("responsible", "responsible__name")
         .annotate(overdue=Count("pk"), oldest_deadline=Min("deadline"))
         .order_by("-overdue", "responsible__name")
-    )
-
-
-def resolution_status_counts(*, user, today: datetime.date | None = None) -> dict[str, int]:
-    """Counts by status plus overdue, in one aggregate query."""
-    today = today or local_today()
-    rows = Resolution.objects.visible_to(user)
-    overdue_q = rows._overdue_q(today)
-    counts = rows.aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=Q(status=Resolution.Status.OPEN)),
-        in_progress=Count("pk", filter=Q(status=Resolution.Status.IN_PROGRESS)),
-        done=Count("pk", filter=Q(status=Resolution.Status.DONE)),
-        cancelled=Count("pk", filter=Q(status=Resolution.Status.CANCELLED)),
-        overdue=Count("pk", filter=overdue_q),
-    )
-    return counts
-
-
-def commitments_for(*, user, today: datetime.date | None = None) -> QuerySet:
-    return (
-        Commitment.objects.visible_to(user)
-        .with_overdue(today or local_today())
-        .select_related("neighbourhood", "promiser_partner")
-        .annotate(
-            milestones_total=Count("milestones"),
-            milestones_done=Count("milestones", filter=Q(milestones__completed_on__isnull=False)),
-        )
     )

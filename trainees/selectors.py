@@ -3,12 +3,12 @@
 import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from empowerment.kernel.jalali import local_today
 from programs.models import Cohort
 
-from .models import Enrolment, TraineeImport
+from .models import TraineeImport
 
 
 def progress_cache_key(import_id: int) -> str:
@@ -28,8 +28,7 @@ def trainee_import_progress(*, trainee_import: TraineeImport) -> tuple[int, int]
 
 def cohorts_open_for_registration(*, today: datetime.date | None = None) -> QuerySet:
     """Cohorts a resident may ask to join: planned, of an active centre and programme, not
-    started yet (the start day itself still counts). `seats_taken` is annotated: enrolments
-    holding a seat, counted in the same query.
+    started yet (the start day itself still counts), with their seats (`with_seats`).
     """
     today = today or local_today()
     return Cohort.objects.filter(
@@ -37,6 +36,4 @@ def cohorts_open_for_registration(*, today: datetime.date | None = None) -> Quer
         start_date__gte=today,
         centre__is_active=True,
         programme__is_active=True,
-    ).annotate(
-        seats_taken=Count("enrolments", filter=Q(enrolments__status__in=Enrolment.SEAT_STATUSES))
-    )
+    ).with_seats()

@@ -1,46 +1,43 @@
-"""Reading and writing trainee spreadsheets: content checks, row validation, export.
+"""Trainee spreadsheets: the import's columns and row validation, and the exports.
 
-Staff write the columns in Persian. Reading streams the rows (openpyxl read-only mode, or
-the csv module) so that a 10,000-row file does not sit in memory as a workbook; the
-preview keeps only the normalised values of each row and the reasons rows are refused.
-Nothing here writes to the database: the services do, after staff confirm.
+Staff write the columns in Persian. The file itself is read by the kernel's one reader
+(empowerment/kernel/spreadsheets.py: size, content, zip bomb, DTD, encodings, row count),
+which streams the rows; the preview keeps only the normalised values of each row and the
+reasons rows are refused. Nothing here writes to the database: the services do, after
+staff confirm.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import zipfile
 from dataclasses import dataclass, field
 
 import jdatetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
 
+from centres.models import Neighbourhood
+from empowerment.kernel import spreadsheets
+from empowerment.kernel.exports import write_xlsx
 from empowerment.kernel.jalali import InvalidJalaliDate, format_jalali, parse_jalali, to_jalali
-from empowerment.kernel.persian import normalize_text, search_key
+from empowerment.kernel.persian import search_key
+from empowerment.kernel.spreadsheets import SpreadsheetError, cell_text, header_key
 from empowerment.kernel.validators import (
     normalize_mobile,
     normalize_national_code,
     validate_mobile,
     validate_national_code,
 )
+from programs.models import Cohort
 
+from .models import Trainee
 from .models.registry import hide_unshared
 
-# Limits on what may be uploaded. A real 10,000-row sheet is well under a megabyte zipped
-# and expands perhaps tenfold; a zip bomb expands a thousandfold.
+# The trainee import's limits (the kernel reader enforces them): a centre's whole registry
+# may come in one file.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 120 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 100
 MAX_ROWS = 20_000
-
-
-class SpreadsheetRefused(Exception):
-    """The upload is not accepted at all (wrong type, too large, malformed)."""
 
 
 # --- Columns -----------------------------------------------------------------------------
@@ -97,7 +94,7 @@ _CHOICE_KEYS = {
     | {value: value for value in choices}
     for name, choices in CHOICE_WORDS.items()
 }
-_HEADER_KEYS = {search_key(header): name for name, headers in COLUMNS.items() for header in headers}
+_HEADER_KEYS = {header_key(header): name for name, headers in COLUMNS.items() for header in headers}
 
 
 def column_title(name: str) -> str:
@@ -108,139 +105,9 @@ def column_title(name: str) -> str:
 
 
 def read_upload(uploaded_file) -> tuple[bytes, str]:
-    """The file's bytes and its type ("xlsx" or "csv"), judged by content, not by name."""
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        raise SpreadsheetRefused(_too_large())
-    uploaded_file.seek(0)
-    content = uploaded_file.read(MAX_UPLOAD_BYTES + 1)
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise SpreadsheetRefused(_too_large())
-    if not content:
-        raise SpreadsheetRefused(_("The file is empty."))
-    return content, sniff(content)
-
-
-def _too_large() -> str:
-    return _("The file is larger than %(mb)s MB. Split it into smaller files.") % {
-        "mb": MAX_UPLOAD_BYTES // (1024 * 1024)
-    }
-
-
-def sniff(content: bytes) -> str:
-    if content[:4] == b"PK\x03\x04":
-        _check_xlsx(content)
-        return "xlsx"
-    if b"\x00" not in content:
-        try:
-            content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise SpreadsheetRefused(
-                _("The CSV file is not UTF-8 text. Save it from Excel as “CSV UTF-8”.")
-            ) from None
-        return "csv"
-    raise SpreadsheetRefused(
-        _("This file is not a spreadsheet. Upload an Excel file (.xlsx) or a CSV file.")
-    )
-
-
-def _check_xlsx(content: bytes) -> None:
-    not_xlsx = _("This file is not an Excel workbook (.xlsx). Upload an .xlsx or CSV file.")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        raise SpreadsheetRefused(not_xlsx) from None
-    with archive:
-        infos = archive.infolist()
-        names = {info.filename for info in infos}
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise SpreadsheetRefused(not_xlsx)
-        # The sizes come from the zip's directory; a forged directory is caught while
-        # reading, because openpyxl's zip reader stops at the declared size.
-        uncompressed = sum(info.file_size for info in infos)
-        compressed = sum(info.compress_size for info in infos) or 1
-        if (
-            uncompressed > MAX_UNCOMPRESSED_BYTES
-            or uncompressed / compressed > MAX_COMPRESSION_RATIO
-        ):
-            raise SpreadsheetRefused(
-                _(
-                    "This workbook unpacks to far more than its size and was refused. "
-                    "Save the sheet again from Excel and upload it."
-                )
-            )
-        # Excel never writes a document type declaration; one is how XXE and "billion
-        # laughs" files get in. openpyxl (with defusedxml) refuses entities only in the
-        # parts it reads, and a bare external DTD it lets through: refuse any, in any part,
-        # before the workbook is opened at all.
-        for info in infos:
-            if _declares_dtd(archive, info):
-                raise SpreadsheetRefused(
-                    _(
-                        "This workbook contains a document type declaration (DTD), which "
-                        "Excel never writes, and was refused for safety. Save the sheet "
-                        "again from Excel and upload it."
-                    )
-                )
-
-
-_DTD_MARKERS = tuple(
-    marker.encode(encoding)
-    for marker in ("<!DOCTYPE", "<!ENTITY")
-    for encoding in ("ascii", "utf-16-le", "utf-16-be")
-)
-
-
-def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Whether the member declares a DTD or an entity anywhere (read in overlapping chunks,
-    so a marker across a chunk boundary is still seen; the sizes were checked above)."""
-    if info.is_dir():
-        return False
-    tail = b""
-    with archive.open(info) as member:
-        while chunk := member.read(1 << 20):
-            window = tail + chunk
-            if any(marker in window for marker in _DTD_MARKERS):
-                return True
-            tail = window[-32:]
-    return False
-
-
-def iter_rows(content: bytes, file_type: str):
-    """Yield lists of cell values, the header row first."""
-    if file_type == "csv":
-        text = io.StringIO(content.decode("utf-8-sig"), newline="")
-        try:
-            dialect = csv.Sniffer().sniff(text.read(4096), delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        text.seek(0)
-        yield from csv.reader(text, dialect)
-        return
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        raise SpreadsheetRefused(
-            _("The workbook could not be read. Save it again from Excel and upload it.")
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        # Read-only mode parses the sheet while rows are taken: a malformed or forbidden
-        # part (defusedxml's EntitiesForbidden, wrapped by openpyxl) shows up here, not at
-        # load_workbook, and must become a refusal rather than a server error.
-        rows = sheet.iter_rows(values_only=True)
-        while True:
-            try:
-                row = next(rows)
-            except StopIteration:
-                return
-            except Exception:
-                raise SpreadsheetRefused(
-                    _("The workbook could not be read. Save it again from Excel and upload it.")
-                ) from None
-            yield list(row)
-    finally:
-        workbook.close()
+    """The file's bytes and its type ("xlsx" or "csv"), after the kernel reader's guards,
+    within the trainee import's limits."""
+    return spreadsheets.read_upload(uploaded_file, max_bytes=MAX_UPLOAD_BYTES)
 
 
 # --- Validating rows ---------------------------------------------------------------------
@@ -257,21 +124,13 @@ class Preview:
 
 
 def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return normalize_text(str(value), digits="persian")
+    return cell_text(value, digits="persian")
 
 
 def _code(value) -> tuple[str, bool]:
     """A code typed in a cell, and whether the cell held a number (leading zeros lost)."""
-    if value is None:
-        return "", False
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return normalize_text(str(value), digits="ascii"), numeric
+    return cell_text(value, digits="ascii"), numeric
 
 
 def _date(value) -> jdatetime.date | None:
@@ -291,23 +150,18 @@ def date_from_report(value: str | None) -> jdatetime.date | None:
 
 
 def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
-    from centres.models import Neighbourhood
-    from programs.models import Cohort
-
-    from .models import Trainee
-
-    rows = iter_rows(content, file_type)
-    header = next(rows, None)
-    if not header:
-        raise SpreadsheetRefused(_("The sheet is empty: the first row must name the columns."))
+    """What each row of an upload would do at `centre`; raises SpreadsheetError when the
+    file as a whole is refused (the kernel reader's guards, or required columns missing)."""
+    rows = spreadsheets.iter_table(content, file_type, max_rows=MAX_ROWS)
+    header = spreadsheets.table_header(rows)
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
-        name = _HEADER_KEYS.get(search_key(_text(title)))
+        name = _HEADER_KEYS.get(header_key(_text(title)))
         if name and name not in positions:
             positions[name] = index
     missing = [column_title(name) for name in REQUIRED if name not in positions]
     if missing:
-        raise SpreadsheetRefused(
+        raise SpreadsheetError(
             _("The first row must name these columns: %(columns)s.")
             % {"columns": "، ".join(missing)}
         )
@@ -332,11 +186,6 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
         if not any(cell not in (None, "") for cell in cells):
             continue
         preview.total += 1
-        if preview.total > MAX_ROWS:
-            raise SpreadsheetRefused(
-                _("The file has more than %(rows)s rows. Split it into smaller files.")
-                % {"rows": MAX_ROWS}
-            )
         data, errors = _validate_row(cells, positions, neighbourhoods, cohorts)
         code = data.get("national_code")
         if code and not errors:
@@ -506,28 +355,6 @@ def differs(trainee, data: dict) -> bool:
 
 
 # --- Export ------------------------------------------------------------------------------
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A value that a spreadsheet shows as text: a leading = + - @ would make it a formula
-    (CSV/formula injection), so such text gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def write_xlsx(headers: list[str], rows) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.sheet_view.rightToLeft = True
-    sheet.append([safe_cell(str(h)) for h in headers])
-    for row in rows:
-        sheet.append([safe_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def trainees_xlsx(queryset) -> bytes:

@@ -98,30 +98,31 @@ class ArticleAdmin(ScopedAdmin):
             obj.author = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Publish the selected articles"), permissions=["change"])
-    def publish_selected(self, request, queryset):
+    def _each(self, request, queryset, service, done_message):
         count = 0
         for article in queryset:
-            news.article_publish(article=article)
+            service(article=article)
             count += 1
-        self.message_user(
+        self.message_user(request, done_message(count) % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish the selected articles"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        self._each(
             request,
-            ngettext("%(count)d article published.", "%(count)d articles published.", count)
-            % {"count": count},
-            messages.SUCCESS,
+            queryset,
+            news.article_publish,
+            lambda n: ngettext("%(count)d article published.", "%(count)d articles published.", n),
         )
 
     @admin.action(description=_("Take the selected articles off the site"), permissions=["change"])
     def unpublish_selected(self, request, queryset):
-        count = 0
-        for article in queryset:
-            news.article_unpublish(article=article)
-            count += 1
-        self.message_user(
+        self._each(
             request,
-            ngettext("%(count)d article unpublished.", "%(count)d articles unpublished.", count)
-            % {"count": count},
-            messages.SUCCESS,
+            queryset,
+            news.article_unpublish,
+            lambda n: ngettext(
+                "%(count)d article unpublished.", "%(count)d articles unpublished.", n
+            ),
         )
 
 

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Centre, City, District, Neighbourhood, Province
+from centres.scope import is_many_valued
 from empowerment.kernel.jalali import MONTH_NAMES, period_bounds, today_jalali
 from empowerment.kernel.persian import to_persian_digits
 
@@ -71,20 +72,6 @@ class Period:
         if self.quarter is None:
             return str(_("Year %(year)s") % {"year": year})
         return str(dict(QUARTER_CHOICES)[str(self.quarter)]) + f" {year}"
-
-
-def _many_valued(model, path: str) -> bool:
-    for name in path.split("__"):
-        try:
-            field = model._meta.get_field(name)
-        except Exception:
-            return False
-        if field.many_to_many or field.one_to_many:
-            return True
-        if not field.is_relation:
-            return False
-        model = field.related_model
-    return False
 
 
 class DashboardFilterForm(forms.Form):
@@ -290,7 +277,7 @@ class DashboardFilterForm(forms.Form):
             lookups = paths[kind]
             condition = Q()
             for path in (lookups,) if isinstance(lookups, str) else lookups:
-                if _many_valued(queryset.model, path):
+                if is_many_valued(queryset.model, path):
                     matching = queryset.model._base_manager.filter(**{path: value}).values("pk")
                     condition |= Q(pk__in=matching)
                 else:

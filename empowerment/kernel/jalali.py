@@ -77,16 +77,6 @@ def to_jalali(value) -> jdatetime.date | jdatetime.datetime | None:
     return jdatetime.date.fromgregorian(date=value)
 
 
-def to_gregorian(value) -> datetime.date | None:
-    if value is None:
-        return None
-    if isinstance(value, jdatetime.datetime):
-        return value.togregorian()
-    if isinstance(value, jdatetime.date):
-        return value.togregorian()
-    return value
-
-
 def format_jalali(value, *, persian_digits: bool = False) -> str:
     """1403/12/27 (or with Persian digits for display)."""
     j = to_jalali(value)
@@ -102,10 +92,6 @@ def iso_jalali(value) -> str | None:
     if j is None:
         return None
     return f"{j.year:04d}-{j.month:02d}-{j.day:02d}"
-
-
-def quarter_of(month: int) -> int:
-    return (month - 1) // 3 + 1
 
 
 def period_bounds(year: int, quarter: int | None = None) -> tuple[datetime.date, datetime.date]:

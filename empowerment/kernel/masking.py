@@ -93,6 +93,12 @@ def mask_kind(kind: str, value: str | None) -> str | None:
     return mask(value, keep_start=keep_start, keep_end=keep_end)
 
 
+def own_mobile_hint(mobile: str) -> str:
+    """A resident's own mobile as the page that sent it a code shows it ("0912***4567"):
+    enough for them to recognise, not enough to read off over a shoulder."""
+    return mask(mobile, keep_start=4, keep_end=4)
+
+
 def shown(user, kind: str, value: str | None) -> str | None:
     """The value as this person may see it."""
     return mask_kind(kind, value) if kind in masked_kinds(user) else value

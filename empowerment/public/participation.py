@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from centres.models import Neighbourhood
 from empowerment.kernel import residents as otp
+from empowerment.kernel.masking import own_mobile_hint
 from empowerment.kernel.ratelimit import client_address
 from empowerment.public import pending as waiting
 from empowerment.public import selectors
@@ -243,10 +244,6 @@ class _Request:
         )
 
 
-def _masked(mobile: str) -> str:
-    return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) == 11 else mobile
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token: str):
     entry = waiting.pending_get(request, token)
@@ -296,7 +293,7 @@ def confirm(request, token: str):
         "request_title": pending_request.title,
         "form_url": pending_request.form_url,
         "form": form,
-        "mobile": _masked(entry.mobile),
+        "mobile": own_mobile_hint(entry.mobile),
         "minutes": max(settings.OTP_TTL_SECONDS // 60, 1),
         "kind": entry.kind,
     }

@@ -7,8 +7,8 @@ and never a person's details. Each function is one query, whatever the number of
 
 import datetime
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from centres.models import Article, Centre, Neighbourhood
 from empowerment.kernel.jalali import local_today
@@ -68,7 +68,6 @@ def centre_open_cohorts(*, centre: Centre) -> QuerySet:
     return (
         cohorts_open_for_registration()
         .filter(centre=centre)
-        .annotate(seats_left=Greatest(F("capacity") - F("seats_taken"), Value(0)))
         .select_related("programme")
         .order_by("start_date", "title")
     )

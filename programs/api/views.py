@@ -1,4 +1,4 @@
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status
@@ -14,7 +14,6 @@ from empowerment.kernel.validators import normalize_mobile
 from programs.models import Cohort, CohortSession, Programme
 from programs.models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview
 from programs.services.ideas import idea_review_submit, idea_submit
-from trainees.models import Enrolment
 
 from .serializers import (
     CohortSerializer,
@@ -61,20 +60,16 @@ class CohortFilter(FilterSet):
     retrieve=extend_schema(summary="One cohort", tags=["programmes"]),
 )
 class CohortViewSet(ScopedReadOnlyModelViewSet):
-    queryset = (
-        Cohort.objects.select_related("programme", "centre")
-        .annotate(
-            seats_taken=Count(
-                "enrolments", filter=Q(enrolments__status__in=Enrolment.SEAT_STATUSES)
-            )
-        )
-        .order_by("-start_date", "-id")
-    )
+    queryset = Cohort.objects.select_related("programme", "centre").order_by("-start_date", "-id")
     serializer_class = CohortSerializer
     filterset_class = CohortFilter
     search_fields = ["title", "code", "programme__title", "instructor"]
     ordering_fields = ["start_date", "end_date", "title", "code", "id"]
     ordering = ["-start_date", "-id"]
+
+    def get_queryset(self):
+        # Seats counted in the same query, by the one seat count.
+        return super().get_queryset().with_seats()
 
 
 class SessionFilter(FilterSet):

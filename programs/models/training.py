@@ -2,9 +2,11 @@
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
@@ -88,6 +90,19 @@ class Programme(TimeStamped):
         return "، ".join(str(labels.get(value, value)) for value in self.target_groups)
 
 
+# Which of a cohort's enrolments hold a seat is for the trainees app to say (enrolments sit
+# a floor above programmes): it registers the condition when it loads (trainees/apps.py), a
+# hook rather than an import up the layers.
+_seat_holders: Q | None = None
+
+
+def register_seat_holders(condition: Q) -> None:
+    """`condition`: a filter on a cohort's `enrolments` relation, true for those that hold
+    a seat."""
+    global _seat_holders
+    _seat_holders = condition
+
+
 class CohortQuerySet(ScopedQuerySet):
     scope_paths = {
         "centre": "centre",
@@ -95,6 +110,22 @@ class CohortQuerySet(ScopedQuerySet):
         "province": "centre__city__province",
         "headquarters": "centre__headquarters",
     }
+
+    def with_seats(self):
+        """The one count of a cohort's seats, annotated in the same query: `seats_taken`
+        (enrolments holding a seat) and `seats_left` (what the capacity leaves, never below
+        nought: a manager may admit over capacity). The admin, the API, the public pages
+        and the enrolment services all read it."""
+        if _seat_holders is None:
+            raise ImproperlyConfigured("No seat rule is registered (is `trainees` installed?).")
+        return self.annotate(seats_taken=Count("enrolments", filter=_seat_holders)).annotate(
+            seats_left=Greatest(F("capacity") - F("seats_taken"), Value(0))
+        )
+
+    def seats_left(self, cohort) -> int:
+        """The free seats of one cohort (one query). The enrolment services ask with the
+        cohort row locked, so that two enrolments at once cannot both take the last seat."""
+        return self.filter(pk=cohort.pk).with_seats().values_list("seats_left", flat=True).get()
 
 
 class Cohort(TimeStamped):

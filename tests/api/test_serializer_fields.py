@@ -7,7 +7,8 @@ import pytest
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
-from centres.api.base.serializers import IsoDateField, MaskedField, mask
+from centres.api.base.serializers import IsoDateField, MaskedField
+from empowerment.kernel.masking import mask
 from tests.centres.factories import UserFactory, staff_user
 
 pytestmark = pytest.mark.django_db

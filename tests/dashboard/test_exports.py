@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from empowerment.dashboards.exports import figure_workbook, safe_cell
+from empowerment.dashboards.exports import figure_workbook
 from empowerment.dashboards.figures import Column, Figure
 from empowerment.kernel.jalali import format_jalali, today_jalali
 from tests.centres.factories import NeighbourhoodFactory
@@ -67,16 +67,6 @@ def test_cells_that_would_run_as_formulas_are_escaped(council_client, places):
     cell = next(row[0] for row in sheet.iter_rows(min_row=6) if "HYPERLINK" in str(row[0].value))
     assert cell.value == '\'=HYPERLINK("http://x","y")'
     assert cell.data_type == "s"
-
-
-@pytest.mark.parametrize("text", ["=1+1", "+98", "-2+3", "@SUM(A1)", "\t=1"])
-def test_safe_cell_escapes_formula_prefixes(text):
-    assert safe_cell(text) == "'" + text
-
-
-def test_safe_cell_keeps_numbers_and_plain_text():
-    assert safe_cell(-5) == -5
-    assert safe_cell("حصه") == "حصه"
 
 
 def test_workbook_writes_numbers_as_numbers():

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from centres.admin_base import ScopedAdmin, ScopedTabularInline
 from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.exports import xlsx_response
 from empowerment.kernel.persian import normalize_text, search_key
 from programs.admin import training as training_admin
 from programs.models import Cohort, CohortSession
@@ -23,7 +24,6 @@ from programs.models import Cohort, CohortSession
 from .. import services, spreadsheets
 from ..models import Attendance, Enrolment, Trainee
 from .filters import CohortFilter, EnrolmentProgrammeFilter
-from .registry import xlsx_response
 
 
 class EnrolmentForm(forms.ModelForm):
@@ -184,16 +184,7 @@ class CohortAdmin(training_admin.CohortAdmin):
     actions = ["complete"]
 
     def get_queryset(self, request):
-
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                seats_taken=Count(
-                    "enrolments", filter=Q(enrolments__status__in=Enrolment.SEAT_STATUSES)
-                )
-            )
-        )
+        return super().get_queryset(request).with_seats()
 
     @admin.display(description=_("seats taken"))
     def seats(self, obj):

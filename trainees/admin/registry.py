@@ -11,7 +11,6 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import (
     FileResponse,
     Http404,
-    HttpResponse,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -26,6 +25,7 @@ from centres.admin_base import ScopedAdmin, ScopedTabularInline
 from centres.models import Centre
 from empowerment.kernel import masking
 from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.exports import XLSX_CONTENT_TYPE, xlsx_response
 from empowerment.kernel.jalali import InvalidJalaliDate, parse_jalali
 from empowerment.kernel.persian import search_key
 from empowerment.kernel.validators import normalize_mobile, normalize_national_code
@@ -40,6 +40,7 @@ from ..models import (
     TraineeImport,
     hide_unshared,
 )
+from ..services.registry import TRAINEE_FIELDS
 from .filters import (
     AgeBandFilter,
     CohortFilter,
@@ -83,20 +84,8 @@ class TraineeForm(forms.ModelForm):
 
     class Meta:
         model = Trainee
-        fields = [
-            "first_name",
-            "last_name",
-            "father_name",
-            "national_code",
-            "mobile",
-            "gender",
-            "birth_date",
-            "neighbourhood",
-            "education",
-            "employment_status",
-            "referral_source",
-            "registered_at",
-        ]
+        # The details the registry's services write, and where the person was registered.
+        fields = [*TRAINEE_FIELDS, "registered_at"]
 
     def clean_national_code(self):
         return normalize_national_code(self.cleaned_data["national_code"])
@@ -447,7 +436,7 @@ class TraineeAdmin(ScopedAdmin):
 
 
 IMPORT_CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_CONTENT_TYPE,
     "csv": "text/csv; charset=utf-8",
 }
 
@@ -482,15 +471,6 @@ class ImportUploadForm(forms.Form):
         self.fields["centre"].queryset = centres
         if len(centres) == 1:
             self.fields["centre"].initial = centres[0].pk
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @admin.register(TraineeImport)

@@ -29,9 +29,6 @@ class EnrolmentQuerySet(PersonalDataQuerySet):
     # A resident signed in with their own account sees their own enrolments ("self").
     scope_paths = {**_COHORT_SCOPE, "self": "trainee__user"}
 
-    def holding_a_seat(self):
-        return self.filter(status__in=Enrolment.SEAT_STATUSES)
-
 
 class Enrolment(TimeStamped):
     """A trainee in a cohort (ثبت‌نام): from enrolment or the waiting list to completion."""

@@ -46,14 +46,13 @@ def enrolment_create(
         )
     if override_capacity and by is not None and not by.has_perm("trainees.override_capacity"):
         raise PermissionDenied(_("Only a centre manager may enrol over capacity."))
-    seats_taken = Enrolment.objects.filter(cohort=cohort).holding_a_seat().count()
     enrolment = Enrolment(
         trainee=trainee,
         cohort=cohort,
         enrolled_on=enrolled_on or today_jalali(),
         status=Enrolment.Status.ENROLLED,
     )
-    if seats_taken >= cohort.capacity:
+    if Cohort.objects.seats_left(cohort) == 0:
         if override_capacity:
             enrolment.over_capacity = True
         else:
@@ -83,7 +82,7 @@ def enrolments_create_many(
             cohort=cohort, trainee_id__in=[t.pk for t in trainees]
         ).values_list("trainee_id", flat=True)
     )
-    free = cohort.capacity - Enrolment.objects.filter(cohort=cohort).holding_a_seat().count()
+    free = Cohort.objects.seats_left(cohort)
     on = enrolled_on or today_jalali()
     enrolments = []
     for trainee in trainees:
@@ -124,7 +123,7 @@ def enrolment_promote_waitlist(*, cohort: Cohort) -> list[Enrolment]:
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.is_closed:
         return []
-    free = cohort.capacity - Enrolment.objects.filter(cohort=cohort).holding_a_seat().count()
+    free = Cohort.objects.seats_left(cohort)
     promoted = []
     if free > 0:
         waiting = Enrolment.objects.filter(cohort=cohort, status=Enrolment.Status.WAITLISTED)

@@ -17,6 +17,7 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from centres.models import Centre, Neighbourhood
 from empowerment.kernel import jobs
+from empowerment.kernel.spreadsheets import SpreadsheetError
 from programs.models import Cohort
 
 from .. import spreadsheets
@@ -50,7 +51,7 @@ def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImpor
     )
     try:
         content, file_type = spreadsheets.read_upload(uploaded_file)
-    except spreadsheets.SpreadsheetRefused as refusal:
+    except SpreadsheetError as refusal:
         trainee_import.state = TraineeImport.State.REFUSED
         trainee_import.file_type = ""
         trainee_import.message = str(refusal)
@@ -59,7 +60,7 @@ def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImpor
     trainee_import.file_type = file_type
     try:
         preview = spreadsheets.preview_rows(content=content, file_type=file_type, centre=centre)
-    except spreadsheets.SpreadsheetRefused as refusal:
+    except SpreadsheetError as refusal:
         trainee_import.state = TraineeImport.State.REFUSED
         trainee_import.message = str(refusal)
         trainee_import.save()

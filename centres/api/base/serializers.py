@@ -153,9 +153,6 @@ def caller_sees_masked(request, kind: str = masking.NATIONAL_CODE) -> bool:
     return kind in masking.masked_kinds(getattr(request, "user", None))
 
 
-mask = masking.mask
-
-
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A relation whose choices are the caller's visible rows: another centre's id is
     answered "does not exist", like a 404, never accepted."""

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 
+from empowerment.kernel.masking import mask
 from empowerment.kernel.models import AccessRecord, OneTimeCode, OutboxMessage
 from empowerment.kernel.persian import normalize_digits
 from empowerment.kernel.ratelimit import client_address
@@ -32,7 +33,7 @@ _NOT_FILTERS = frozenset({"page", "page_size", "cursor", "p", "o", "all", "_popu
 def mask_digits(text: str) -> str:
     """`text` with every long run of digits (any script) hidden but its last two digits."""
     return _DIGIT_RUN.sub(
-        lambda match: "*" * (len(match.group()) - 2) + match.group()[-2:],
+        lambda match: mask(match.group(), keep_start=0, keep_end=2),
         normalize_digits(text),
     )
 
