@@ -47,7 +47,7 @@ fuzz-api: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(PY) -m pytest -q tests/api/test_fuzz.py
 
 # ruff, then the layers (import-linter's contract in pyproject.toml: nothing imports up).
-lint: install
+lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
