@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from empowerment.kernel import errors
+
 from .models import (
     Centre,
     Commitment,
@@ -272,15 +274,57 @@ def commitment_create(
         headquarters=headquarters,
         promised_on=promised_on,
     )
-    commitment.full_clean()
-    if promised_on and _gregorian(promised_on) > _gregorian(due_date):
-        raise ValidationError({"due_date": _("The due date cannot be before the promise.")})
+    commitment.full_clean()  # the model's clean(): a due date not before the promise
     commitment.save()
     for title_, due in milestones:
         milestone = CommitmentMilestone(commitment=commitment, title=title_, due_date=due)
         milestone.full_clean()
         milestone.save()
     return commitment
+
+
+def _commitment_follow_milestones(commitment: Commitment, on) -> None:
+    """The progress of a commitment with milestones is the share of them done."""
+    milestones = list(commitment.milestones.values_list("completed_on", flat=True))
+    if not milestones:
+        return
+    done = sum(1 for value in milestones if value is not None)
+    _commitment_set_progress(commitment, round(100 * done / len(milestones)), on)
+
+
+def _commitment_refuse_if_cancelled(commitment: Commitment) -> None:
+    if commitment.status == TrackedStatus.CANCELLED:
+        raise errors.Conflict(_("This commitment was cancelled."), code="commitment_cancelled")
+
+
+@transaction.atomic
+def commitment_milestone_add(
+    *, commitment: Commitment, title: str, due_date, completed_on=None, evidence: str = ""
+) -> CommitmentMilestone:
+    """Add a milestone to a commitment (done already, when `completed_on` is given); the
+    commitment's progress follows its milestones from then on."""
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    _commitment_refuse_if_cancelled(commitment)
+    milestone = CommitmentMilestone(
+        commitment=commitment, title=title, due_date=due_date, evidence=evidence
+    )
+    milestone.full_clean()
+    milestone.save()
+    if completed_on:
+        return commitment_milestone_complete(
+            milestone=milestone, completed_on=completed_on, evidence=evidence
+        )
+    _commitment_follow_milestones(commitment, local_today())
+    return milestone
+
+
+@transaction.atomic
+def commitment_milestone_remove(*, milestone: CommitmentMilestone) -> None:
+    """Remove a milestone; the commitment's progress is counted again without it."""
+    commitment = Commitment.objects.select_for_update().get(pk=milestone.commitment_id)
+    _commitment_refuse_if_cancelled(commitment)
+    CommitmentMilestone.objects.filter(pk=milestone.pk).delete()
+    _commitment_follow_milestones(commitment, local_today())
 
 
 def _commitment_set_progress(commitment: Commitment, progress: int, on) -> None:
@@ -300,36 +344,63 @@ def commitment_milestone_complete(
 ) -> CommitmentMilestone:
     """Mark a milestone done; the commitment's progress is the share of milestones done."""
     commitment = Commitment.objects.select_for_update().get(pk=milestone.commitment_id)
-    if commitment.status == TrackedStatus.CANCELLED:
-        raise ValidationError(_("This commitment was cancelled."))
+    _commitment_refuse_if_cancelled(commitment)
     completed_on = _gregorian(completed_on) or local_today()
     if completed_on > local_today():
-        raise ValidationError({"completed_on": _("A milestone cannot be done in the future.")})
+        raise errors.Invalid(_("A milestone cannot be done in the future."), field="completed_on")
     milestone.completed_on = completed_on
     if evidence:
         milestone.evidence = evidence
     milestone.full_clean()
     milestone.save()
-    milestones = list(commitment.milestones.values_list("completed_on", flat=True))
-    done = sum(1 for value in milestones if value is not None)
-    _commitment_set_progress(commitment, round(100 * done / len(milestones)), completed_on)
+    _commitment_follow_milestones(commitment, completed_on)
     return milestone
 
 
 @transaction.atomic
 def commitment_progress_record(
-    *, commitment: Commitment, progress: int, evidence: str = "", on=None
+    *, commitment: Commitment, user, progress: int, evidence: str = "", on=None
 ) -> Commitment:
-    """Record progress (and evidence) on a commitment tracked without milestones."""
+    """Record progress (and evidence) on a commitment tracked without milestones: its
+    headquarters' secretary, or an officer of the organisation that promised."""
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    commitment_reporter_check(user=user, commitment=commitment)
+    _commitment_refuse_if_cancelled(commitment)
     if commitment.milestones.exists():
-        raise ValidationError(
-            _("This commitment's progress follows its milestones: complete them instead.")
+        raise errors.Conflict(
+            _("This commitment's progress follows its milestones: complete them instead."),
+            code="has_milestones",
         )
     if not 0 <= progress <= 100:
-        raise ValidationError({"progress": _("Progress is a percentage from 0 to 100.")})
+        raise errors.Invalid(_("Progress is a percentage from 0 to 100."), field="progress")
+    on = _gregorian(on) or local_today()
+    if on > local_today():
+        raise errors.Invalid(_("Progress cannot be recorded in the future."), field="on")
     if evidence:
         commitment.evidence = evidence
         commitment.save(update_fields=["evidence", "updated_at"])
-    _commitment_set_progress(commitment, progress, _gregorian(on) or local_today())
+    _commitment_set_progress(commitment, progress, on)
     return commitment
+
+
+def commitment_reporter_check(*, user, commitment: Commitment) -> None:
+    """Who may record progress on a commitment: an administrator, the secretary of the
+    headquarters that follows it, or an officer of the organisation that promised it;
+    raises NotAllowed otherwise."""
+    scope = scope_for(user)
+    if user.is_superuser or R.ADMINISTRATOR in scope.roles:
+        return
+    if commitment.headquarters_id and commitment.headquarters_id in scope.role_ids(
+        "headquarters", roles={R.HQ_SECRETARY}
+    ):
+        return
+    if commitment.promiser_partner_id and commitment.promiser_partner_id in scope.role_ids(
+        "partner", roles={R.PARTNER_OFFICER}
+    ):
+        return
+    raise errors.NotAllowed(
+        _(
+            "Only the secretary of the headquarters that follows this commitment or an "
+            "officer of the organisation that promised it may record its progress."
+        )
+    )

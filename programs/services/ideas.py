@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from centres.models import Centre, StaffRole
 from centres.scope import scope_for
+from empowerment.kernel import errors
 from empowerment.kernel.jalali import format_jalali, local_today
 from empowerment.kernel.validators import normalize_mobile
 
@@ -17,6 +19,7 @@ from ..models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview, IdeaScore
 
 __all__ = [
     "idea_call_create",
+    "idea_call_change",
     "idea_call_assign_reviewers",
     "idea_call_publish_decisions",
     "idea_call_require_open",
@@ -47,6 +50,9 @@ def _require_manager(user, call: IdeaCall) -> None:
         raise PermissionDenied(_("Only the manager of this call's centre may decide on its ideas."))
 
 
+NO_CRITERION = _lazy("A call needs at least one criterion to judge its ideas by.")
+
+
 @transaction.atomic
 def idea_call_create(
     *,
@@ -59,18 +65,62 @@ def idea_call_create(
     reviewers: Iterable = (),
 ) -> IdeaCall:
     """Publish a call with its criteria as (name, weight) pairs, in order."""
+    criteria = list(criteria)
+    if not criteria:
+        raise errors.Invalid(NO_CRITERION, code="no_criterion")
     call = IdeaCall(
         centre=centre, title=title, description=description, opens_on=opens_on, closes_on=closes_on
     )
     call.full_clean()
     call.save()
-    criteria = list(criteria)
-    if not criteria:
-        raise ValidationError(_("A call needs at least one criterion to judge its ideas by."))
     for order, (name, weight) in enumerate(criteria, start=1):
         criterion = IdeaCriterion(call=call, name=name, weight=weight, order=order)
         criterion.full_clean()
         criterion.save()
+    idea_call_assign_reviewers(call=call, reviewers=reviewers)
+    return call
+
+
+@transaction.atomic
+def idea_call_change(
+    *,
+    call: IdeaCall,
+    title: str,
+    opens_on,
+    closes_on,
+    criteria: Iterable[tuple[int | None, str, int]],
+    description: str = "",
+    reviewers: Iterable = (),
+) -> IdeaCall:
+    """Change a call and its criteria: the whole list as (id or None for a new one, name,
+    weight), in order; a criterion left out is removed. A call keeps at least one
+    criterion, and once an idea is scored its criteria no longer change (the scores were
+    given on them)."""
+    call = IdeaCall.objects.select_for_update().get(pk=call.pk)
+    criteria = list(criteria)
+    if not criteria:
+        raise errors.Invalid(NO_CRITERION, code="no_criterion")
+    call.title, call.description = title, description
+    call.opens_on, call.closes_on = opens_on, closes_on
+    call.full_clean()
+    call.save()
+    current = list(call.criteria.order_by("order", "pk"))
+    if [(c.pk, c.name, c.weight) for c in current] != criteria:
+        if IdeaReview.objects.filter(idea__call=call).exists():
+            raise errors.Conflict(
+                _("Ideas of this call are already scored: its criteria no longer change."),
+                code="criteria_scored",
+            )
+        kept = {pk for pk, _name, _weight in criteria if pk is not None}
+        call.criteria.exclude(pk__in=kept).delete()
+        by_pk = {c.pk: c for c in current}
+        for order, (pk, name, weight) in enumerate(criteria, start=1):
+            criterion = by_pk.get(pk) if pk is not None else None
+            if criterion is None:
+                criterion = IdeaCriterion(call=call)
+            criterion.name, criterion.weight, criterion.order = name, weight, order
+            criterion.full_clean()
+            criterion.save()
     idea_call_assign_reviewers(call=call, reviewers=reviewers)
     return call
 
