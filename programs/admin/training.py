@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from centres.admin_base import ScopedAdmin, ScopedTabularInline
 from empowerment.kernel.admin_columns import jalali_column
 from programs.models.training import TARGET_GROUPS, Cohort, CohortSession, Programme
-from programs.services.training import cohort_session_cancel
+from programs.services.training import cohort_session_cancel, cohort_session_create
 
 __all__ = ["ProgrammeAdmin", "CohortAdmin", "CohortSessionAdmin", "CohortSessionInline"]
 
@@ -82,6 +82,29 @@ class CohortAdmin(ScopedAdmin):
     start = jalali_column("start_date", _("start date"))
     end = jalali_column("end_date", _("end date"))
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CohortSession:
+            return super().save_formset(request, form, formset, change)
+        # New sessions go through the service (a closed cohort takes none); corrections of a
+        # session's date or topic are single-row edits.
+        rows = formset.save(commit=False)
+        for session in formset.deleted_objects:
+            session.delete()
+        formset.new_objects = []
+        for session in rows:
+            if session.pk is not None:
+                session.save()
+                continue
+            formset.new_objects.append(
+                cohort_session_create(
+                    cohort=form.instance,
+                    date=session.date,
+                    start_time=session.start_time,
+                    hours=session.hours,
+                    topic=session.topic,
+                )
+            )
+
 
 @admin.register(CohortSession)
 class CohortSessionAdmin(ScopedAdmin):
@@ -96,6 +119,20 @@ class CohortSessionAdmin(ScopedAdmin):
     @admin.display(description=_("cancelled"), boolean=True)
     def cancelled(self, obj):
         return obj.is_cancelled
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        created = cohort_session_create(
+            cohort=data["cohort"],
+            date=data["date"],
+            start_time=data["start_time"],
+            hours=data["hours"],
+            topic=data.get("topic", ""),
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
 
     @admin.action(description=_("Cancel the selected sessions"), permissions=["change"])
     def cancel_sessions(self, request, queryset):

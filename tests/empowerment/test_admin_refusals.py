@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from centres.meetings import commitment_create, commitment_milestone_complete
 from centres.models import Commitment, CommitmentMilestone, Headquarters, TrackedStatus
 from empowerment.kernel.jalali import local_today
+from programs.models import CohortSession
 from programs.models.ideas import IdeaCall
 from tests.centres.factories import CentreFactory, HeadquartersFactory, staff_user
 from tests.programs.factories import CohortFactory, CohortSessionFactory
@@ -189,7 +190,53 @@ def enrolment_in_a_closed_cohort():
     return staff, url, edit, unchanged, "This cohort is closed: nobody can enrol in it any more."
 
 
+def session_added_to_a_closed_cohort():
+    cohort = CohortFactory(status="completed")
+    manager = staff_user("manager.ses", "centre_manager", cohort.centre)
+
+    def edit(data):
+        data.update(
+            {
+                "cohort": str(cohort.pk),
+                "date": str(cohort.start_date),
+                "start_time": "09:00",
+                "hours": "2",
+            }
+        )
+
+    def unchanged():
+        return not CohortSession.objects.exists()
+
+    url = reverse("admin:programs_cohortsession_add")
+    return manager, url, edit, unchanged, SESSIONS_CLOSED
+
+
+def session_added_on_a_closed_cohorts_page():
+    cohort = CohortFactory(status="completed")
+    manager = staff_user("manager.ses2", "centre_manager", cohort.centre)
+
+    def edit(data):
+        data.update(
+            {
+                "sessions-TOTAL_FORMS": "1",
+                "sessions-0-date": str(cohort.start_date),
+                "sessions-0-start_time": "09:00",
+                "sessions-0-hours": "2",
+            }
+        )
+
+    def unchanged():
+        return not CohortSession.objects.exists()
+
+    url = reverse("admin:programs_cohort_change", args=[cohort.pk])
+    return manager, url, edit, unchanged, SESSIONS_CLOSED
+
+
+SESSIONS_CLOSED = "This cohort is closed: no new sessions can be added."
+
 CASES = [
+    session_added_to_a_closed_cohort,
+    session_added_on_a_closed_cohorts_page,
     attendance_in_a_closed_cohort,
     idea_call_without_a_criterion,
     idea_call_losing_its_last_criterion,
