@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 import jdatetime
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -76,17 +75,16 @@ def meeting_create(
     `attendees` are (name, position, partner) triples; `agenda` the items' titles in order.
     """
     if not isinstance(body, Headquarters | Centre):
-        raise ValidationError(_("A meeting belongs to a headquarters or a centre."))
+        raise errors.Invalid(_("A meeting belongs to a headquarters or a centre."))
     _lock_body(body)
     field = "headquarters" if isinstance(body, Headquarters) else "centre"
     if number is None:
         number = meeting_next_number(body=body)
     elif Meeting.objects.filter(**{field: body, "number": number}).exists():
-        raise ValidationError(
-            {
-                "number": _("%(body)s already has a meeting number %(number)s.")
-                % {"body": body, "number": number}
-            }
+        raise errors.Duplicate(
+            _("%(body)s already has a meeting number %(number)s.")
+            % {"body": body, "number": number},
+            field="number",
         )
     meeting = Meeting(
         **{field: body},
@@ -130,11 +128,9 @@ def resolution_create(
         last = meeting.resolutions.aggregate(last=Max("number"))["last"]
         number = (last or 0) + 1
     elif meeting.resolutions.filter(number=number).exists():
-        raise ValidationError(
-            {
-                "number": _("This meeting already has a resolution number %(number)s.")
-                % {"number": number}
-            }
+        raise errors.Duplicate(
+            _("This meeting already has a resolution number %(number)s.") % {"number": number},
+            field="number",
         )
     cooperating = [p for p in cooperating if p.pk != responsible.pk]
     resolution = Resolution(
@@ -150,7 +146,7 @@ def resolution_reporter_partner(*, user, resolution: Resolution) -> Partner | No
     """Whether `user` may report on `resolution`, and for which organisation.
 
     Returns the responsible partner when the user reports as its officer, None when they
-    report as the body's secretary or manager; raises PermissionDenied otherwise.
+    report as the body's secretary or manager; raises NotAllowed otherwise.
     """
     scope = scope_for(user)
     meeting = resolution.meeting
@@ -166,7 +162,7 @@ def resolution_reporter_partner(*, user, resolution: Resolution) -> Partner | No
         return None
     if resolution.responsible_id in scope.role_ids("partner", roles={R.PARTNER_OFFICER}):
         return resolution.responsible
-    raise PermissionDenied(
+    raise errors.NotAllowed(
         _(
             "Only the body's secretary or an officer of the responsible organisation may "
             "report on this resolution."
@@ -192,17 +188,18 @@ def resolution_follow_up_add(
     )
     partner = resolution_reporter_partner(user=user, resolution=resolution)
     if resolution.status in (TrackedStatus.DONE, TrackedStatus.CANCELLED):
-        raise ValidationError(
+        raise errors.Conflict(
             _("Resolution %(code)s is %(status)s; it takes no more reports.")
-            % {"code": resolution.code, "status": resolution.get_status_display()}
+            % {"code": resolution.code, "status": resolution.get_status_display()},
+            code="resolution_closed",
         )
     reported_on = _gregorian(reported_on) or local_today()
     if reported_on > local_today():
-        raise ValidationError({"reported_on": _("A report cannot be dated in the future.")})
+        raise errors.Invalid(_("A report cannot be dated in the future."), field="reported_on")
     meeting_date = _gregorian(resolution.meeting.date)
     if reported_on < meeting_date:
-        raise ValidationError(
-            {"reported_on": _("A report cannot be dated before the meeting that decided it.")}
+        raise errors.Invalid(
+            _("A report cannot be dated before the meeting that decided it."), field="reported_on"
         )
     follow_up = ResolutionFollowUp(
         resolution=resolution,
@@ -231,11 +228,13 @@ def resolution_cancel(*, resolution: Resolution, user, reason: str) -> Resolutio
         Resolution.objects.select_for_update().select_related("meeting").get(pk=resolution.pk)
     )
     if resolution_reporter_partner(user=user, resolution=resolution) is not None:
-        raise PermissionDenied(_("Only the body's secretary may cancel a resolution."))
+        raise errors.NotAllowed(_("Only the body's secretary may cancel a resolution."))
     if not reason.strip():
-        raise ValidationError({"note": _("Give the reason for cancelling.")})
+        raise errors.Invalid(_("Give the reason for cancelling."), field="note")
     if resolution.status == TrackedStatus.DONE:
-        raise ValidationError(_("A resolution that is done cannot be cancelled."))
+        raise errors.Conflict(
+            _("A resolution that is done cannot be cancelled."), code="resolution_closed"
+        )
     ResolutionFollowUp.objects.create(
         resolution=resolution,
         reported_on=local_today(),

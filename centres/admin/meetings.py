@@ -161,8 +161,8 @@ class FollowUpFormMixin:
         if resolution is not None and self.request is not None:
             try:
                 resolution_reporter_partner(user=self.request.user, resolution=resolution)
-            except PermissionDenied as error:
-                raise ValidationError(str(error)) from error
+            except ValidationError:  # NotAllowed: the service's own refusal, as a form error
+                raise
         return cleaned
 
 
@@ -302,7 +302,8 @@ class ResolutionAdmin(ScopedAdmin):
                     reason=gettext("Cancelled by the headquarters secretary."),
                 )
             except (PermissionDenied, ValidationError) as error:
-                self.message_user(request, f"{resolution}: {error}", messages.ERROR)
+                text = " ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(request, f"{resolution}: {text}", messages.ERROR)
 
 
 class ResolutionFollowUpForm(FollowUpFormMixin, forms.ModelForm):
