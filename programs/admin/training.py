@@ -61,8 +61,34 @@ class CohortSessionInline(ScopedTabularInline):
     fields = ["date", "start_time", "hours", "topic"]
 
 
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["status"]  # the admin gives the page's fields; this form guards the status
+
+    def clean_status(self):
+        status = self.cleaned_data.get("status")
+        before = self.instance.status if self.instance.pk else None
+        if status == Cohort.Status.COMPLETED and before != Cohort.Status.COMPLETED:
+            # Completing issues the certificates: the service's, through the list's action.
+            raise forms.ValidationError(COMPLETE_BY_ACTION, code="complete_by_action")
+        if before == Cohort.Status.COMPLETED and status != before:
+            raise forms.ValidationError(
+                _("A completed cohort stays completed: its certificates are issued."),
+                code="cohort_closed",
+            )
+        return status
+
+
+COMPLETE_BY_ACTION = _(
+    "A cohort is completed from the list of cohorts, with the action “Complete the selected "
+    "cohorts and issue certificates”."
+)
+
+
 @admin.register(Cohort)
 class CohortAdmin(ScopedAdmin):
+    form = CohortForm
     list_display = [
         "title",
         "code",

@@ -234,7 +234,28 @@ def session_added_on_a_closed_cohorts_page():
 
 SESSIONS_CLOSED = "This cohort is closed: no new sessions can be added."
 
+
+def cohort_completed_without_its_certificates():
+    cohort = CohortFactory(status="running")
+    manager = staff_user("manager.coh", "centre_manager", cohort.centre)
+
+    def edit(data):
+        data["status"] = "completed"
+
+    def unchanged():
+        cohort.refresh_from_db()
+        return cohort.status == "running"
+
+    url = reverse("admin:programs_cohort_change", args=[cohort.pk])
+    message = (
+        "A cohort is completed from the list of cohorts, with the action “Complete the selected "
+        "cohorts and issue certificates”."
+    )
+    return manager, url, edit, unchanged, message
+
+
 CASES = [
+    cohort_completed_without_its_certificates,
     session_added_to_a_closed_cohort,
     session_added_on_a_closed_cohorts_page,
     attendance_in_a_closed_cohort,
