@@ -188,7 +188,8 @@ def resolution_follow_up_add(
     )
     partner = resolution_reporter_partner(user=user, resolution=resolution)
     if resolution.status in (TrackedStatus.DONE, TrackedStatus.CANCELLED):
-        raise errors.Conflict(
+        # A 400, as the API has always answered (its clients and tests rely on it).
+        raise errors.Invalid(
             _("Resolution %(code)s is %(status)s; it takes no more reports.")
             % {"code": resolution.code, "status": resolution.get_status_display()},
             code="resolution_closed",

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -405,18 +406,18 @@ class CommitmentAdmin(ScopedAdmin):
     def get_urls(self):
         urls = [
             path(
-                "<int:commitment_id>/progress/",
+                "<path:object_id>/progress/",
                 self.admin_site.admin_view(self.progress_view),
                 name="centres_commitment_progress",
             )
         ]
         return urls + super().get_urls()
 
-    def progress_view(self, request, commitment_id):
+    def progress_view(self, request, object_id):
         """Progress on a commitment without milestones: the following HQ's secretary or the
         promising organisation's officer (who may only view commitments otherwise)."""
         commitment = get_object_or_404(
-            self.get_queryset(request).select_related("neighbourhood"), pk=commitment_id
+            self.get_queryset(request).select_related("neighbourhood"), pk=unquote(object_id)
         )
         if not self.has_view_or_change_permission(request, commitment):
             raise PermissionDenied

@@ -28,20 +28,30 @@ def _expected_status(cls) -> int:
     return next(status for family, status in EXPECTED if issubclass(cls, family))
 
 
+def _instance(cls):
+    # Most classes carry their own default message; a few take theirs (and a code).
+    try:
+        return cls()
+    except TypeError:
+        return cls("نمونه‌ای از این خطا", code=cls.code)
+
+
 @pytest.mark.parametrize("cls", errors.domain_error_classes(), ids=lambda c: c.__name__)
 def test_every_domain_error_answers_its_status_code_and_message(cls):
+    with translation.override("fa"):
+        error = _instance(cls)
+        message = error.text
+
     class Refusing(APIView):
         permission_classes = []
         authentication_classes = []
 
         def post(self, request):
-            raise cls()
+            raise error
 
-    with translation.override("fa"):
-        response = Refusing.as_view()(APIRequestFactory().post("/api/v1/x/", {}, format="json"))
-        message = str(cls.default_message)
+    response = Refusing.as_view()(APIRequestFactory().post("/api/v1/x/", {}, format="json"))
     assert response.status_code == _expected_status(cls)
-    assert response.data["code"] == cls.code
+    assert response.data["code"] == cls.code == error.code
     assert response.data["detail"] == message
     assert any("\u0600" <= ch <= "\u06ff" for ch in message), "a Persian message"
     if response.status_code == 400:
