@@ -5,22 +5,25 @@ mechanism (`visible_to`) decides the rows of lists, change pages, history pages,
 choices and autocompletes alike.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.db import models, transaction
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models, router, transaction
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django_jalali.db import models as jmodels
 from simple_history.admin import SimpleHistoryAdmin
 
 from empowerment.kernel import masking
+from empowerment.kernel.errors import add_refusal_to_form, refusal_messages
 from empowerment.kernel.persian import normalize_text
 from empowerment.kernel.privacy.admin import AccessRecordedMixin
 from empowerment.kernel.widgets import NumberWidget, PersianDateWidget, PersianTimeWidget
 
 from .scope import ScopedQuerySet
+
+__all__ = ["ScopedAdmin", "ScopedTabularInline", "ScopedStackedInline", "add_refusal_to_form"]
 
 
 def scoped(queryset, request):
@@ -88,7 +91,71 @@ def scoped_list_filter(model, entry):
     return entry
 
 
-class ScopedAdmin(ScopedMixin, AccessRecordedMixin, SimpleHistoryAdmin):
+class ServiceWritesMixin:
+    """The admin writes only what the services accept, and shows their refusal.
+
+    Writes in the admin go through the app's services (save_model, save_formset,
+    delete_model, actions). When a service refuses (a ValidationError, which every
+    `empowerment.kernel.errors.DomainError` is), everything the request wrote is rolled
+    back and the page is shown again with the refusal on the form, in Persian: the admin
+    cannot save what the service would refuse, and a refusal is never a 500.
+    """
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        if request.method != "POST" or hasattr(request, "_service_refusal"):
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        try:
+            # A savepoint inside the view's own transaction: the refusal undoes this
+            # request's writes (the form's row, its inlines) and nothing else.
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super()._changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refusal:
+            # Once more with the same POST: the form now carries the refusal, so it is
+            # invalid, nothing is saved and the page shows what to change.
+            request._service_refusal = refusal
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                add_refusal_to_form(self, refusal)
+                return cleaned
+
+        RefusedForm.__name__ = form.__name__
+        return RefusedForm
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().delete_view(request, object_id, extra_context)
+        except ValidationError as refusal:
+            self.message_user(request, _refusal_text(refusal), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def response_action(self, request, queryset):
+        # An action runs a service per row and reports refusals itself; one that lets a
+        # refusal through gets it as a message, with its writes rolled back.
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().response_action(request, queryset)
+        except ValidationError as refusal:
+            self.message_user(request, _refusal_text(refusal), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+def _refusal_text(error: ValidationError) -> str:
+    return " ".join(text for texts in refusal_messages(error).values() for text in texts)
+
+
+class ScopedAdmin(ServiceWritesMixin, ScopedMixin, AccessRecordedMixin, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
 

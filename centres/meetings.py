@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 import jdatetime
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+
+from empowerment.kernel import errors
 
 from .models import (
     Centre,
@@ -74,17 +75,16 @@ def meeting_create(
     `attendees` are (name, position, partner) triples; `agenda` the items' titles in order.
     """
     if not isinstance(body, Headquarters | Centre):
-        raise ValidationError(_("A meeting belongs to a headquarters or a centre."))
+        raise errors.Invalid(_("A meeting belongs to a headquarters or a centre."))
     _lock_body(body)
     field = "headquarters" if isinstance(body, Headquarters) else "centre"
     if number is None:
         number = meeting_next_number(body=body)
     elif Meeting.objects.filter(**{field: body, "number": number}).exists():
-        raise ValidationError(
-            {
-                "number": _("%(body)s already has a meeting number %(number)s.")
-                % {"body": body, "number": number}
-            }
+        raise errors.Duplicate(
+            _("%(body)s already has a meeting number %(number)s.")
+            % {"body": body, "number": number},
+            field="number",
         )
     meeting = Meeting(
         **{field: body},
@@ -128,11 +128,9 @@ def resolution_create(
         last = meeting.resolutions.aggregate(last=Max("number"))["last"]
         number = (last or 0) + 1
     elif meeting.resolutions.filter(number=number).exists():
-        raise ValidationError(
-            {
-                "number": _("This meeting already has a resolution number %(number)s.")
-                % {"number": number}
-            }
+        raise errors.Duplicate(
+            _("This meeting already has a resolution number %(number)s.") % {"number": number},
+            field="number",
         )
     cooperating = [p for p in cooperating if p.pk != responsible.pk]
     resolution = Resolution(
@@ -148,7 +146,7 @@ def resolution_reporter_partner(*, user, resolution: Resolution) -> Partner | No
     """Whether `user` may report on `resolution`, and for which organisation.
 
     Returns the responsible partner when the user reports as its officer, None when they
-    report as the body's secretary or manager; raises PermissionDenied otherwise.
+    report as the body's secretary or manager; raises NotAllowed otherwise.
     """
     scope = scope_for(user)
     meeting = resolution.meeting
@@ -164,7 +162,7 @@ def resolution_reporter_partner(*, user, resolution: Resolution) -> Partner | No
         return None
     if resolution.responsible_id in scope.role_ids("partner", roles={R.PARTNER_OFFICER}):
         return resolution.responsible
-    raise PermissionDenied(
+    raise errors.NotAllowed(
         _(
             "Only the body's secretary or an officer of the responsible organisation may "
             "report on this resolution."
@@ -190,17 +188,19 @@ def resolution_follow_up_add(
     )
     partner = resolution_reporter_partner(user=user, resolution=resolution)
     if resolution.status in (TrackedStatus.DONE, TrackedStatus.CANCELLED):
-        raise ValidationError(
+        # A 400, as the API has always answered (its clients and tests rely on it).
+        raise errors.Invalid(
             _("Resolution %(code)s is %(status)s; it takes no more reports.")
-            % {"code": resolution.code, "status": resolution.get_status_display()}
+            % {"code": resolution.code, "status": resolution.get_status_display()},
+            code="resolution_closed",
         )
     reported_on = _gregorian(reported_on) or local_today()
     if reported_on > local_today():
-        raise ValidationError({"reported_on": _("A report cannot be dated in the future.")})
+        raise errors.Invalid(_("A report cannot be dated in the future."), field="reported_on")
     meeting_date = _gregorian(resolution.meeting.date)
     if reported_on < meeting_date:
-        raise ValidationError(
-            {"reported_on": _("A report cannot be dated before the meeting that decided it.")}
+        raise errors.Invalid(
+            _("A report cannot be dated before the meeting that decided it."), field="reported_on"
         )
     follow_up = ResolutionFollowUp(
         resolution=resolution,
@@ -229,11 +229,13 @@ def resolution_cancel(*, resolution: Resolution, user, reason: str) -> Resolutio
         Resolution.objects.select_for_update().select_related("meeting").get(pk=resolution.pk)
     )
     if resolution_reporter_partner(user=user, resolution=resolution) is not None:
-        raise PermissionDenied(_("Only the body's secretary may cancel a resolution."))
+        raise errors.NotAllowed(_("Only the body's secretary may cancel a resolution."))
     if not reason.strip():
-        raise ValidationError({"note": _("Give the reason for cancelling.")})
+        raise errors.Invalid(_("Give the reason for cancelling."), field="note")
     if resolution.status == TrackedStatus.DONE:
-        raise ValidationError(_("A resolution that is done cannot be cancelled."))
+        raise errors.Conflict(
+            _("A resolution that is done cannot be cancelled."), code="resolution_closed"
+        )
     ResolutionFollowUp.objects.create(
         resolution=resolution,
         reported_on=local_today(),
@@ -272,15 +274,57 @@ def commitment_create(
         headquarters=headquarters,
         promised_on=promised_on,
     )
-    commitment.full_clean()
-    if promised_on and _gregorian(promised_on) > _gregorian(due_date):
-        raise ValidationError({"due_date": _("The due date cannot be before the promise.")})
+    commitment.full_clean()  # the model's clean(): a due date not before the promise
     commitment.save()
     for title_, due in milestones:
         milestone = CommitmentMilestone(commitment=commitment, title=title_, due_date=due)
         milestone.full_clean()
         milestone.save()
     return commitment
+
+
+def _commitment_follow_milestones(commitment: Commitment, on) -> None:
+    """The progress of a commitment with milestones is the share of them done."""
+    milestones = list(commitment.milestones.values_list("completed_on", flat=True))
+    if not milestones:
+        return
+    done = sum(1 for value in milestones if value is not None)
+    _commitment_set_progress(commitment, round(100 * done / len(milestones)), on)
+
+
+def _commitment_refuse_if_cancelled(commitment: Commitment) -> None:
+    if commitment.status == TrackedStatus.CANCELLED:
+        raise errors.Conflict(_("This commitment was cancelled."), code="commitment_cancelled")
+
+
+@transaction.atomic
+def commitment_milestone_add(
+    *, commitment: Commitment, title: str, due_date, completed_on=None, evidence: str = ""
+) -> CommitmentMilestone:
+    """Add a milestone to a commitment (done already, when `completed_on` is given); the
+    commitment's progress follows its milestones from then on."""
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    _commitment_refuse_if_cancelled(commitment)
+    milestone = CommitmentMilestone(
+        commitment=commitment, title=title, due_date=due_date, evidence=evidence
+    )
+    milestone.full_clean()
+    milestone.save()
+    if completed_on:
+        return commitment_milestone_complete(
+            milestone=milestone, completed_on=completed_on, evidence=evidence
+        )
+    _commitment_follow_milestones(commitment, local_today())
+    return milestone
+
+
+@transaction.atomic
+def commitment_milestone_remove(*, milestone: CommitmentMilestone) -> None:
+    """Remove a milestone; the commitment's progress is counted again without it."""
+    commitment = Commitment.objects.select_for_update().get(pk=milestone.commitment_id)
+    _commitment_refuse_if_cancelled(commitment)
+    CommitmentMilestone.objects.filter(pk=milestone.pk).delete()
+    _commitment_follow_milestones(commitment, local_today())
 
 
 def _commitment_set_progress(commitment: Commitment, progress: int, on) -> None:
@@ -300,36 +344,63 @@ def commitment_milestone_complete(
 ) -> CommitmentMilestone:
     """Mark a milestone done; the commitment's progress is the share of milestones done."""
     commitment = Commitment.objects.select_for_update().get(pk=milestone.commitment_id)
-    if commitment.status == TrackedStatus.CANCELLED:
-        raise ValidationError(_("This commitment was cancelled."))
+    _commitment_refuse_if_cancelled(commitment)
     completed_on = _gregorian(completed_on) or local_today()
     if completed_on > local_today():
-        raise ValidationError({"completed_on": _("A milestone cannot be done in the future.")})
+        raise errors.Invalid(_("A milestone cannot be done in the future."), field="completed_on")
     milestone.completed_on = completed_on
     if evidence:
         milestone.evidence = evidence
     milestone.full_clean()
     milestone.save()
-    milestones = list(commitment.milestones.values_list("completed_on", flat=True))
-    done = sum(1 for value in milestones if value is not None)
-    _commitment_set_progress(commitment, round(100 * done / len(milestones)), completed_on)
+    _commitment_follow_milestones(commitment, completed_on)
     return milestone
 
 
 @transaction.atomic
 def commitment_progress_record(
-    *, commitment: Commitment, progress: int, evidence: str = "", on=None
+    *, commitment: Commitment, user, progress: int, evidence: str = "", on=None
 ) -> Commitment:
-    """Record progress (and evidence) on a commitment tracked without milestones."""
+    """Record progress (and evidence) on a commitment tracked without milestones: its
+    headquarters' secretary, or an officer of the organisation that promised."""
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    commitment_reporter_check(user=user, commitment=commitment)
+    _commitment_refuse_if_cancelled(commitment)
     if commitment.milestones.exists():
-        raise ValidationError(
-            _("This commitment's progress follows its milestones: complete them instead.")
+        raise errors.Conflict(
+            _("This commitment's progress follows its milestones: complete them instead."),
+            code="has_milestones",
         )
     if not 0 <= progress <= 100:
-        raise ValidationError({"progress": _("Progress is a percentage from 0 to 100.")})
+        raise errors.Invalid(_("Progress is a percentage from 0 to 100."), field="progress")
+    on = _gregorian(on) or local_today()
+    if on > local_today():
+        raise errors.Invalid(_("Progress cannot be recorded in the future."), field="on")
     if evidence:
         commitment.evidence = evidence
         commitment.save(update_fields=["evidence", "updated_at"])
-    _commitment_set_progress(commitment, progress, _gregorian(on) or local_today())
+    _commitment_set_progress(commitment, progress, on)
     return commitment
+
+
+def commitment_reporter_check(*, user, commitment: Commitment) -> None:
+    """Who may record progress on a commitment: an administrator, the secretary of the
+    headquarters that follows it, or an officer of the organisation that promised it;
+    raises NotAllowed otherwise."""
+    scope = scope_for(user)
+    if user.is_superuser or R.ADMINISTRATOR in scope.roles:
+        return
+    if commitment.headquarters_id and commitment.headquarters_id in scope.role_ids(
+        "headquarters", roles={R.HQ_SECRETARY}
+    ):
+        return
+    if commitment.promiser_partner_id and commitment.promiser_partner_id in scope.role_ids(
+        "partner", roles={R.PARTNER_OFFICER}
+    ):
+        return
+    raise errors.NotAllowed(
+        _(
+            "Only the secretary of the headquarters that follows this commitment or an "
+            "officer of the organisation that promised it may record its progress."
+        )
+    )

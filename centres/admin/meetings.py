@@ -2,8 +2,12 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -11,9 +15,18 @@ from django_jalali.admin.filters import JDateFieldListFilter
 
 from empowerment.kernel.admin_columns import jalali_column
 
-from ..admin_base import ScopedAdmin, ScopedStackedInline, ScopedTabularInline
+from ..admin_base import (
+    ScopedAdmin,
+    ScopedStackedInline,
+    ScopedTabularInline,
+    add_refusal_to_form,
+)
 from ..meetings import (
+    commitment_create,
+    commitment_milestone_add,
     commitment_milestone_complete,
+    commitment_milestone_remove,
+    commitment_progress_record,
     meeting_create,
     resolution_cancel,
     resolution_create,
@@ -149,8 +162,8 @@ class FollowUpFormMixin:
         if resolution is not None and self.request is not None:
             try:
                 resolution_reporter_partner(user=self.request.user, resolution=resolution)
-            except PermissionDenied as error:
-                raise ValidationError(str(error)) from error
+            except ValidationError:  # NotAllowed: the service's own refusal, as a form error
+                raise
         return cleaned
 
 
@@ -290,7 +303,8 @@ class ResolutionAdmin(ScopedAdmin):
                     reason=gettext("Cancelled by the headquarters secretary."),
                 )
             except (PermissionDenied, ValidationError) as error:
-                self.message_user(request, f"{resolution}: {error}", messages.ERROR)
+                text = " ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(request, f"{resolution}: {text}", messages.ERROR)
 
 
 class ResolutionFollowUpForm(FollowUpFormMixin, forms.ModelForm):
@@ -351,6 +365,11 @@ class CommitmentMilestoneInline(ScopedTabularInline):
     fields = ["title", "due_date", "completed_on", "evidence"]
 
 
+class CommitmentProgressForm(forms.Form):
+    progress = forms.IntegerField(label=_("progress (%)"), min_value=0, max_value=100)
+    evidence = forms.CharField(label=_("evidence"), widget=forms.Textarea, required=False)
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(ScopedAdmin):
     list_display = [
@@ -365,7 +384,7 @@ class CommitmentAdmin(ScopedAdmin):
     list_filter = ["status", OverdueFilter, ("due_date", JDateFieldListFilter), "neighbourhood"]
     search_fields = ["title", "promised_by", "location", "neighbourhood__name"]
     list_select_related = ["neighbourhood"]
-    readonly_fields = ["status", "progress", "completed_on"]
+    readonly_fields = ["status", "progress", "completed_on", "progress_link"]
     inlines = [CommitmentMilestoneInline]
     due_display = jalali_column("due_date", _("due date"))
 
@@ -376,17 +395,115 @@ class CommitmentAdmin(ScopedAdmin):
     def overdue_display(self, obj):
         return obj.overdue_flag
 
-    def save_formset(self, request, form, formset, change):
-        # A milestone newly marked done goes through the service (progress follows it).
-        completing = [
-            f
-            for f in formset.forms
-            if f.instance.pk and "completed_on" in f.changed_data and f.cleaned_data["completed_on"]
-        ]
-        super().save_formset(request, form, formset, change)
-        for inline_form in completing:
-            commitment_milestone_complete(
-                milestone=inline_form.instance,
-                completed_on=inline_form.cleaned_data["completed_on"],
-                evidence=inline_form.cleaned_data.get("evidence", ""),
+    @admin.display(description=_("record progress"))
+    def progress_link(self, obj):
+        # Only a commitment tracked without milestones takes progress directly.
+        if obj is None or obj.pk is None or obj.milestones.exists():
+            return "—"
+        url = reverse("admin:centres_commitment_progress", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Record progress"))
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<path:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="centres_commitment_progress",
             )
+        ]
+        return urls + super().get_urls()
+
+    def progress_view(self, request, object_id):
+        """Progress on a commitment without milestones: the following HQ's secretary or the
+        promising organisation's officer (who may only view commitments otherwise)."""
+        commitment = get_object_or_404(
+            self.get_queryset(request).select_related("neighbourhood"), pk=unquote(object_id)
+        )
+        if not self.has_view_or_change_permission(request, commitment):
+            raise PermissionDenied
+        form = CommitmentProgressForm(
+            request.POST or None, initial={"progress": commitment.progress}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                commitment_progress_record(
+                    commitment=commitment,
+                    user=request.user,
+                    progress=form.cleaned_data["progress"],
+                    evidence=form.cleaned_data["evidence"],
+                )
+            except ValidationError as refusal:  # every DomainError, NotAllowed included
+                add_refusal_to_form(form, refusal)
+            else:
+                self.message_user(request, gettext("Progress recorded."), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:centres_commitment_change", args=[commitment.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Record progress: %(commitment)s") % {"commitment": commitment},
+            "original": commitment,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/centres/commitment_progress.html", context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # A single-row edit (what, who, where, when): the model's clean() holds its rule.
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        created = commitment_create(
+            title=data["title"],
+            promised_by=data["promised_by"],
+            neighbourhood=data["neighbourhood"],
+            due_date=data["due_date"],
+            description=data.get("description", ""),
+            promiser_partner=data.get("promiser_partner"),
+            location=data.get("location", ""),
+            headquarters=data.get("headquarters"),
+            promised_on=data.get("promised_on"),
+        )
+        if data.get("evidence"):
+            created.evidence = data["evidence"]
+            created.save(update_fields=["evidence", "updated_at"])
+        obj.pk, obj.created_at = created.pk, created.created_at
+        obj._state.adding = False
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CommitmentMilestone:
+            return super().save_formset(request, form, formset, change)
+        # Milestones added, done or removed go through the services: the commitment's
+        # progress follows them, and a cancelled commitment takes none.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.deleted_forms:
+            if inline_form.instance.pk:
+                formset.deleted_objects.append(inline_form.instance)
+                commitment_milestone_remove(milestone=inline_form.instance)
+        for inline_form in formset.forms:
+            if inline_form in formset.deleted_forms or not inline_form.has_changed():
+                continue
+            data = inline_form.cleaned_data
+            if inline_form.instance.pk is None:
+                created = commitment_milestone_add(
+                    commitment=form.instance,
+                    title=data["title"],
+                    due_date=data["due_date"],
+                    completed_on=data.get("completed_on"),
+                    evidence=data.get("evidence", ""),
+                )
+                formset.new_objects.append(created)
+                continue
+            formset.changed_objects.append((inline_form.instance, inline_form.changed_data))
+            completing = "completed_on" in inline_form.changed_data and data.get("completed_on")
+            if completing:
+                # The other edits first (title, due date), then the completion by the service.
+                inline_form.instance.completed_on = inline_form.initial.get("completed_on")
+                inline_form.instance.save()
+                commitment_milestone_complete(
+                    milestone=inline_form.instance,
+                    completed_on=data["completed_on"],
+                    evidence=data.get("evidence", ""),
+                )
+            else:
+                inline_form.save()

@@ -16,7 +16,9 @@ from ..models import (
     Province,
     StaffRole,
 )
-from ..services import user_sync_groups
+from ..services import staff_role_assign, staff_role_revoke, user_sync_groups
+
+SCOPE_FIELDS = ("centre", "headquarters", "partner", "city", "province")
 
 
 @admin.register(Province)
@@ -85,5 +87,17 @@ class StaffRoleAdmin(ScopedAdmin):
         return obj.scope_object or "—"
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        user_sync_groups(user=obj.user)
+        data = form.cleaned_data
+        if change:
+            # A correction of the row (its role, scope or whether it is active); the
+            # user's groups follow it as the services' do.
+            super().save_model(request, obj, form, change)
+            user_sync_groups(user=obj.user)
+            return
+        # A new role: the service's (the same role in the same scope is not repeated).
+        scope = next((data[name] for name in SCOPE_FIELDS if data.get(name)), None)
+        saved = staff_role_assign(user=data["user"], role=data["role"], scope=scope)
+        if data.get("is_active") is False:
+            staff_role_revoke(staff_role=saved)
+        obj.pk, obj.created_at = saved.pk, saved.created_at
+        obj._state.adding = False

@@ -133,6 +133,14 @@ class ResolutionFollowUpSerializer(ModelSerializer):
         jalali_fields = ["reported_on"]
 
 
+class CommitmentProgressSerializer(serializers.Serializer):
+    """Progress on a commitment tracked without milestones."""
+
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    on = IsoDateField(required=False, help_text="Today when left out.")
+
+
 class CommitmentMilestoneSerializer(ModelSerializer):
     class Meta:
         model = CommitmentMilestone

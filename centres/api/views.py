@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from centres.api.base.filters import DateFilter, FilterSet, IdFilter
 from centres.api.base.views import ScopedReadOnlyModelViewSet
-from centres.meetings import resolution_follow_up_add
+from centres.meetings import commitment_progress_record, resolution_follow_up_add
 from centres.models import (
     AgendaItem,
     Centre,
@@ -23,6 +23,7 @@ from empowerment.kernel.jalali import local_today
 
 from .serializers import (
     CentreSerializer,
+    CommitmentProgressSerializer,
     CommitmentSerializer,
     MeetingSerializer,
     ResolutionFollowUpSerializer,
@@ -164,3 +165,22 @@ class CommitmentViewSet(ScopedReadOnlyModelViewSet):
 
     def get_queryset(self):
         return super().get_queryset().with_overdue(local_today())
+
+    @extend_schema(
+        summary="Record progress on a commitment without milestones (the following HQ's "
+        "secretary or the promising organisation's officer)",
+        description="403 for anyone else; 409 (`has_milestones`) when the commitment's "
+        "progress follows its milestones, or (`commitment_cancelled`) when it was cancelled.",
+        request=CommitmentProgressSerializer,
+        responses={200: CommitmentSerializer},
+        tags=["meetings"],
+    )
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        commitment = self.get_object()
+        serializer = CommitmentProgressSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        commitment_progress_record(
+            commitment=commitment, user=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=commitment.pk)).data)

@@ -457,6 +457,16 @@ class Commitment(DeadlineMixin, TimeStamped):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        super().clean()
+        promised, due = _as_gregorian(self.promised_on), _as_gregorian(self.due_date)
+        if promised and due and promised > due:
+            raise ValidationError({"due_date": _("The due date cannot be before the promise.")})
+
+
+def _as_gregorian(value) -> datetime.date | None:
+    return value.togregorian() if isinstance(value, jdatetime.date) else value
+
 
 class CommitmentMilestoneQuerySet(DeadlineQuerySetMixin, ScopedQuerySet):
     deadline_field = "due_date"

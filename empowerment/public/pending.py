@@ -48,8 +48,8 @@ def _fresh(entries: dict) -> dict:
     return {t: e for t, e in entries.items() if now - e["created"] < PENDING_MAX_AGE}
 
 
-def pending_put(request, *, kind: str, target: int, mobile: str, data: dict) -> Pending:
-    entries = _fresh(request.session.get(SESSION_KEY, {}))
+def pending_put(session, *, kind: str, target: int, mobile: str, data: dict) -> Pending:
+    entries = _fresh(session.get(SESSION_KEY, {}))
     while len(entries) >= PENDING_MAX:
         entries.pop(min(entries, key=lambda t: entries[t]["created"]))
     pending = Pending(
@@ -61,35 +61,35 @@ def pending_put(request, *, kind: str, target: int, mobile: str, data: dict) -> 
         created=time.time(),
     )
     entries[pending.token] = pending.as_dict()
-    request.session[SESSION_KEY] = entries
+    session[SESSION_KEY] = entries
     return pending
 
 
-def pending_get(request, token: str) -> Pending | None:
-    entry = _fresh(request.session.get(SESSION_KEY, {})).get(token)
+def pending_get(session, token: str) -> Pending | None:
+    entry = _fresh(session.get(SESSION_KEY, {})).get(token)
     return Pending(token=token, **entry) if entry else None
 
 
-def pending_finish(request, token: str, *, redirect_to: str) -> None:
+def pending_finish(session, token: str, *, redirect_to: str) -> None:
     """Forget the request and remember where its confirmation led, so that the same code
     sent again (a double click, the back button) lands there instead of failing."""
-    entries = request.session.get(SESSION_KEY, {})
+    entries = session.get(SESSION_KEY, {})
     entries.pop(token, None)
-    request.session[SESSION_KEY] = entries
-    done = request.session.get(DONE_KEY, {})
+    session[SESSION_KEY] = entries
+    done = session.get(DONE_KEY, {})
     done[token] = redirect_to
     # Keep the last few only: this is for repeated clicks, not a history.
-    request.session[DONE_KEY] = dict(list(done.items())[-PENDING_MAX:])
+    session[DONE_KEY] = dict(list(done.items())[-PENDING_MAX:])
 
 
-def pending_drop(request, token: str) -> None:
-    entries = request.session.get(SESSION_KEY, {})
+def pending_drop(session, token: str) -> None:
+    entries = session.get(SESSION_KEY, {})
     if entries.pop(token, None) is not None:
-        request.session[SESSION_KEY] = entries
+        session[SESSION_KEY] = entries
 
 
-def finished_redirect(request, token: str) -> str | None:
-    return request.session.get(DONE_KEY, {}).get(token)
+def finished_redirect(session, token: str) -> str | None:
+    return session.get(DONE_KEY, {}).get(token)
 
 
 # --- Limits ------------------------------------------------------------------------------

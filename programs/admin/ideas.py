@@ -20,7 +20,8 @@ from ..models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview
 from ..selectors import with_ranking
 from ..services.ideas import (
     idea_advance,
-    idea_call_assign_reviewers,
+    idea_call_change,
+    idea_call_create,
     idea_call_publish_decisions,
     idea_decide,
     idea_follow_up_record,
@@ -144,14 +145,64 @@ class IdeaCallAdmin(ScopedAdmin):
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # A call stays with the centre that published it (its reviewers, its ideas).
+        return [*fields, "centre"] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        # The call is written with its criteria, by the services, in save_related: the
+        # rules (at least one criterion, criteria fixed once scored) hold for the whole.
+        pass
+
     def save_related(self, request, form, formsets, change):
+        data = form.cleaned_data
+        criteria = _criteria_wanted(formsets, form.instance if change else None)
+        fields = {
+            "title": data["title"],
+            "description": data.get("description", ""),
+            "opens_on": data["opens_on"],
+            "closes_on": data["closes_on"],
+            "reviewers": data.get("reviewers") or (),
+        }
+        if change:
+            idea_call_change(call=form.instance, criteria=criteria, **fields)
+        else:
+            call = idea_call_create(
+                centre=data["centre"],
+                criteria=[(name, weight) for _pk, name, weight in criteria],
+                **fields,
+            )
+            form.instance.pk, form.instance.created_at = call.pk, call.created_at
+            form.instance._state.adding = False
+        # The change message reads these lists, which formset.save() would have filled.
         for formset in formsets:
-            self.save_formset(request, form, formset, change)
-        idea_call_assign_reviewers(call=form.instance, reviewers=form.cleaned_data["reviewers"])
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     @admin.action(description=_("Publish the decisions"), permissions=["change"])
     def publish_decisions(self, request, queryset):
         _report(self, request, queryset, idea_call_publish_decisions)
+
+
+def _criteria_wanted(formsets, call) -> list[tuple[int | None, str, int]]:
+    """The criteria as the page leaves them: (id or None, name, weight), in their order."""
+    formset = next((f for f in formsets if f.model is IdeaCriterion), None)
+    if formset is None:
+        # No criteria on the page for this person: they stay as they are.
+        current = call.criteria.order_by("order", "pk") if call is not None else []
+        return [(c.pk, c.name, c.weight) for c in current]
+    rows = []
+    for position, inline_form in enumerate(formset.forms):
+        instance, data = inline_form.instance, getattr(inline_form, "cleaned_data", {})
+        if inline_form in formset.deleted_forms or (
+            instance.pk is None and not inline_form.has_changed()
+        ):
+            continue
+        # Read-only criteria (ideas already scored) post nothing: the stored values stand.
+        order = data.get("order", instance.order) or 0
+        name, weight = data.get("name", instance.name), data.get("weight", instance.weight)
+        rows.append((order, position, (instance.pk, name, weight)))
+    return [row for _order, _position, row in sorted(rows)]
 
 
 class IdeaReviewInline(ScopedTabularInline):

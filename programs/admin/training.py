@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from centres.admin_base import ScopedAdmin, ScopedTabularInline
 from empowerment.kernel.admin_columns import jalali_column
 from programs.models.training import TARGET_GROUPS, Cohort, CohortSession, Programme
-from programs.services.training import cohort_session_cancel
+from programs.services.training import cohort_session_cancel, cohort_session_create
 
 __all__ = ["ProgrammeAdmin", "CohortAdmin", "CohortSessionAdmin", "CohortSessionInline"]
 
@@ -61,8 +61,34 @@ class CohortSessionInline(ScopedTabularInline):
     fields = ["date", "start_time", "hours", "topic"]
 
 
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["status"]  # the admin gives the page's fields; this form guards the status
+
+    def clean_status(self):
+        status = self.cleaned_data.get("status")
+        before = self.instance.status if self.instance.pk else None
+        if status == Cohort.Status.COMPLETED and before != Cohort.Status.COMPLETED:
+            # Completing issues the certificates: the service's, through the list's action.
+            raise forms.ValidationError(COMPLETE_BY_ACTION, code="complete_by_action")
+        if before == Cohort.Status.COMPLETED and status != before:
+            raise forms.ValidationError(
+                _("A completed cohort stays completed: its certificates are issued."),
+                code="cohort_closed",
+            )
+        return status
+
+
+COMPLETE_BY_ACTION = _(
+    "A cohort is completed from the list of cohorts, with the action “Complete the selected "
+    "cohorts and issue certificates”."
+)
+
+
 @admin.register(Cohort)
 class CohortAdmin(ScopedAdmin):
+    form = CohortForm
     list_display = [
         "title",
         "code",
@@ -82,6 +108,29 @@ class CohortAdmin(ScopedAdmin):
     start = jalali_column("start_date", _("start date"))
     end = jalali_column("end_date", _("end date"))
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CohortSession:
+            return super().save_formset(request, form, formset, change)
+        # New sessions go through the service (a closed cohort takes none); corrections of a
+        # session's date or topic are single-row edits.
+        rows = formset.save(commit=False)
+        for session in formset.deleted_objects:
+            session.delete()
+        formset.new_objects = []
+        for session in rows:
+            if session.pk is not None:
+                session.save()
+                continue
+            formset.new_objects.append(
+                cohort_session_create(
+                    cohort=form.instance,
+                    date=session.date,
+                    start_time=session.start_time,
+                    hours=session.hours,
+                    topic=session.topic,
+                )
+            )
+
 
 @admin.register(CohortSession)
 class CohortSessionAdmin(ScopedAdmin):
@@ -96,6 +145,20 @@ class CohortSessionAdmin(ScopedAdmin):
     @admin.display(description=_("cancelled"), boolean=True)
     def cancelled(self, obj):
         return obj.is_cancelled
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        created = cohort_session_create(
+            cohort=data["cohort"],
+            date=data["date"],
+            start_time=data["start_time"],
+            hours=data["hours"],
+            topic=data.get("topic", ""),
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
 
     @admin.action(description=_("Cancel the selected sessions"), permissions=["change"])
     def cancel_sessions(self, request, queryset):

@@ -3,13 +3,14 @@
 from collections.abc import Iterable, Mapping
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from centres.models import Centre, StaffRole
 from centres.scope import scope_for
+from empowerment.kernel import errors
 from empowerment.kernel.jalali import format_jalali, local_today
 from empowerment.kernel.validators import normalize_mobile
 
@@ -17,6 +18,7 @@ from ..models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview, IdeaScore
 
 __all__ = [
     "idea_call_create",
+    "idea_call_change",
     "idea_call_assign_reviewers",
     "idea_call_publish_decisions",
     "idea_call_require_open",
@@ -44,7 +46,12 @@ def _user_works_at_centre(user, centre_id: int) -> bool:
 
 def _require_manager(user, call: IdeaCall) -> None:
     if not user_manages_centre(user, call.centre_id):
-        raise PermissionDenied(_("Only the manager of this call's centre may decide on its ideas."))
+        raise errors.NotAllowed(
+            _("Only the manager of this call's centre may decide on its ideas.")
+        )
+
+
+NO_CRITERION = _lazy("A call needs at least one criterion to judge its ideas by.")
 
 
 @transaction.atomic
@@ -59,18 +66,62 @@ def idea_call_create(
     reviewers: Iterable = (),
 ) -> IdeaCall:
     """Publish a call with its criteria as (name, weight) pairs, in order."""
+    criteria = list(criteria)
+    if not criteria:
+        raise errors.Invalid(NO_CRITERION, code="no_criterion")
     call = IdeaCall(
         centre=centre, title=title, description=description, opens_on=opens_on, closes_on=closes_on
     )
     call.full_clean()
     call.save()
-    criteria = list(criteria)
-    if not criteria:
-        raise ValidationError(_("A call needs at least one criterion to judge its ideas by."))
     for order, (name, weight) in enumerate(criteria, start=1):
         criterion = IdeaCriterion(call=call, name=name, weight=weight, order=order)
         criterion.full_clean()
         criterion.save()
+    idea_call_assign_reviewers(call=call, reviewers=reviewers)
+    return call
+
+
+@transaction.atomic
+def idea_call_change(
+    *,
+    call: IdeaCall,
+    title: str,
+    opens_on,
+    closes_on,
+    criteria: Iterable[tuple[int | None, str, int]],
+    description: str = "",
+    reviewers: Iterable = (),
+) -> IdeaCall:
+    """Change a call and its criteria: the whole list as (id or None for a new one, name,
+    weight), in order; a criterion left out is removed. A call keeps at least one
+    criterion, and once an idea is scored its criteria no longer change (the scores were
+    given on them)."""
+    call = IdeaCall.objects.select_for_update().get(pk=call.pk)
+    criteria = list(criteria)
+    if not criteria:
+        raise errors.Invalid(NO_CRITERION, code="no_criterion")
+    call.title, call.description = title, description
+    call.opens_on, call.closes_on = opens_on, closes_on
+    call.full_clean()
+    call.save()
+    current = list(call.criteria.order_by("order", "pk"))
+    if [(c.pk, c.name, c.weight) for c in current] != criteria:
+        if IdeaReview.objects.filter(idea__call=call).exists():
+            raise errors.Conflict(
+                _("Ideas of this call are already scored: its criteria no longer change."),
+                code="criteria_scored",
+            )
+        kept = {pk for pk, _name, _weight in criteria if pk is not None}
+        call.criteria.exclude(pk__in=kept).delete()
+        by_pk = {c.pk: c for c in current}
+        for order, (pk, name, weight) in enumerate(criteria, start=1):
+            criterion = by_pk.get(pk) if pk is not None else None
+            if criterion is None:
+                criterion = IdeaCriterion(call=call)
+            criterion.name, criterion.weight, criterion.order = name, weight, order
+            criterion.full_clean()
+            criterion.save()
     idea_call_assign_reviewers(call=call, reviewers=reviewers)
     return call
 
@@ -86,18 +137,18 @@ def idea_call_assign_reviewers(*, call: IdeaCall, reviewers: Iterable) -> IdeaCa
     )
     unqualified = [str(u) for u in reviewers if u.pk not in qualified]
     if unqualified:
-        raise ValidationError(
-            {
-                "reviewers": _("%(users)s hold no reviewer role at %(centre)s.")
-                % {"users": "، ".join(unqualified), "centre": call.centre}
-            }
+        raise errors.Invalid(
+            _("%(users)s hold no reviewer role at %(centre)s.")
+            % {"users": "، ".join(unqualified), "centre": call.centre},
+            field="reviewers",
+            code="not_a_reviewer",
         )
     call.reviewers.set(reviewers)
     return call
 
 
 def idea_call_require_open(*, call: IdeaCall) -> None:
-    """Refuse (ValidationError, Persian) unless the call takes ideas today (Tehran's date).
+    """Refuse (Invalid, code "call_not_open") unless the call takes ideas today (Tehran's date).
 
     `idea_submit` checks it under the call's lock; the public form also checks it before it
     sends an SMS code, so that nobody confirms a number for an idea that would be refused.
@@ -110,7 +161,9 @@ def idea_call_require_open(*, call: IdeaCall) -> None:
         else:
             message = _("The call “%(call)s” closed on %(date)s; ideas can no longer be submitted.")
             date = call.closes_on
-        raise ValidationError(message % {"call": call.title, "date": format_jalali(date)})
+        raise errors.Invalid(
+            message % {"call": call.title, "date": format_jalali(date)}, code="call_not_open"
+        )
 
 
 @transaction.atomic
@@ -159,9 +212,9 @@ def idea_advance(*, idea: Idea, user, to_status: str) -> Idea:
     """Move an idea from submitted to screening, or from screening to under review."""
     idea = Idea.objects.select_for_update().select_related("call").get(pk=idea.pk)
     if not _user_works_at_centre(user, idea.call.centre_id):
-        raise PermissionDenied(_("Only the staff of this call's centre may screen its ideas."))
+        raise errors.NotAllowed(_("Only the staff of this call's centre may screen its ideas."))
     if _ADVANCES.get(idea.status) != to_status:
-        raise ValidationError(
+        raise errors.Conflict(
             _("An idea that is “%(current)s” cannot move to “%(target)s”.")
             % {"current": idea.get_status_display(), "target": Idea.Status(to_status).label}
         )
@@ -182,16 +235,16 @@ def idea_review_submit(
     idea = Idea.objects.select_related("call").get(pk=idea.pk)
     call = IdeaCall.objects.select_for_update().get(pk=idea.call_id)
     if call.decisions_published:
-        raise ValidationError(
+        raise errors.Invalid(
             _("The decisions of this call are published; its reviews can no longer change.")
         )
     is_assigned = call.reviewers.filter(pk=reviewer.pk).exists()
     if not is_assigned or call.centre_id not in scope_for(reviewer).role_ids(
         "centre", roles={R.REVIEWER}
     ):
-        raise PermissionDenied(_("You are not a reviewer of this call."))
+        raise errors.NotAllowed(_("You are not a reviewer of this call."))
     if idea.status != Idea.Status.UNDER_REVIEW:
-        raise ValidationError(
+        raise errors.Invalid(
             _("Only ideas under review are scored; this one is “%(status)s”.")
             % {"status": idea.get_status_display()}
         )
@@ -200,14 +253,14 @@ def idea_review_submit(
     if set(by_id) != set(criteria):
         missing = [criteria[pk].name for pk in criteria if pk not in by_id]
         if missing:
-            raise ValidationError(
+            raise errors.Invalid(
                 _("Score every criterion of the call; missing: %(names)s.")
                 % {"names": "، ".join(missing)}
             )
-        raise ValidationError(_("A score was given for a criterion of another call."))
+        raise errors.Invalid(_("A score was given for a criterion of another call."))
     for pk, value in by_id.items():
         if value is None or not 0 <= int(value) <= 10:
-            raise ValidationError(
+            raise errors.Invalid(
                 _("The score for “%(name)s” must be between 0 and 10.")
                 % {"name": criteria[pk].name}
             )
@@ -237,14 +290,14 @@ def idea_decide(*, idea: Idea, user, accept: bool, note: str = "") -> Idea:
     idea = Idea.objects.select_for_update().select_related("call").get(pk=idea.pk)
     _require_manager(user, idea.call)
     if idea.call.decisions_published:
-        raise ValidationError(_("The decisions of this call are already published."))
+        raise errors.Conflict(_("The decisions of this call are already published."))
     allowed = (
         (Idea.Status.UNDER_REVIEW, *Idea.DECIDED)
         if accept
         else (Idea.Status.SCREENING, Idea.Status.UNDER_REVIEW, *Idea.DECIDED)
     )
     if idea.status not in allowed:
-        raise ValidationError(
+        raise errors.Conflict(
             _("An idea that is “%(status)s” cannot be %(decision)s yet.")
             % {
                 "status": idea.get_status_display(),
@@ -268,15 +321,15 @@ def idea_call_publish_decisions(*, call: IdeaCall, user) -> IdeaCall:
     call = IdeaCall.objects.select_for_update().get(pk=call.pk)
     _require_manager(user, call)
     if call.decisions_published:
-        raise ValidationError(_("The decisions of this call are already published."))
+        raise errors.Conflict(_("The decisions of this call are already published."))
     if not call.is_closed:
-        raise ValidationError(
+        raise errors.Conflict(
             _("The call is still open until %(date)s; publish the decisions after it closes.")
             % {"date": format_jalali(call.closes_on)}
         )
     undecided = call.ideas.exclude(status__in=Idea.DECIDED).count()
     if undecided:
-        raise ValidationError(
+        raise errors.Conflict(
             _("%(count)s ideas of this call are not decided yet.") % {"count": undecided}
         )
     call.decisions_published_at = timezone.now()
@@ -299,14 +352,14 @@ def idea_follow_up_record(
     """Follow an accepted idea as incubated (mentor, progress) or as a business that opened."""
     idea = Idea.objects.select_for_update().select_related("call").get(pk=idea.pk)
     if not _user_works_at_centre(user, idea.call.centre_id):
-        raise PermissionDenied(_("Only the staff of this call's centre may follow its ideas."))
+        raise errors.NotAllowed(_("Only the staff of this call's centre may follow its ideas."))
     if idea.status != Idea.Status.ACCEPTED or not idea.call.decisions_published:
-        raise ValidationError(_("Only an accepted idea, once published, is followed up."))
+        raise errors.Conflict(_("Only an accepted idea, once published, is followed up."))
     if follow_up == Idea.FollowUp.INCUBATED and not mentor:
-        raise ValidationError({"mentor": _("Name the mentor of an incubated idea.")})
+        raise errors.Invalid(_("Name the mentor of an incubated idea."), field="mentor")
     if follow_up == Idea.FollowUp.BUSINESS_OPENED and not business_opened_on:
-        raise ValidationError(
-            {"business_opened_on": _("Give the date the business opened (Jalali).")}
+        raise errors.Invalid(
+            _("Give the date the business opened (Jalali)."), field="business_opened_on"
         )
     idea.follow_up = follow_up
     idea.mentor = mentor

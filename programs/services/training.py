@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centres.models import Centre, Partner
+from empowerment.kernel import errors
 from programs.models.training import Cohort, CohortSession, Programme
 
 __all__ = [
@@ -87,7 +88,7 @@ def cohort_session_create(
     topic: str = "",
 ) -> CohortSession:
     if cohort.is_closed:
-        raise ValidationError(_("This cohort is closed: no new sessions can be added."))
+        raise errors.CohortClosed(_("This cohort is closed: no new sessions can be added."))
     session = CohortSession(
         cohort=cohort, date=date, start_time=start_time, hours=Decimal(str(hours)), topic=topic
     )

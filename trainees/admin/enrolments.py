@@ -4,7 +4,6 @@ extended with them (trainees sit above programmes, which must not import them)."
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -137,16 +136,6 @@ class EnrolmentAdmin(ScopedAdmin):
             Enrolment.Status.WAITLISTED,
         ):
             services.enrolment_drop(enrolment=obj, reason=form.cleaned_data["drop_reason"])
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            with transaction.atomic():
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-        except PermissionDenied as error:
-            self.message_user(request, str(error), messages.ERROR)
-        return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description=_("Export the selected enrolments to Excel"))
     def export_xlsx(self, request, queryset):
@@ -314,3 +303,10 @@ class AttendanceAdmin(ScopedAdmin):
     def has_add_permission(self, request):
         # Attendance is taken for a whole session from the session's attendance page.
         return False
+
+    def save_model(self, request, obj, form, change):
+        # A corrected mark obeys the sheet's rules (an open cohort, a session held, a
+        # trainee holding a seat) and records who changed it: the service's.
+        services.attendance_mark(
+            attendance=obj, status=form.cleaned_data["status"], by=request.user
+        )

@@ -1,5 +1,4 @@
 import django_filters
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -9,12 +8,7 @@ from rest_framework.response import Response
 
 from centres.api.base.filters import FilterBackend, FilterSet, IdFilter, OrderingFilter
 from centres.api.base.pagination import CursorPagination
-from centres.api.base.views import (
-    ScopedModelViewSet,
-    ScopedReadOnlyModelViewSet,
-    conflict_from,
-    is_unique_clash,
-)
+from centres.api.base.views import ScopedModelViewSet, ScopedReadOnlyModelViewSet
 from trainees.models import Attendance, Enrolment, Outcome, Trainee
 from trainees.services import attendance_record_batch, enrolment_create, outcome_record
 
@@ -107,7 +101,8 @@ class EnrolmentFilter(FilterSet):
     retrieve=extend_schema(summary="One enrolment", tags=["trainees"]),
     create=extend_schema(
         summary="Enrol a trainee in a cohort (the waiting list when it is full)",
-        description="409 when the trainee is already in the cohort or the cohort is closed.",
+        description="409 when the trainee is already in the cohort (`conflict`) or the cohort "
+        "is closed (`cohort_closed`).",
         tags=["trainees"],
     ),
 )
@@ -122,21 +117,17 @@ class EnrolmentViewSet(ScopedModelViewSet):
     extra_error_statuses = (409,)
 
     def perform_create(self, serializer):
+        # The service's refusals are typed (already enrolled: 409 "conflict"; a closed
+        # cohort: 409 "cohort_closed"; over capacity without the right: 403): the
+        # exception handler maps them, nobody asks the database again why.
         data = serializer.validated_data
-        try:
-            serializer.instance = enrolment_create(
-                trainee=data["trainee"],
-                cohort=data["cohort"],
-                by=self.request.user,
-                override_capacity=data.get("override_capacity", False),
-                enrolled_on=data.get("enrolled_on"),
-            )
-        except ValidationError as error:
-            clash = (
-                data["cohort"].is_closed
-                or Enrolment.objects.filter(trainee=data["trainee"], cohort=data["cohort"]).exists()
-            )
-            raise conflict_from(error, when=clash) from error
+        serializer.instance = enrolment_create(
+            trainee=data["trainee"],
+            cohort=data["cohort"],
+            by=self.request.user,
+            override_capacity=data.get("override_capacity", False),
+            enrolled_on=data.get("enrolled_on"),
+        )
 
 
 class AttendanceFilter(FilterSet):
@@ -262,7 +253,5 @@ class OutcomeViewSet(ScopedModelViewSet):
     extra_error_statuses = (409,)
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = outcome_record(**serializer.validated_data)
-        except ValidationError as error:
-            raise conflict_from(error, when=is_unique_clash(error)) from error
+        # The same outcome twice is the service's Duplicate: a 409.
+        serializer.instance = outcome_record(**serializer.validated_data)

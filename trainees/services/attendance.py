@@ -5,12 +5,13 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 import jdatetime
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from empowerment.kernel import errors
 from empowerment.kernel.jalali import today_jalali
 from programs.models import Cohort, CohortSession
 
@@ -24,43 +25,96 @@ logger = logging.getLogger(__name__)
 
 # --- Attendance and completion -----------------------------------------------------------
 
+# Why an enrolment may not be marked: the one message the admin, the session page and the
+# phones' batches give.
+NOT_ENROLLED = _lazy("This trainee is not enrolled in this session's cohort.")
+
+
+def attendance_refusal(
+    *, session: CohortSession | None, status: str, enrolment: Enrolment | None
+) -> None:
+    """The rules of one attendance mark, in order; raises the refusal (a DomainError).
+
+    The one rule set of attendance, used by the session page (`attendance_record_session`),
+    a single mark (`attendance_mark`) and the phones' offline batches
+    (`attendance_record_batch`): a valid status, a session that exists for the caller, an
+    open cohort, a session that was held, a trainee holding a seat in its cohort. The caller
+    reads `session` (with its cohort) and `enrolment` fresh; None means "not found".
+    """
+    if status not in Attendance.Status.values:
+        raise errors.Invalid(_("Mark each trainee present, absent or excused."), code="status")
+    _session_refusal(session)
+    if (
+        enrolment is None
+        or enrolment.cohort_id != session.cohort_id
+        or enrolment.status != Enrolment.Status.ENROLLED
+    ):
+        raise errors.Invalid(NOT_ENROLLED, code="not_enrolled")
+
+
+def _session_refusal(session: CohortSession | None) -> None:
+    if session is None:
+        raise errors.OutOfScope(_("This session does not exist."))
+    if session.cohort.is_closed:
+        raise errors.CohortClosed(_("This cohort is closed: its attendance can no longer change."))
+    if session.cancelled_at is not None:
+        raise errors.Invalid(
+            _("This session was cancelled: it takes no attendance."), code="session_cancelled"
+        )
+
+
+def _fresh_session(session_id: int) -> CohortSession:
+    # Read again: the page may hold a session cancelled (or a cohort closed) since.
+    return CohortSession.objects.select_related("cohort").get(pk=session_id)
+
 
 @transaction.atomic
 def attendance_record_session(*, session: CohortSession, marks: Mapping[int, str], by=None) -> int:
     """Record the attendance of a whole session: {enrolment id: status}. Returns rows written.
 
     Only enrolments holding a seat in the session's cohort may be marked; marking again
-    changes the earlier mark (and history keeps both).
+    changes the earlier mark (and history keeps both). All or nothing: one refused mark
+    refuses the sheet (the rules are `attendance_refusal`'s).
     """
-    if session.cohort.is_closed:
-        raise ValidationError(_("This cohort is closed: its attendance can no longer change."))
-    if CohortSession.objects.filter(pk=session.pk, cancelled_at__isnull=False).exists():
-        raise ValidationError(_("This session was cancelled: it takes no attendance."))
-    valid = set(Attendance.Status.values)
-    if any(status not in valid for status in marks.values()):
-        raise ValidationError(_("Mark each trainee present, absent or excused."))
-    enrolments = set(
-        Enrolment.objects.filter(
-            cohort_id=session.cohort_id, status=Enrolment.Status.ENROLLED, pk__in=list(marks)
-        ).values_list("pk", flat=True)
-    )
-    if set(marks) - enrolments:
-        raise ValidationError(_("Some of the marked trainees are not enrolled in this cohort."))
+    session = _fresh_session(session.pk)
+    _session_refusal(session)  # even for an empty sheet
+    enrolments = Enrolment.objects.only("pk", "cohort_id", "status").in_bulk(list(marks))
+    for enrolment_id, status in marks.items():
+        attendance_refusal(session=session, status=status, enrolment=enrolments.get(enrolment_id))
     existing = {a.enrolment_id: a for a in Attendance.objects.filter(session=session)}
     written = 0
     for enrolment_id, status in marks.items():
         row = existing.get(enrolment_id)
-        if row is None:
-            Attendance.objects.create(
-                session=session, enrolment_id=enrolment_id, status=status, recorded_by=by
-            )
-            written += 1
-        elif row.status != status:
-            row.status = status
-            row.recorded_by = by
-            row.save(update_fields=["status", "recorded_by", "updated_at"])
-            written += 1
+        written += _attendance_write(
+            session=session, enrolment_id=enrolment_id, status=status, by=by, row=row
+        )
     return written
+
+
+@transaction.atomic
+def attendance_mark(*, attendance: Attendance, status: str, by=None) -> Attendance:
+    """Change one recorded mark (the admin's attendance page for one row), under the same
+    rules as a whole session's sheet; the person who changed it is recorded."""
+    row = Attendance.objects.select_for_update().get(pk=attendance.pk)
+    session = _fresh_session(row.session_id)
+    enrolment = Enrolment.objects.only("pk", "cohort_id", "status").get(pk=row.enrolment_id)
+    attendance_refusal(session=session, status=status, enrolment=enrolment)
+    _attendance_write(session=session, enrolment_id=enrolment.pk, status=status, by=by, row=row)
+    return row
+
+
+def _attendance_write(*, session, enrolment_id: int, status: str, by, row) -> int:
+    if row is None:
+        Attendance.objects.create(
+            session=session, enrolment_id=enrolment_id, status=status, recorded_by=by
+        )
+        return 1
+    if row.status != status:
+        row.status = status
+        row.recorded_by = by
+        row.save(update_fields=["status", "recorded_by", "updated_at"])
+        return 1
+    return 0
 
 
 def _attendance_percent(present: int, excused: int, sessions: int) -> Decimal:
@@ -78,11 +132,11 @@ def cohort_complete(*, cohort: Cohort, on: jdatetime.date | None = None) -> dict
     running number, unique across the portal because cohort codes are."""
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.is_closed:
-        raise ValidationError(_("This cohort is already closed."))
+        raise errors.CohortClosed(_("This cohort is already closed."))
     # A cancelled session was never held: it counts for nobody's attendance.
     session_count = cohort.sessions.filter(cancelled_at__isnull=True).count()
     if not session_count:
-        raise ValidationError(_("This cohort has no sessions: record its sessions first."))
+        raise errors.Invalid(_("This cohort has no sessions: record its sessions first."))
     on = on or today_jalali()
     enrolments = (
         Enrolment.objects.filter(cohort=cohort, status=Enrolment.Status.ENROLLED)
@@ -138,11 +192,10 @@ def attendance_record_batch(*, marks: list[dict], by) -> list[dict]:
     run at once, PostgreSQL makes the second INSERT wait for the first transaction and then
     fail on the unique index, the savepoint is rolled back and the mark is read again and
     answered "existing" (get_or_create semantics). So a mark is recorded exactly once and
-    one failure never rolls back the marks around it. The rules are those of
-    `attendance_record_session`: a session the user may see, an open cohort, a trainee
-    holding a seat in it.
+    one failure never rolls back the marks around it. The rules are `attendance_refusal`'s,
+    as for a session's sheet: a session the user may see, an open cohort, a session that
+    was held, a trainee holding a seat in it.
     """
-    valid_statuses = set(Attendance.Status.values)
     session_ids = {m["session"] for m in marks}
     sessions = CohortSession.objects.visible_to(by).select_related("cohort").in_bulk(session_ids)
     cohort_ids = {s.cohort_id for s in sessions.values()}
@@ -153,7 +206,7 @@ def attendance_record_batch(*, marks: list[dict], by) -> list[dict]:
             Q(pk__in={m["enrolment"] for m in marks if m.get("enrolment")})
             | Q(trainee_id__in={m["trainee"] for m in marks if m.get("trainee")})
         )
-        .only("pk", "cohort_id", "trainee_id")
+        .only("pk", "cohort_id", "trainee_id", "status")
     )
     by_pk = {e.pk: e for e in enrolled}
     by_trainee = {(e.cohort_id, e.trainee_id): e for e in enrolled}
@@ -161,35 +214,16 @@ def attendance_record_batch(*, marks: list[dict], by) -> list[dict]:
     results: list[dict] = []
     for mark in marks:
         session = sessions.get(mark["session"])
-        if mark["status"] not in valid_statuses:
-            results.append(_batch_refusal(mark, _("Mark each trainee present, absent or excused.")))
-            continue
         if session is None:
-            results.append(_batch_refusal(mark, _("This session does not exist.")))
-            continue
-        if session.cohort.is_closed:
-            results.append(
-                _batch_refusal(
-                    mark, _("This cohort is closed: its attendance can no longer change.")
-                )
-            )
-            continue
-        if session.cancelled_at is not None:
-            # The same rule as attendance_record_session: a cancelled session takes no marks.
-            results.append(
-                _batch_refusal(mark, _("This session was cancelled: it takes no attendance."))
-            )
-            continue
-        if mark.get("enrolment"):
+            enrolment = None
+        elif mark.get("enrolment"):
             enrolment = by_pk.get(mark["enrolment"])
-            if enrolment is not None and enrolment.cohort_id != session.cohort_id:
-                enrolment = None
         else:
             enrolment = by_trainee.get((session.cohort_id, mark.get("trainee")))
-        if enrolment is None:
-            results.append(
-                _batch_refusal(mark, _("This trainee is not enrolled in this session's cohort."))
-            )
+        try:
+            attendance_refusal(session=session, status=mark["status"], enrolment=enrolment)
+        except errors.DomainError as refusal:
+            results.append(_batch_refusal(mark, refusal.text))
             continue
         results.append(
             _attendance_mark_once(mark=mark, session=session, enrolment=enrolment, by=by)

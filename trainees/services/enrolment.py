@@ -3,11 +3,12 @@
 import logging
 
 import jdatetime
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from simple_history.utils import bulk_create_with_history
 
+from empowerment.kernel import errors
 from empowerment.kernel.jalali import today_jalali
 from programs.models import Cohort
 
@@ -17,6 +18,8 @@ from ..models import (
 )
 
 logger = logging.getLogger(__name__)
+
+COHORT_CLOSED = _lazy("This cohort is closed: nobody can enrol in it any more.")
 
 
 # --- Enrolment ---------------------------------------------------------------------------
@@ -39,13 +42,14 @@ def enrolment_create(
     """
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.is_closed:
-        raise ValidationError(_("This cohort is closed: nobody can enrol in it any more."))
+        raise errors.CohortClosed(COHORT_CLOSED)
     if Enrolment.objects.filter(trainee=trainee, cohort=cohort).exists():
-        raise ValidationError(
+        # Code "conflict", as the API has always answered (clients branch on it).
+        raise errors.Conflict(
             _("%(trainee)s is already enrolled in this cohort.") % {"trainee": trainee}
         )
     if override_capacity and by is not None and not by.has_perm("trainees.override_capacity"):
-        raise PermissionDenied(_("Only a centre manager may enrol over capacity."))
+        raise errors.NotAllowed(_("Only a centre manager may enrol over capacity."))
     enrolment = Enrolment(
         trainee=trainee,
         cohort=cohort,
@@ -76,7 +80,7 @@ def enrolments_create_many(
     cohort and one seat count for the whole batch."""
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     if cohort.is_closed:
-        raise ValidationError(_("This cohort is closed: nobody can enrol in it any more."))
+        raise errors.CohortClosed(COHORT_CLOSED)
     already = set(
         Enrolment.objects.filter(
             cohort=cohort, trainee_id__in=[t.pk for t in trainees]
@@ -102,10 +106,10 @@ def enrolment_drop(
 ) -> Enrolment:
     """Record a drop-out with its reason; the first on the waiting list takes the seat."""
     if not (reason or "").strip():
-        raise ValidationError({"drop_reason": _("Write why the trainee dropped out.")})
+        raise errors.Invalid(_("Write why the trainee dropped out."), field="drop_reason")
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status not in (Enrolment.Status.ENROLLED, Enrolment.Status.WAITLISTED):
-        raise ValidationError(_("Only a current enrolment can be dropped."))
+        raise errors.Conflict(_("Only a current enrolment can be dropped."), code="not_current")
     held_seat = enrolment.status == Enrolment.Status.ENROLLED
     enrolment.status = Enrolment.Status.DROPPED
     enrolment.drop_reason = reason

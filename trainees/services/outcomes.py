@@ -3,8 +3,10 @@
 import logging
 
 import jdatetime
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from empowerment.kernel import errors
 from programs.models import Cohort
 
 from ..models import (
@@ -41,7 +43,13 @@ def outcome_record(
         employees_count=employees_count,
         note=note,
     )
-    outcome.full_clean()
+    try:
+        outcome.full_clean()
+    except ValidationError as error:
+        if errors.is_unique_clash(error):
+            # The same outcome at the same follow-up round is already recorded.
+            raise errors.Duplicate(" ".join(error.messages)) from error
+        raise
     outcome.save()
     return outcome
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from centres.models import Centre, Neighbourhood
+from empowerment.kernel import errors
 
 from ..models import (
     PossibleDuplicate,
@@ -37,7 +38,7 @@ TRAINEE_FIELDS = (
 # --- Registry ----------------------------------------------------------------------------
 
 
-class TraineeRegisteredElsewhere(ValidationError):
+class TraineeRegisteredElsewhere(errors.Conflict):
     """The person is registered at a centre outside the caller's: their record is not
     changed from here (a centre may enrol them, not rewrite them)."""
 

@@ -13,13 +13,13 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from centres.models import Centre
+from empowerment.kernel import errors
 from empowerment.kernel.models import OutboxMessage
 from empowerment.kernel.outbox import message_queue
 
@@ -31,7 +31,7 @@ SHARING_CODE_TTL = datetime.timedelta(minutes=10)
 SHARING_CODE_INTERVAL = datetime.timedelta(minutes=1)
 
 
-class SharingRefused(ValidationError):
+class SharingRefused(errors.DomainError):
     """A sharing request or confirmation that cannot go ahead; `code` says why."""
 
     def __init__(self, message: str, *, code: str):

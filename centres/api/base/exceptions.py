@@ -18,6 +18,8 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from empowerment.kernel import errors as domain
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -58,9 +60,46 @@ def _first_code(detail) -> str | None:
     return getattr(detail, "code", None)
 
 
+# A service's refusal, by its class: the first class of the error's MRO listed here wins.
+DOMAIN_STATUSES: dict[type[domain.DomainError], int] = {
+    domain.OutOfScope: status.HTTP_404_NOT_FOUND,
+    domain.NotAllowed: status.HTTP_403_FORBIDDEN,
+    domain.Conflict: status.HTTP_409_CONFLICT,
+    domain.DomainError: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def domain_status(error: domain.DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_STATUSES:
+            return DOMAIN_STATUSES[cls]
+    return status.HTTP_400_BAD_REQUEST
+
+
+class DomainRefusal(exceptions.APIException):
+    """A service's DomainError as DRF sees it: its status by class, its own code."""
+
+    def __init__(self, error: domain.DomainError):
+        self.error = error
+        self.status_code = domain_status(error)
+        super().__init__(detail=error.text, code=error.code)
+
+
+def _domain_body(error: domain.DomainError) -> dict:
+    errors = _flatten(as_serializer_error(error)) if hasattr(error, "error_dict") else {}
+    if domain_status(error) == status.HTTP_400_BAD_REQUEST and not errors:
+        # A 400 names what to change; a refusal of the whole request is non_field_errors,
+        # as a serializer's would be.
+        errors = {"non_field_errors": [str(m) for m in error.messages]}
+    return {"detail": error.text, "code": error.code, "errors": errors}
+
+
 def exception_handler(exc, context):
+    # A service's typed refusal: its status by class, its code and message as they are.
+    if isinstance(exc, domain.DomainError):
+        exc = DomainRefusal(exc)
     # Services raise Django's errors; the API speaks DRF's.
-    if isinstance(exc, DjangoValidationError):
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -73,7 +112,9 @@ def exception_handler(exc, context):
     if response is None:
         return None  # an unexpected error: a 500 that is logged and fixed, not dressed up
 
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, DomainRefusal):
+        body = _domain_body(exc.error)
+    elif isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         body = {
             "detail": str(_("Some of the data sent is not valid.")),

@@ -20,7 +20,6 @@ from rest_framework import mixins, viewsets
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.settings import api_settings
 
-from centres.api.base.exceptions import Conflict
 from centres.scope import ScopedQuerySet
 from empowerment.kernel.models import AccessRecord
 from empowerment.kernel.privacy.services import (
@@ -100,19 +99,3 @@ class ScopedModelViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     permission_classes = [IsAuthenticated, DjangoModelPermissions]
-
-
-def conflict_from(error, *, when: bool):
-    """A service's ValidationError as a 409 when it reports a clash with existing data
-    (already enrolled, a closed cohort); otherwise the error itself (a 400)."""
-    if not when:
-        return error
-    return Conflict(detail="; ".join(getattr(error, "messages", [str(error)])))
-
-
-def is_unique_clash(error) -> bool:
-    """Whether a model's full_clean() refused a row because an identical one exists."""
-    codes = set()
-    for errors in getattr(error, "error_dict", {"": getattr(error, "error_list", [])}).values():
-        codes |= {e.code for e in errors}
-    return bool(codes & {"unique", "unique_together", "unique_constraint"})

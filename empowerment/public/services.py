@@ -1,0 +1,249 @@
+"""Residents take part from the public pages: the decisions of the two-step flow.
+
+A resident submits an idea to an open call for ideas, or asks to join a cohort open for
+registration. (1) The form is checked in full (the model's rules and whether the call or
+cohort still takes requests), kept in the session (`pending.py`) and a one-time code is sent
+by SMS (`otp_request`). (2) The code is typed; the request is checked again, the code
+confirmed (`otp_verify`, which gives the resident's account) and only then is the request
+written, in one transaction, by the owning service (`idea_submit`,
+`cohort_interest_register`). A code works once, so sending it twice writes once.
+
+The kinds of request are a registry (`KINDS`), so the flow never branches on the kind.
+The views (participation.py) parse the input, call these and render; every refusal is a
+`DomainError` with its Persian message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from centres.models import Neighbourhood
+from empowerment.kernel import errors
+from empowerment.kernel import residents as otp
+from empowerment.public import pending as waiting
+from empowerment.public import selectors
+from programs.models import Cohort
+from programs.services.ideas import idea_call_require_open, idea_submit
+from trainees import services as registry
+
+IDEA = "idea"
+INTEREST = "interest"
+
+
+class TooManyCodes(errors.DomainError):
+    """Codes asked (or tried) too often from this address or for this mobile: a 429 page."""
+
+    code = "rate_limited"
+    default_message = _lazy(
+        "You have asked for several codes in a short time. Please try again in a while."
+    )
+
+
+class RequestNoLongerTaken(errors.Conflict):
+    """The call closed or the cohort stopped taking requests while the code was on its way:
+    the request was dropped (the code is not used up)."""
+
+    code = "no_longer_open"
+
+
+class RequestUnknown(errors.DomainError):
+    """The token names no waiting request (expired, or from another session)."""
+
+    code = "request_unknown"
+    default_message = _lazy(
+        "This request has expired or was not found. Please fill in the form again."
+    )
+
+
+# --- The kinds of request ----------------------------------------------------------------
+
+
+def _neighbourhood(data: dict):
+    pk = data.get("neighbourhood")
+    return Neighbourhood.objects.filter(pk=pk).first() if pk else None
+
+
+class _Idea:
+    mobile_field = "submitter_mobile"
+
+    def target(self, pk: int):
+        return selectors.public_call(pk=pk)
+
+    def form_url(self, pk: int) -> str:
+        return reverse("public_call_detail", args=[pk])
+
+    def title(self, target, data: dict) -> str:
+        return data.get("title", "")
+
+    def check(self, target, data: dict) -> None:
+        idea_call_require_open(call=target)
+
+    def write(self, target, data: dict, user) -> tuple[str, str]:
+        idea = idea_submit(call=target, submitter=user, **data)
+        message = _(
+            "Your idea “%(title)s” was received (number %(number)s). The centre will "
+            "review it and you will be told of the decision."
+        ) % {"title": idea.title, "number": idea.pk}
+        return reverse("public_call_detail", args=[target.pk]), message
+
+
+class _Interest:
+    mobile_field = "mobile"
+
+    def target(self, pk: int):
+        # A cohort that stopped taking requests is still found: the check says why.
+        return (
+            Cohort.objects.filter(pk=pk, centre__is_active=True)
+            .select_related("centre", "programme")
+            .first()
+        )
+
+    def form_url(self, pk: int) -> str:
+        return reverse("public_cohort_interest", args=[pk])
+
+    def title(self, target, data: dict) -> str:
+        return target.title
+
+    def check(self, target, data: dict) -> None:
+        registry.cohort_interest_validate(
+            cohort=target,
+            name=data["name"],
+            mobile=data["mobile"],
+            neighbourhood=data["neighbourhood"],
+        )
+
+    def write(self, target, data: dict, user) -> tuple[str, str]:
+        _interest, created = registry.cohort_interest_register(cohort=target, user=user, **data)
+        if created:
+            message = _("Your request to join “%(cohort)s” was received. The centre will call you.")
+        else:
+            message = _("You had already asked to join “%(cohort)s”. The centre will call you.")
+        return (
+            reverse("centre_detail", args=[target.centre_id]),
+            message % {"cohort": target.title},
+        )
+
+
+KINDS = {IDEA: _Idea(), INTEREST: _Interest()}
+
+
+# --- Step 1: the form, then a code -------------------------------------------------------
+
+
+def participation_check(*, kind: str, target, data: dict) -> None:
+    """Whether the request would be taken now; raises the refusal (ValidationError). `data`
+    holds objects (the neighbourhood), as a form's cleaned data does."""
+    KINDS[kind].check(target, data)
+
+
+def participation_request_code(
+    *, session, ip_address: str | None, kind: str, target, data: dict
+) -> waiting.Pending:
+    """Check the request, send a code to its mobile and keep it waiting for the code.
+
+    `data` is the form's JSON-ready values (`pending_data()`: the neighbourhood as its id).
+    Raises TooManyCodes, or a ValidationError from the checks or the SMS code (a staff
+    member's number, say), with nothing kept.
+    """
+    participation_check(kind=kind, target=target, data=_objects(data))
+    mobile = data[KINDS[kind].mobile_field]
+    _send_code(ip_address=ip_address, mobile=mobile)
+    return waiting.pending_put(session, kind=kind, target=target.pk, mobile=mobile, data=data)
+
+
+def _objects(data: dict) -> dict:
+    return {**data, "neighbourhood": _neighbourhood(data)}
+
+
+def _send_code(*, ip_address: str | None, mobile: str) -> None:
+    if not waiting.code_request_allowed(ip_address=ip_address, mobile=mobile):
+        raise TooManyCodes()
+    try:
+        otp.otp_request(mobile=mobile)
+    except otp.OTPRequestLimited as limited:
+        raise TooManyCodes() from limited
+
+
+# --- Step 2: the code --------------------------------------------------------------------
+
+
+@dataclass
+class Waiting:
+    """A request waiting for its code, read back with its call or cohort."""
+
+    entry: waiting.Pending
+    target: object
+
+    @property
+    def form_url(self) -> str:
+        return KINDS[self.entry.kind].form_url(self.entry.target)
+
+    @property
+    def title(self) -> str:
+        return KINDS[self.entry.kind].title(self.target, self.entry.data)
+
+
+def participation_waiting(*, session, token: str) -> Waiting | None:
+    """The request waiting under `token`, or None when there is none (expired, confirmed
+    already: see `participation_finished`). Raises OutOfScope when its call or cohort is
+    gone (the request is dropped)."""
+    entry = waiting.pending_get(session, token)
+    if entry is None:
+        return None
+    target = KINDS[entry.kind].target(entry.target)
+    if target is None:
+        waiting.pending_drop(session, token)
+        raise errors.OutOfScope()
+    return Waiting(entry=entry, target=target)
+
+
+def participation_finished(*, session, token: str) -> str | None:
+    """Where a request already confirmed under `token` led (the same code sent again)."""
+    return waiting.finished_redirect(session, token)
+
+
+def participation_resend_code(*, ip_address: str | None, request: Waiting) -> None:
+    """Send another code to the waiting request's mobile (TooManyCodes, ValidationError)."""
+    _send_code(ip_address=ip_address, mobile=request.entry.mobile)
+
+
+def participation_confirm(
+    *, session, ip_address: str | None, request: Waiting, code: str
+) -> tuple[str, str]:
+    """Confirm the code and write the request; returns (where to go, what to say).
+
+    Raises TooManyCodes (too many tries from this address), RequestNoLongerTaken (the call
+    closed or the cohort stopped taking requests meanwhile: the request is dropped and the
+    code not used up), or the code's own ValidationError (wrong, expired: the request waits).
+    """
+    entry, kind = request.entry, KINDS[request.entry.kind]
+    if not waiting.code_check_allowed(ip_address=ip_address):
+        raise TooManyCodes(_("Too many tries in a short time. Please wait a minute."))
+    data = _objects(entry.data)
+    try:
+        kind.check(request.target, data)
+    except ValidationError as error:
+        waiting.pending_drop(session, entry.token)
+        raise RequestNoLongerTaken(" ".join(error.messages)) from error
+    user = otp.otp_verify(mobile=entry.mobile, code=code)
+    try:
+        where, message = kind.write(request.target, data, user)
+    except ValidationError as error:
+        # Only a change between the check above and now gets here; nothing was written.
+        waiting.pending_drop(session, entry.token)
+        raise RequestNoLongerTaken(" ".join(error.messages)) from error
+    waiting.pending_finish(session, entry.token, redirect_to=where)
+    return where, message
+
+
+def participation_waiting_data(*, session, token: str, kind: str, target: int) -> dict | None:
+    """The values of a request waiting for its code, to correct them ("change details")."""
+    entry = waiting.pending_get(session, token)
+    if entry is None or entry.kind != kind or entry.target != target:
+        return None
+    return entry.data
