@@ -9,8 +9,7 @@ from empowerment.kernel.jalali import local_today
 from programs.models.ideas import Idea
 from programs.services.ideas import idea_call_publish_decisions, idea_decide
 from tests.api.world import build_world
-from tests.programs.factories import CohortFactory
-from tests.programs.idea_factories import close_call, make_call
+from tests.programs.factories import CohortFactory, close_call, make_call
 from tests.trainees.factories import TraineeFactory
 from trainees.models import Enrolment, Outcome
 
@@ -173,7 +172,7 @@ def test_a_resident_submits_an_idea_and_reads_the_decision_only_once_published(w
     assert {row["id"] for row in mine} == {idea.pk, own["rows"]["idea"].pk}
 
     staff, manager = own["users"]["centre_staff"], own["users"]["centre_manager"]
-    from tests.programs.idea_factories import to_review
+    from tests.programs.factories import to_review
 
     to_review(idea, staff)
     idea_decide(idea=idea, user=manager, accept=False, note="بازار اشباع است")

@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.centres.factories import staff_user
-from tests.centres.factories_indicators import isfahan_and_karaj
+from tests.centres.factories import isfahan_and_karaj, staff_user
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"

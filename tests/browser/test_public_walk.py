@@ -17,7 +17,7 @@ from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from tests.browser.conftest import SCREENSHOTS, admin_sign_in, non_local_requests
 from tests.centres.factories import CentreFactory, staff_user
-from tests.programs.idea_factories import make_call
+from tests.programs.factories import make_call
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from centres import news
 from centres.models import Article, Comment
-from tests.centres.factories import UserFactory
-from tests.centres.factories_news import ArticleFactory, CommentFactory
+from tests.centres.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

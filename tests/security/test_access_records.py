@@ -15,11 +15,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from centres.demo import DEMO_PASSWORD
-from empowerment.kernel.privacy.services import holds_personal_data
 from empowerment.api.urls import router
 from empowerment.kernel.models import AccessRecord
 from empowerment.kernel.persian import to_persian_digits
-from empowerment.kernel.privacy.services import term_hash
+from empowerment.kernel.privacy.services import holds_personal_data, term_hash
 from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db

@@ -58,7 +58,7 @@ def _fill_models_the_demo_leaves_empty():
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from empowerment.kernel.models import AccessRecord, OneTimeCode, OutboxMessage
-    from tests.centres.factories_news import CommentFactory
+    from tests.centres.factories import CommentFactory
 
     isfahan = Centre.objects.get(city__name="اصفهان")
     article = isfahan.articles.first() if hasattr(isfahan, "articles") else None
