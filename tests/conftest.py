@@ -5,43 +5,25 @@ from django.core.cache import cache
 
 from centres.demo import DEMO_PASSWORD
 from tests.centres.factories import CentreFactory, staff_user
+from tests.once import built_once, imports_storage, seed_demo, settings_for_tests
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path, monkeypatch):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        "imports": {
-            **settings.STORAGES["imports"],
-            "OPTIONS": {
-                **settings.STORAGES["imports"]["OPTIONS"],
-                "location": tmp_path / "private_media",
-            },
-        },
-    }
-    # A FileField builds its storage once, at import: point it at this test's folder.
-    from django.core.files.storage import storages
-
-    from trainees.models import TraineeImport
-
-    monkeypatch.setattr(TraineeImport._meta.get_field("file"), "storage", storages["imports"])
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.AXES_ENABLED = False
-    # The growing sign-in wait (tests/security/test_signin_delay.py turns it on).
-    settings.SIGNIN_DELAY_ENABLED = False
-    # The admin's and the API's second factor: tests/security and the browser tests turn it on.
-    settings.ADMIN_SECOND_FACTOR = False
-    # Throttles count in the cache: start each test from zero, with rates no ordinary test
-    # reaches (the throttling tests set their own low rates).
-    settings.API_THROTTLE_RATES = {scope: "10000/minute" for scope in settings.API_THROTTLE_RATES}
+def _fast_and_isolated(settings, tmp_path):
+    for name, value in settings_for_tests(settings, tmp_path).items():
+        setattr(settings, name, value)
     cache.clear()
     from empowerment.kernel.sms import ConsoleSMSBackend
 
     ConsoleSMSBackend.outbox.clear()
+    with imports_storage():
+        yield
+
+
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo portal (`seed_demo`), built once for the module (see built_once)."""
+    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), seed_demo)
 
 
 @pytest.fixture
