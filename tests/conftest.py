@@ -1,11 +1,22 @@
 """Test configuration: the test-only overrides live here, not in a second settings tree."""
 
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 
 from centres.demo import DEMO_PASSWORD
 from tests.centres.factories import CentreFactory, staff_user
 from tests.once import built_once, imports_storage, seed_demo, settings_for_tests
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(items):
+    # Every test of tests/browser/ drives Chromium: one rule instead of a marker per file.
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)

@@ -171,7 +171,7 @@ def admin_sign_in(page, live_server, username: str, password: str, next_path: st
     demo's known secret, or a test's) when they have one, as they would read it off a phone."""
     from django.contrib.auth import get_user_model
 
-    from empowerment import second_factor
+    from empowerment.kernel import second_factor
 
     page.goto(f"{live_server.url}/admin/login/?next={next_path}")
     page.fill("#id_username", username)
@@ -181,7 +181,9 @@ def admin_sign_in(page, live_server, username: str, password: str, next_path: st
     if device is not None:
         page.fill("#id_otp_token", second_factor.current_code(device))
     page.click("input[type=submit]")
-    page.wait_for_load_state("networkidle")
+    # Signed in when the browser has left the sign-in form for the page asked for (or the
+    # second factor's enrolment).
+    page.wait_for_url(lambda url: urlsplit(url).path != "/admin/login/")
 
 
 def sign_in(page, live_server, username: str, password: str, next_path: str = "/dashboard/"):
@@ -189,7 +191,7 @@ def sign_in(page, live_server, username: str, password: str, next_path: str = "/
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(next_path).path)
 
 
 @pytest.fixture
