@@ -80,5 +80,22 @@ def built_once(django_db_blocker, tmp_path, build):
             atomic.__exit__(None, None, None)
 
 
+def committed_once(django_db_blocker, tmp_path, build):
+    """Body of a module-scoped fixture for tests a live server answers (its own connection
+    reads only committed rows): run `build()` once and commit; flush the database after the
+    module's last test, as pytest-django's transactional tests leave it. The module's tests
+    must only read those rows, and get their database through this fixture (override
+    `transactional_db`, which would flush after each test)."""
+    with django_db_blocker.unblock():
+        with override_settings(**settings_for_tests(settings, tmp_path)), imports_storage():
+            cache.clear()
+            built = build()
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+
+
 def seed_demo():
     call_command("seed_demo", verbosity=0)

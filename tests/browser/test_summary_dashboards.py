@@ -3,21 +3,29 @@
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from centres.models import Resolution
 from empowerment.dashboards.figures import format_number
 from empowerment.kernel.jalali import local_today, to_jalali
 from tests.browser.conftest import non_local_requests, sign_in
+from tests.once import committed_once, seed_demo
 from trainees.models import Enrolment
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, seeded once for the module's tests, which only read it."""
+    yield from committed_once(django_db_blocker, tmp_path_factory.mktemp("demo"), seed_demo)
+
+
 @pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+def transactional_db(demo, django_db_blocker):
+    # The live server's tests share the committed demo: no flush after each.
+    with django_db_blocker.unblock():
+        yield
 
 
 def table(page, slug):
