@@ -4,12 +4,32 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 
 from centres.demo import DEMO_PASSWORD
 from tests.centres.factories import CentreFactory, staff_user
 from tests.once import built_once, imports_storage, seed_demo, settings_for_tests
 
-BROWSER_TESTS = Path(__file__).parent / "browser"
+ROOT = Path(__file__).resolve().parents[1]
+BROWSER_TESTS = ROOT / "tests" / "browser"
+
+
+def pytest_configure(config):
+    # Pages and messages are Persian through the compiled catalogues: compile any that is
+    # missing or older than its .po, so that a bare `pytest` runs as `make test` does. Once,
+    # in the controlling process (not in each pytest-xdist worker).
+    if hasattr(config, "workerinput"):
+        return
+    catalogues = [
+        *ROOT.glob("locale/*/LC_MESSAGES/*.po"),
+        *ROOT.glob("*/locale/*/LC_MESSAGES/*.po"),
+    ]
+    if any(
+        not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+        for po in catalogues
+    ):
+        call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)
 
 
 def pytest_collection_modifyitems(items):
