@@ -10,7 +10,7 @@ PORT ?= 8000
 # development targets ask for debug explicitly. The production build is bin/build.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: lock run test lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api prod-check backup restore restore-drill
+.PHONY: lock run test test-fast lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api prod-check backup restore restore-drill
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,17 @@ run: seed
 	@echo "Serving the portal at http://$(HOST):$(PORT)/ (admin: /admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The whole suite on two workers (pytest-xdist; each worker has its own test database and
+# Redis db, tests/pytest_env.py). TEST_WORKERS= runs it in one process.
+TEST_WORKERS ?= -n 2 --dist loadfile
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The quick kinds on SQLite (no browser, fuzz or integration tests; tables built from the
+# models, not the migrations, which `make test` runs).
+FAST_TESTS := -m "not browser and not fuzz and not integration" --no-migrations
+test-fast: install
+	DATABASE_URL= REDIS_URL= $(PY) -m pytest $(FAST_TESTS) $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The schemathesis run of `make test`, longer: FUZZ_EXAMPLES examples per API operation.
 fuzz-api: install

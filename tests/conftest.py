@@ -1,47 +1,60 @@
 """Test configuration: the test-only overrides live here, not in a second settings tree."""
 
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 
 from centres.demo import DEMO_PASSWORD
 from tests.centres.factories import CentreFactory, staff_user
+from tests.once import built_once, imports_storage, seed_demo, settings_for_tests
+
+ROOT = Path(__file__).resolve().parents[1]
+BROWSER_TESTS = ROOT / "tests" / "browser"
+
+
+def pytest_configure(config):
+    # Pages and messages are Persian through the compiled catalogues: compile any that is
+    # missing or older than its .po, so that a bare `pytest` runs as `make test` does. Once,
+    # in the controlling process (not in each pytest-xdist worker).
+    if hasattr(config, "workerinput"):
+        return
+    catalogues = [
+        *ROOT.glob("locale/*/LC_MESSAGES/*.po"),
+        *ROOT.glob("*/locale/*/LC_MESSAGES/*.po"),
+    ]
+    if any(
+        not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+        for po in catalogues
+    ):
+        call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)
+
+
+def pytest_collection_modifyitems(items):
+    # Every test of tests/browser/ drives Chromium: one rule instead of a marker per file.
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path, monkeypatch):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        "imports": {
-            **settings.STORAGES["imports"],
-            "OPTIONS": {
-                **settings.STORAGES["imports"]["OPTIONS"],
-                "location": tmp_path / "private_media",
-            },
-        },
-    }
-    # A FileField builds its storage once, at import: point it at this test's folder.
-    from django.core.files.storage import storages
-
-    from trainees.models import TraineeImport
-
-    monkeypatch.setattr(TraineeImport._meta.get_field("file"), "storage", storages["imports"])
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.AXES_ENABLED = False
-    # The growing sign-in wait (tests/security/test_signin_delay.py turns it on).
-    settings.SIGNIN_DELAY_ENABLED = False
-    # The admin's and the API's second factor: tests/security and the browser tests turn it on.
-    settings.ADMIN_SECOND_FACTOR = False
-    # Throttles count in the cache: start each test from zero, with rates no ordinary test
-    # reaches (the throttling tests set their own low rates).
-    settings.API_THROTTLE_RATES = {scope: "10000/minute" for scope in settings.API_THROTTLE_RATES}
+def _fast_and_isolated(settings, tmp_path):
+    for name, value in settings_for_tests(settings, tmp_path).items():
+        setattr(settings, name, value)
     cache.clear()
     from empowerment.kernel.sms import ConsoleSMSBackend
 
     ConsoleSMSBackend.outbox.clear()
+    with imports_storage():
+        yield
+
+
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo portal (`seed_demo`), built once for the module (see built_once)."""
+    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), seed_demo)
 
 
 @pytest.fixture

@@ -7,8 +7,25 @@ test-only key. Values already in the environment win, so a run can still choose.
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault(
     "DJANGO_SECRET_KEY", "test-only-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF"
 )
+
+
+def _redis_db_for_worker(url: str, worker: str) -> str:
+    """The Redis URL of one pytest-xdist worker: worker gwK uses database N-K (modulo 16)
+    of REDIS_URL's N. The tests flush their cache and Celery uses the broker, so two workers
+    must never share a database: REDIS_URL=redis://host/15 gives gw0 15 and gw1 14."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    number = int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{(base - number) % 16}"))
+
+
+if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["REDIS_URL"] = _redis_db_for_worker(
+        os.environ["REDIS_URL"], os.environ["PYTEST_XDIST_WORKER"]
+    )

@@ -20,6 +20,8 @@ def test_missing_fields_in_english(api_client):
 
 
 def test_missing_fields_in_persian(api_client):
+    # A translation test: it reads the Persian wording on purpose, from the compiled
+    # catalogues (tests/conftest.py compiles them when they are missing or stale).
     response = api_client.post(reverse("api:token"), {}, format="json", HTTP_ACCEPT_LANGUAGE="fa")
     assert response.status_code == 400
     body = response.json()

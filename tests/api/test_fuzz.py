@@ -17,6 +17,8 @@ from schemathesis.checks import positive_data_acceptance
 from empowerment.wsgi import application
 from tests.centres.factories import CentreFactory, staff_user
 
+pytestmark = pytest.mark.fuzz
+
 # Examples per operation: the API has about 40 operations, so a few each keeps the run
 # to a minute or so; FUZZ_EXAMPLES=100 for a deeper run.
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))

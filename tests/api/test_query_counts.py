@@ -16,9 +16,15 @@ from centres.scope import forget_scope
 from empowerment.kernel.jalali import local_today
 from programs.services.ideas import idea_review_submit
 from tests.api.world import build_world
-from tests.centres.meeting_factories import make_meeting, make_resolution
-from tests.programs.factories import CohortFactory, CohortSessionFactory
-from tests.programs.idea_factories import make_call, make_idea, reviewer_of, to_review
+from tests.centres.factories import make_meeting, make_resolution
+from tests.programs.factories import (
+    CohortFactory,
+    CohortSessionFactory,
+    make_call,
+    make_idea,
+    reviewer_of,
+    to_review,
+)
 from tests.trainees.factories import EnrolmentFactory
 from trainees.models import Attendance
 from trainees.services import outcome_record

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from tests.api.world import ROLES, build_world
+from tests.once import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +61,10 @@ DETAILS = {"trainee": ("father_name", "birth_date", "birth_date_jalali")}
 NO_DETAILS_ROLES = {"council_member", "viewer"}
 
 
-@pytest.fixture
-def world(db):
-    return build_world()
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    # Built once for the 150 tests (they only read); each test rolls back to it.
+    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("world"), build_world)
 
 
 def _client(user):

@@ -14,11 +14,19 @@ from tests.centres.factories import (
     HeadquartersFactory,
     PartnerFactory,
     UserFactory,
+    make_meeting,
+    make_resolution,
     staff_user,
 )
-from tests.centres.meeting_factories import make_meeting, make_resolution
-from tests.programs.factories import CohortFactory, CohortSessionFactory, ProgrammeFactory
-from tests.programs.idea_factories import make_call, make_idea, reviewer_of, to_review
+from tests.programs.factories import (
+    CohortFactory,
+    CohortSessionFactory,
+    ProgrammeFactory,
+    make_call,
+    make_idea,
+    reviewer_of,
+    to_review,
+)
 from tests.trainees.factories import EnrolmentFactory, TraineeFactory
 from trainees.models import Attendance
 from trainees.services import outcome_record

@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.centres.factories import staff_user
-from tests.centres.factories_indicators import isfahan_and_karaj
+from tests.centres.factories import isfahan_and_karaj, staff_user
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -182,7 +181,9 @@ def admin_sign_in(page, live_server, username: str, password: str, next_path: st
     if device is not None:
         page.fill("#id_otp_token", second_factor.current_code(device))
     page.click("input[type=submit]")
-    page.wait_for_load_state("networkidle")
+    # Signed in when the browser has left the sign-in form for the page asked for (or the
+    # second factor's enrolment).
+    page.wait_for_url(lambda url: urlsplit(url).path != "/admin/login/")
 
 
 def sign_in(page, live_server, username: str, password: str, next_path: str = "/dashboard/"):
@@ -190,7 +191,7 @@ def sign_in(page, live_server, username: str, password: str, next_path: str = "/
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(next_path).path)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from centres import news
 from centres.models import Comment
@@ -17,7 +18,7 @@ from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from tests.browser.conftest import SCREENSHOTS, admin_sign_in, non_local_requests
 from tests.centres.factories import CentreFactory, staff_user
-from tests.programs.idea_factories import make_call
+from tests.programs.factories import make_call
 
 pytestmark = pytest.mark.browser
 
@@ -62,15 +63,13 @@ def test_a_resident_submits_an_idea_and_comments_then_staff_publish_the_comment(
     page.fill("#q", "حصه")
     page.click("form.search button[type=submit]")
     page.click(f"text={portal['centre'].name}")
-    page.wait_for_load_state("networkidle")
-    assert urlsplit(page.url).path == f"/centres/{portal['centre'].pk}/"
+    page.wait_for_url(f"**/centres/{portal['centre'].pk}/")
     assert "حصه" in page.inner_text("section.neighbourhoods")
     screenshot("2-centre")
 
     # Its open call for ideas, and the form.
     page.click(f"section.open-calls >> text={portal['call'].title}")
-    page.wait_for_load_state("networkidle")
-    assert page.inner_text("h1") == portal["call"].title
+    expect(page.locator("h1")).to_have_text(portal["call"].title)
     page.fill("#id_title", "کارگاه میناکاری خانگی با نام حصه")
     page.fill("#id_summary", "ظروف میناکاری با برند حصه می‌سازیم و در نمایشگاه می‌فروشیم.")
     page.fill("#id_team_members", "نرگس حیدری\nزهرا کاظمی")
@@ -81,10 +80,10 @@ def test_a_resident_submits_an_idea_and_comments_then_staff_publish_the_comment(
     page.select_option("#id_neighbourhood", label="حصه")
     screenshot("3-idea-form")
     page.click("form.resident-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
     # Step 2: the code, read from the console SMS backend like a phone would show it.
-    assert urlsplit(page.url).path.startswith("/confirm/")
+    page.wait_for_url("**/confirm/**")
+    expect(page.locator("#id_code")).to_be_visible()
     assert not Idea.objects.exists()  # nothing written before the code
     sms = ConsoleSMSBackend.outbox[-1]
     assert sms["to"] == MOBILE
@@ -92,9 +91,8 @@ def test_a_resident_submits_an_idea_and_comments_then_staff_publish_the_comment(
     screenshot("4-code")
     page.fill("#id_code", code)
     page.click("form.code-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("دریافت شد")
     assert urlsplit(page.url).path == f"/calls/{portal['call'].pk}/"
-    assert "دریافت شد" in page.inner_text(".messages")
     idea = Idea.objects.get()
     assert idea.title == "کارگاه میناکاری خانگی با نام حصه"
     assert idea.submitter.username == MOBILE
@@ -104,12 +102,12 @@ def test_a_resident_submits_an_idea_and_comments_then_staff_publish_the_comment(
     # The centre's news article: comment on it; the counts move to "awaiting review".
     page.click(f"text={portal['centre'].name}")
     page.click(f"section.latest-news >> text={portal['article'].title}")
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("form.comment-form")).to_be_visible()
     assert counts(page) == {"total": "۰", "awaiting": "۰", "published": "۰"}
     page.fill("#id_name", "نرگس")
     page.fill("#id_text", "خبر خوبی است؛ کلاس بعدی میناکاری کی آغاز می‌شود؟")
     page.click("form.comment-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-count=awaiting]")).to_have_text("۱")
     assert counts(page) == {"total": "۱", "awaiting": "۱", "published": "۰"}
     assert "کلاس بعدی میناکاری" not in page.inner_text("#comments")  # not before review
     screenshot("6-comment-awaiting")
@@ -124,8 +122,7 @@ def test_a_resident_submits_an_idea_and_comments_then_staff_publish_the_comment(
     admin.check(f"input[name=_selected_action][value='{comment.pk}']")
     admin.select_option("select[name=action]", "publish_selected")
     admin.click("button[name=index]")
-    admin.wait_for_load_state("networkidle")
-    assert admin.locator(".messagelist .success").count() == 1
+    expect(admin.locator(".messagelist .success")).to_have_count(1)
     admin.screenshot(path=str(SCREENSHOTS / "public-walk-7-admin-published.png"), full_page=True)
     staff_context.close()
     comment.refresh_from_db()
@@ -146,7 +143,7 @@ def test_the_call_page_fits_a_phone(browser, live_server, portal):
     phone = context.new_page()
     try:
         phone.goto(f"{live_server.url}/calls/{portal['call'].pk}/")
-        phone.wait_for_load_state("networkidle")
+        expect(phone.locator("form.resident-form button")).to_be_visible()
         assert phone.get_attribute("html", "dir") == "rtl"
         # Nothing wider than the screen: no sideways scrolling.
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390

@@ -3,20 +3,29 @@
 import re
 
 import pytest
-from django.core.management import call_command
+from playwright.sync_api import expect
 
 from centres.models import Resolution
 from empowerment.dashboards.figures import format_number
 from empowerment.kernel.jalali import local_today, to_jalali
 from tests.browser.conftest import non_local_requests, sign_in
+from tests.once import committed_once, seed_demo
 from trainees.models import Enrolment
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, seeded once for the module's tests, which only read it."""
+    yield from committed_once(django_db_blocker, tmp_path_factory.mktemp("demo"), seed_demo)
+
+
 @pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+def transactional_db(demo, django_db_blocker):
+    # The live server's tests share the committed demo: no flush after each.
+    with django_db_blocker.unblock():
+        yield
 
 
 def table(page, slug):
@@ -29,7 +38,7 @@ def table(page, slug):
 def choose(page, name, value):
     page.select_option(f"select[name={name}]", value)
     page.click("form.filters button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(re.compile(rf"[?&]{name}={value}"))
 
 
 def test_council_member_reads_every_summary_dashboard(
@@ -65,14 +74,14 @@ def test_council_member_reads_every_summary_dashboard(
 
     # Calls for ideas.
     page.click("nav a[href='/dashboard/ideas/']")
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("#figure-calls")).to_be_visible()
     calls = {row[0]: row for row in table(page, "calls")}
     assert "فراخوان جذب ایده‌های اشتغال محله حصه" in calls
     screenshot("ideas")
 
     # Headquarters: the Isfahan centre's opportunity-finding hours of 1401.
     page.click("nav a[href='/dashboard/headquarters/']")
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("#figure-meetings")).to_be_visible()
     choose(page, "year", "1401")
     hours = table(page, "meetings")
     assert hours and hours[0][0].startswith("مرکز توانمندسازی")

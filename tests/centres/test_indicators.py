@@ -11,8 +11,12 @@ from django.urls import reverse
 
 from centres.models import Indicator
 from centres.services import IndicatorImportError, indicator_import, indicator_record
-from tests.centres.factories import HeadquartersFactory, staff_user
-from tests.centres.factories_indicators import IndicatorFactory, isfahan_and_karaj
+from tests.centres.factories import (
+    HeadquartersFactory,
+    IndicatorFactory,
+    isfahan_and_karaj,
+    staff_user,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,13 @@ from django.urls import reverse
 
 from centres.models import Meeting, Resolution, ResolutionFollowUp
 from empowerment.kernel.jalali import local_today
-from tests.centres.factories import HeadquartersFactory, PartnerFactory, staff_user
-from tests.centres.meeting_factories import make_meeting, make_resolution
+from tests.centres.factories import (
+    HeadquartersFactory,
+    PartnerFactory,
+    make_meeting,
+    make_resolution,
+    staff_user,
+)
 
 pytestmark = pytest.mark.django_db
 

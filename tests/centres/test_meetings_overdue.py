@@ -15,9 +15,10 @@ from tests.centres.factories import (
     HeadquartersFactory,
     NeighbourhoodFactory,
     PartnerFactory,
+    make_meeting,
+    make_resolution,
     staff_user,
 )
-from tests.centres.meeting_factories import make_meeting, make_resolution
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from django.contrib.admin import helpers
 from django.urls import reverse
 
 from centres.models import Article, Comment
-from tests.centres.factories import staff_user
-from tests.centres.factories_news import ArticleFactory, CommentFactory
+from tests.centres.factories import ArticleFactory, CommentFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 

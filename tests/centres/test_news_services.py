@@ -5,13 +5,11 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.utils import timezone
 
 from centres import news
 from centres.models import Article, Comment
-from tests.centres.factories import UserFactory
-from tests.centres.factories_news import ArticleFactory, CommentFactory
+from tests.centres.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,19 +102,3 @@ def test_moderate_changes_only_comments_in_another_state():
     assert news.comment_moderate(comments=[already], state="rejected", by=moderator) == 1
     with pytest.raises(ValueError):
         news.comment_moderate(comments=[already], state="awaiting", by=moderator)
-
-
-def test_seed_demo_publishes_the_opening_article_once_without_comments(client):
-    call_command("seed_demo", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    article = Article.objects.get()
-    assert article.is_published and article.centre.name.startswith("مرکز توانمندسازی")
-    assert article.neighbourhood.name == "حصه"
-    assert "۲۴۰ ساعت" in article.body and "۸۰ نفر" in article.body
-    assert article.cover and article.cover.name.endswith(".jpg")
-    assert not article.comments.exists()
-    page = client.get(article.get_absolute_url()).content.decode()
-    assert 'data-count="total">۰<' in page and 'data-count="awaiting">۰<' in page
-    assert 'data-count="published">۰<' in page
-    home = client.get("/").content.decode()
-    assert article.title in home

@@ -1,7 +1,6 @@
 import pytest
 
-from tests.centres.factories import staff_user
-from tests.centres.factories_indicators import isfahan_and_karaj
+from tests.centres.factories import isfahan_and_karaj, staff_user
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from django.urls import reverse
 from empowerment.dashboards.exports import figure_workbook
 from empowerment.dashboards.figures import Column, Figure
 from empowerment.kernel.jalali import format_jalali, today_jalali
-from tests.centres.factories import NeighbourhoodFactory
-from tests.centres.factories_indicators import IndicatorFactory
+from tests.centres.factories import IndicatorFactory, NeighbourhoodFactory
 
 pytestmark = pytest.mark.django_db
 

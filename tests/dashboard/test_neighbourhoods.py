@@ -8,8 +8,7 @@ from django.urls import reverse
 from centres.models import Indicator
 from empowerment.dashboards.summaries import summaries_refresh
 from empowerment.dashboards.tasks import dashboards_refresh_summaries
-from tests.centres.factories import staff_user
-from tests.centres.factories_indicators import IndicatorFactory
+from tests.centres.factories import IndicatorFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 URL = reverse("dashboard:neighbourhoods")

@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -26,6 +25,7 @@ from empowerment.dashboards.pages import TrainingFilterForm
 from empowerment.dashboards.summaries import summaries_refresh
 from programs.models import Programme
 from tests.centres.factories import staff_user
+from tests.once import built_once, seed_demo
 from tests.trainees.factories import EnrolmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +34,20 @@ IDEAS = reverse("dashboard:ideas")
 HQ = reverse("dashboard:headquarters")
 
 
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo and its summaries, built once for the module's tests."""
+
+    def build():
+        seed_demo()
+        summaries_refresh()
+
+    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), build)
+
+
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    summaries_refresh()
+def demo(demo_once, db):
+    pass
 
 
 def user(username):

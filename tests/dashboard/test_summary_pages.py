@@ -17,6 +17,7 @@ from empowerment.dashboards.models import SummaryState, TrainingSummary
 from empowerment.dashboards.summaries import summaries_refresh
 from empowerment.kernel.jalali import local_today, to_jalali
 from programs.models import Idea, Programme
+from tests.once import built_once, seed_demo
 from tests.trainees.factories import EnrolmentFactory
 from trainees.models import Enrolment, Outcome, Sale
 
@@ -26,10 +27,20 @@ IDEAS = reverse("dashboard:ideas")
 HQ = reverse("dashboard:headquarters")
 
 
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo and its summaries, built once for the module's tests."""
+
+    def build():
+        seed_demo()
+        summaries_refresh()
+
+    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), build)
+
+
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    summaries_refresh()
+def demo(demo_once, db):
+    pass
 
 
 def login(client, username):

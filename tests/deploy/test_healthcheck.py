@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.integration
+
 
 def healthcheck(port: int) -> subprocess.CompletedProcess:
     env = {

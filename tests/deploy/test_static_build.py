@@ -18,6 +18,8 @@ from empowerment.kernel.storage import KNOWN_MISSING_STATIC
 
 ROOT = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def collected(tmp_path_factory):

@@ -44,6 +44,7 @@ def _restore(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.integration
 def test_an_encrypted_backup_restores_into_an_empty_database_only(postgres, settings, tmp_path):
     TraineeFactory.create_batch(3)
     (settings.MEDIA_ROOT / "news").mkdir(parents=True)
@@ -107,6 +108,7 @@ def _count(db: dict, name: str) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.integration
 def test_a_broken_dump_leaves_the_database_empty(postgres, settings, tmp_path):
     TraineeFactory.create_batch(2)
     backups = tmp_path / "backups"

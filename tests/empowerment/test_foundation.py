@@ -1,4 +1,4 @@
-"""Settings, health check, demo data and the shared Persian/Jalali helpers."""
+"""Settings, health check and the shared Persian/Jalali helpers."""
 
 import os
 import subprocess
@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,43 +66,6 @@ def test_healthz_stays_up_when_redis_is_down_and_readyz_says_so(client, settings
     response = client.get(reverse("readyz"))
     assert response.status_code == 503
     assert response.json()["redis"].startswith("error")
-
-
-@pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_builds_the_real_places(client):
-    from django.contrib.auth import get_user_model
-
-    from centres.models import Centre, Headquarters, Neighbourhood, StaffRole
-
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
-    counts = (Centre.objects.count(), StaffRole.objects.count(), get_user_model().objects.count())
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
-    assert (
-        Centre.objects.count(),
-        StaffRole.objects.count(),
-        get_user_model().objects.count(),
-    ) == counts
-    assert Neighbourhood.objects.filter(name__in=["حصه", "جلوان"], district__number=14).count() == 2
-    assert Headquarters.objects.filter(name="قرارگاه اجتماعی استان البرز").exists()
-    # Each demo account signs in with the documented password, and scope holds.
-    assert client.login(username="staff.karaj", password="demo-pass-1403")
-    response = client.get(reverse("admin:centres_centre_changelist"))
-    assert "کرج" in response.content.decode()
-    assert "مناطق ۱۰ و ۱۴" not in response.content.decode()
-    # The home page lists the centres.
-    home = client.get("/")
-    assert home.status_code == 200
-    assert "مرکز توانمندسازی و اشتغال مناطق ۱۰ و ۱۴ اصفهان" in home.content.decode()
-    assert 'dir="rtl"' in home.content.decode()
-
-
-@pytest.mark.django_db
-def test_seed_demo_refuses_in_production_unless_told(settings):
-    from django.core.management.base import CommandError
-
-    settings.SEED_DEMO_ALLOWED = False
-    with pytest.raises(CommandError):
-        call_command("seed_demo")
 
 
 @pytest.mark.django_db

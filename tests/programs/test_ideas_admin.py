@@ -6,7 +6,7 @@ from django.urls import reverse
 from programs.models import IdeaReview
 from programs.services.ideas import idea_review_submit
 from tests.centres.factories import CentreFactory, staff_user
-from tests.programs.idea_factories import make_call, make_idea, reviewer_of, to_review
+from tests.programs.factories import make_call, make_idea, reviewer_of, to_review
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from programs.services.ideas import (
     idea_review_submit,
 )
 from tests.centres.factories import CentreFactory, staff_user
-from tests.programs.idea_factories import (
+from tests.programs.factories import (
     close_call,
     make_call,
     make_idea,

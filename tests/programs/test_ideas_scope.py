@@ -6,7 +6,7 @@ from centres.scope import scope_for
 from programs.models import Idea, IdeaCall, IdeaReview
 from programs.services.ideas import idea_review_submit
 from tests.centres.factories import CentreFactory, staff_user
-from tests.programs.idea_factories import make_call, make_idea, resident, reviewer_of, to_review
+from tests.programs.factories import make_call, make_idea, resident, reviewer_of, to_review
 
 pytestmark = pytest.mark.django_db
 

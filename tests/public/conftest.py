@@ -9,8 +9,7 @@ from empowerment.kernel.jalali import local_today
 from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Cohort
 from tests.centres.factories import CentreFactory, DistrictFactory, NeighbourhoodFactory
-from tests.programs.factories import CohortFactory, ProgrammeFactory
-from tests.programs.idea_factories import make_call
+from tests.programs.factories import CohortFactory, ProgrammeFactory, make_call
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from empowerment.kernel.models import OneTimeCode
 from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from tests.centres.factories import CentreFactory, staff_user
-from tests.programs.idea_factories import close_call, make_call
+from tests.programs.factories import close_call, make_call
 
 from .conftest import MOBILE, last_code
 

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from centres.models import Comment
-from tests.centres.factories_news import ArticleFactory
+from tests.centres.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 

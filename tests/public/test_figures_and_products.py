@@ -7,8 +7,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from tests.centres.factories import CentreFactory
-from tests.programs.factories import CohortFactory
-from tests.programs.idea_factories import make_call
+from tests.programs.factories import CohortFactory, make_call
 from tests.trainees.factories import EnrolmentFactory, TraineeFactory
 from trainees.models import Enrolment, Sale
 from trainees.services import product_create, sale_record

@@ -7,8 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centres.models import Article
-from tests.centres.factories import CentreFactory, DistrictFactory, NeighbourhoodFactory
-from tests.centres.factories_news import ArticleFactory, CommentFactory
+from tests.centres.factories import (
+    ArticleFactory,
+    CentreFactory,
+    CommentFactory,
+    DistrictFactory,
+    NeighbourhoodFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ personal data (`holds_personal_data`).
 import pytest
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -27,8 +26,8 @@ ADDRESS = "10.20.30.40"
 
 
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", verbosity=0)
+def demo(demo_once, db):
+    """The demo, built once for the module (tests/conftest.py)."""
 
 
 def signed_in(username: str) -> Client:

@@ -16,7 +16,6 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import models
 from django.forms.models import model_to_dict
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from centres.models import Centre
 from centres.scope import ScopedQuerySet, forget_scope
+from tests.once import built_once, seed_demo
 from trainees.models import CohortInterest, PossibleDuplicate, Trainee, TraineeImport
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def _fill_models_the_demo_leaves_empty():
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from empowerment.kernel.models import AccessRecord, OneTimeCode, OutboxMessage
-    from tests.centres.factories_news import CommentFactory
+    from tests.centres.factories import CommentFactory
 
     isfahan = Centre.objects.get(city__name="اصفهان")
     article = isfahan.articles.first() if hasattr(isfahan, "articles") else None
@@ -100,10 +100,20 @@ def _fill_models_the_demo_leaves_empty():
     refresh.blacklist()
 
 
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo and a row of every model it leaves empty, built once for the module's tests."""
+
+    def build():
+        seed_demo()
+        _fill_models_the_demo_leaves_empty()
+
+    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), build)
+
+
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    _fill_models_the_demo_leaves_empty()
+def demo(demo_once, db):
+    pass
 
 
 def _outside(model, attacker):

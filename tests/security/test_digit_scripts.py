@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from empowerment.kernel.models import OneTimeCode
 from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
-from tests.programs.idea_factories import make_call
+from tests.programs.factories import make_call
 from tests.trainees.factories import TraineeFactory
 from trainees.demo import national_code
 from trainees.models import Trainee

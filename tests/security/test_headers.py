@@ -12,7 +12,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
@@ -29,8 +28,8 @@ EVENT_HANDLER = re.compile(r"""<[^>]+\son[a-z]+\s*=""", re.IGNORECASE)
 
 
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", verbosity=0)
+def demo(demo_once, db):
+    """The demo, built once for the module (tests/conftest.py)."""
 
 
 def signed_in(username: str) -> Client:

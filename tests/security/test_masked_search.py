@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from centres.services import staff_role_assign
 from tests.centres.factories import staff_user
-from tests.programs.idea_factories import make_call, make_idea, reviewer_of
+from tests.programs.factories import make_call, make_idea, reviewer_of
 from tests.trainees.factories import TraineeFactory
 from trainees.demo import national_code
 

@@ -17,7 +17,7 @@ from centres.services import staff_role_assign
 from empowerment.api.urls import router
 from programs.models import Idea
 from tests.api.world import build_world
-from tests.programs.idea_factories import make_call
+from tests.programs.factories import make_call
 from trainees.models import Trainee
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,6 @@ manager and the Karaj staff, showing only their own centre's rows."""
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +31,8 @@ MODELS = [
 
 
 @pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
+def demo(demo_once, db):
+    """The demo, built once for the module (tests/conftest.py)."""
     return get_user_model().objects
 
 
