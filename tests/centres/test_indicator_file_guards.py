@@ -13,8 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from centres.models import Indicator
-from tests.centres.factories import HeadquartersFactory, staff_user
-from tests.centres.factories_indicators import isfahan_and_karaj
+from tests.centres.factories import HeadquartersFactory, isfahan_and_karaj, staff_user
 
 pytestmark = pytest.mark.django_db
 

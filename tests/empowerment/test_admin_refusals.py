@@ -20,8 +20,7 @@ from empowerment.kernel.jalali import local_today
 from programs.models import CohortSession
 from programs.models.ideas import IdeaCall
 from tests.centres.factories import CentreFactory, HeadquartersFactory, staff_user
-from tests.programs.factories import CohortFactory, CohortSessionFactory
-from tests.programs.idea_factories import make_call
+from tests.programs.factories import CohortFactory, CohortSessionFactory, make_call
 from tests.trainees.factories import EnrolmentFactory, TraineeFactory
 from trainees import services
 from trainees.models import Attendance, Enrolment
