@@ -346,7 +346,7 @@ def test_a_confirmation_while_the_broker_is_down_is_applied_by_the_sweep(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with monkeypatch.context() as down:
-        down.setattr(tasks.trainee_import_apply_task, "delay", broker_down)
+        down.setattr(tasks.trainee_import_apply_task, "apply_async", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(url)
     assert response.status_code == 302
