@@ -5,7 +5,6 @@ list of the project, as every admin role of the demo, and every relation filter 
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 from centres.scope import ScopedQuerySet
@@ -16,9 +15,7 @@ PROJECT_APPS = {"centres", "programs", "trainees"}
 PEOPLE = ["staff.isfahan", "manager.isfahan", "staff.karaj", "secretary.alborz", "officer.relief"]
 
 
-def test_no_relation_filter_offers_a_row_out_of_scope(client, settings):
-    settings.ADMIN_SECOND_FACTOR = False
-    call_command("seed_demo", verbosity=0)
+def test_no_relation_filter_offers_a_row_out_of_scope(client, demo_once):
     checked = 0
     offered_elsewhere = []
     for username in PEOPLE:
@@ -51,9 +48,7 @@ def test_no_relation_filter_offers_a_row_out_of_scope(client, settings):
     assert checked >= 10
 
 
-def test_isfahan_staff_are_not_offered_karaj_in_the_cohort_filters(client, settings):
-    settings.ADMIN_SECOND_FACTOR = False
-    call_command("seed_demo", verbosity=0)
+def test_isfahan_staff_are_not_offered_karaj_in_the_cohort_filters(client, demo_once):
     client.force_login(get_user_model().objects.get(username="staff.isfahan"))
     for name in ("programs_cohort", "programs_cohortsession"):
         page = client.get(reverse(f"admin:{name}_changelist")).content.decode()
