@@ -61,16 +61,14 @@ class CohortSessionInline(ScopedTabularInline):
     fields = ["date", "start_time", "hours", "topic"]
 
 
-class CohortForm(forms.ModelForm):
-    class Meta:
-        model = Cohort
-        fields = ["status"]  # the admin gives the page's fields; this form guards the status
+class CohortStatusGuard:
+    """Mixed into the cohort page's form: the status field cannot complete a cohort (the
+    completion service does, issuing the certificates) nor reopen a completed one."""
 
     def clean_status(self):
         status = self.cleaned_data.get("status")
         before = self.instance.status if self.instance.pk else None
         if status == Cohort.Status.COMPLETED and before != Cohort.Status.COMPLETED:
-            # Completing issues the certificates: the service's, through the list's action.
             raise forms.ValidationError(COMPLETE_BY_ACTION, code="complete_by_action")
         if before == Cohort.Status.COMPLETED and status != before:
             raise forms.ValidationError(
@@ -88,7 +86,6 @@ COMPLETE_BY_ACTION = _(
 
 @admin.register(Cohort)
 class CohortAdmin(ScopedAdmin):
-    form = CohortForm
     list_display = [
         "title",
         "code",
@@ -107,6 +104,10 @@ class CohortAdmin(ScopedAdmin):
     readonly_fields = ["completed_at"]
     start = jalali_column("start_date", _("start date"))
     end = jalali_column("end_date", _("end date"))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (CohortStatusGuard, form), {})
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not CohortSession:
