@@ -201,7 +201,7 @@ def test_an_idea_to_a_closed_call_is_refused_with_the_reason(world):
         HTTP_ACCEPT_LANGUAGE="fa",
     )
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "call_not_open"
     with translation.override("fa"):
         refusal = gettext(
             "The call “%(call)s” closed on %(date)s; ideas can no longer be submitted."
