@@ -7,7 +7,6 @@ from collections import Counter
 import jdatetime
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db.models import Sum
 from django.urls import reverse
 
@@ -284,29 +283,3 @@ def test_pages_need_their_permission(client, demo):
     login(client, "officer.relief")
     assert client.get(OVERVIEW).status_code == 403
     assert client.get(HQ).status_code == 200
-
-
-def test_synthetic_data_on_postgresql(db):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("generate_synthetic needs PostgreSQL")
-    # The module's demo may already be there (built once for the module): count what the
-    # generator adds.
-    before = Enrolment.objects.count()
-    call_command("generate_synthetic", trainees=2000, stdout=open("/dev/null", "w"))
-    summaries_refresh()
-    assert TrainingSummary.objects.aggregate(n=Sum("enrolled"))["n"] == (
-        Enrolment.objects.exclude(status="waitlisted").count()
-    )
-    assert Enrolment.objects.count() - before == 2400
-    certified = Enrolment.objects.filter(status="certified").count()
-    assert TrainingSummary.objects.aggregate(n=Sum("certified"))["n"] == certified > 0
-    # Every synthetic neighbourhood has a yearly indicator for each of the five years, valid
-    # under the model's own rules.
-    from centres.models import Indicator
-
-    synthetic = Indicator.objects.filter(source="synthetic")
-    assert synthetic.values("year").distinct().count() == 5
-    assert synthetic.count() == 5 * synthetic.values("neighbourhood").distinct().count()
-    synthetic.first().full_clean()
