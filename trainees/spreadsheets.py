@@ -10,16 +10,21 @@ staff confirm.
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass, field
 
 import jdatetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from centres.models import Neighbourhood
 from empowerment.kernel import spreadsheets
-from empowerment.kernel.exports import write_xlsx
+from empowerment.kernel.exports import set_cell, write_xlsx
 from empowerment.kernel.jalali import InvalidJalaliDate, format_jalali, parse_jalali, to_jalali
 from empowerment.kernel.persian import search_key
 from empowerment.kernel.spreadsheets import SpreadsheetError, cell_text, header_key
@@ -185,6 +190,9 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
     for row_number, cells in enumerate(rows, start=2):
         if not any(cell not in (None, "") for cell in cells):
             continue
+        if _is_example_row(cells, positions):
+            # The template's example row, left in by staff who wrote below it.
+            continue
         preview.total += 1
         data, errors = _validate_row(cells, positions, neighbourhoods, cohorts)
         code = data.get("national_code")
@@ -234,6 +242,14 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
             }
         preview.rows.append({"row": row_number, "action": action, "data": data})
     return preview
+
+
+def _is_example_row(cells, positions) -> bool:
+    index = positions["national_code"]
+    if index >= len(cells) or _code(cells[index])[0] != EXAMPLE_NATIONAL_CODE:
+        return False
+    index = positions["last_name"]
+    return index < len(cells) and _text(cells[index]) == EXAMPLE_ROW["last_name"]
 
 
 def _validate_row(cells, positions, neighbourhoods, cohorts) -> tuple[dict, list]:
@@ -352,6 +368,100 @@ def differs(trainee, data: dict) -> bool:
         elif (current or None) != (value or None):
             return True
     return False
+
+
+# --- The template and the refused rows ------------------------------------------------
+
+# The template's example row: an invented person whose national code is valid but is
+# never imported (the preview skips a row with this code and last name).
+EXAMPLE_NATIONAL_CODE = "0010000003"
+EXAMPLE_ROW = {
+    "first_name": "مریم",
+    "last_name": "نمونه (این ردیف وارد نمی‌شود)",
+    "father_name": "علی",
+    "national_code": EXAMPLE_NATIONAL_CODE,
+    "mobile": "09131234567",
+    "gender": "زن",
+    "birth_date": "1375/06/21",
+    "education": "دیپلم",
+    "employment_status": "خانه‌دار",
+    "referral_source": "مسجد",
+}
+TEMPLATE_ROWS = 2000  # rows of the template that offer the lists
+_LISTS_SHEET = "فهرست‌ها"
+
+
+def import_template_xlsx(*, neighbourhoods: list[str], cohorts: list[str]) -> bytes:
+    """The import's template: every column the importer reads (the required ones first),
+    one example row, and a drop-down list on each column with fixed choices (gender,
+    education, employment, how they heard of the centre, the neighbourhoods of the
+    centres' cities and their open cohorts). The lists sit on a hidden sheet, since a list
+    written in the rule itself is limited to 255 characters."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(_("trainees"))
+    sheet.sheet_view.rightToLeft = True
+    lists_sheet = workbook.create_sheet(_LISTS_SHEET)
+    lists_sheet.sheet_state = "hidden"
+    names = [*REQUIRED, *(name for name in COLUMNS if name not in REQUIRED)]
+    example = {
+        **EXAMPLE_ROW,
+        "neighbourhood": neighbourhoods[0] if neighbourhoods else "",
+        "cohort": cohorts[0] if cohorts else "",
+    }
+    choices = {
+        name: [words[0] for words in CHOICE_WORDS[name].values()] for name in CHOICE_WORDS
+    } | {"neighbourhood": neighbourhoods, "cohort": cohorts}
+    list_column = 0
+    for index, name in enumerate(names, start=1):
+        header = sheet.cell(row=1, column=index)
+        set_cell(header, column_title(name))
+        header.font = Font(bold=name in REQUIRED)
+        # Codes and dates stay text, so Excel keeps leading zeros and Jalali dates.
+        set_cell(sheet.cell(row=2, column=index), example.get(name, ""))
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = 18
+        if name in ("national_code", "mobile", "birth_date", "cohort"):
+            # The whole column as text (a column style: no empty cells written).
+            sheet.column_dimensions[letter].number_format = "@"
+        values = choices.get(name)
+        if not values:
+            continue
+        list_column += 1
+        list_letter = get_column_letter(list_column)
+        set_cell(lists_sheet.cell(row=1, column=list_column), column_title(name))
+        for row, value in enumerate(values, start=2):
+            set_cell(lists_sheet.cell(row=row, column=list_column), value)
+        rule = DataValidation(
+            type="list",
+            formula1=f"'{_LISTS_SHEET}'!${list_letter}$2:${list_letter}${len(values) + 1}",
+            allow_blank=name not in REQUIRED,
+            showErrorMessage=False,  # a word the importer also knows may be typed
+        )
+        rule.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+        sheet.add_data_validation(rule)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def refused_rows_xlsx(*, content: bytes, file_type: str, errors: list[dict]) -> bytes:
+    """The rows a preview refused, as they were in the file, with their row number and
+    every reason beside each: staff correct this file and import it again."""
+    reasons: dict[int, list[str]] = {}
+    for error in errors:
+        reasons.setdefault(error["row"], []).append(f"{error['column']}: {error['message']}")
+    rows = spreadsheets.iter_table(content, file_type, max_rows=MAX_ROWS)
+    header = [_text(title) for title in spreadsheets.table_header(rows)]
+
+    def refused():
+        for row_number, cells in enumerate(rows, start=2):
+            if row_number in reasons:
+                cells = list(cells) + [None] * (len(header) - len(cells))
+                yield [*cells, row_number, "؛ ".join(reasons[row_number])]
+
+    return write_xlsx([*header, _("row in the file"), _("why it was refused")], refused())
 
 
 # --- Export ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import Comment
+from empowerment.kernel.tracking import tracking_number_read
 from empowerment.kernel.validators import normalize_mobile, validate_mobile
 from empowerment.public import selectors
 from programs.models import Idea
@@ -151,4 +152,36 @@ class CodeForm(forms.Form):
                 "autofocus": True,
             }
         ),
+    )
+
+
+class TrackingNumberField(forms.CharField):
+    """A tracking number as phones type it: Persian digits, spaces or dashes between
+    groups."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return text
+        number = tracking_number_read(text)
+        if number is None:
+            raise forms.ValidationError(
+                _("A tracking number has ten digits, as in the SMS you received."),
+                code="tracking_number_format",
+            )
+        return number
+
+
+class TrackForm(forms.Form):
+    """Following what one sent: its tracking number and the mobile it was sent with."""
+
+    number = TrackingNumberField(
+        label=_("Tracking number"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "dir": "ltr"}),
+    )
+    mobile = MobileField(
+        label=_("The mobile you sent it with"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}),
     )

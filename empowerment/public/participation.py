@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -19,8 +20,8 @@ from empowerment.kernel.masking import own_mobile_hint
 from empowerment.kernel.ratelimit import client_address
 from empowerment.public import selectors
 from empowerment.public import services as participation
-from empowerment.public.forms import CodeForm, CohortInterestForm, IdeaForm
-from empowerment.public.services import IDEA, INTEREST
+from empowerment.public.forms import CodeForm, CohortInterestForm, IdeaForm, TrackForm
+from empowerment.public.services import IDEA, INTEREST, TRACK
 from programs.services.ideas import idea_call_require_open
 
 
@@ -175,7 +176,8 @@ def confirm(request, token: str):
             except ValidationError as error:
                 _refused(form, error)
             else:
-                messages.success(request, message)
+                if message:
+                    messages.success(request, message)
                 return redirect(where)
     entry = waiting.entry
     context = {
@@ -188,3 +190,41 @@ def confirm(request, token: str):
         "kind": entry.kind,
     }
     return render(request, "public/confirm.html", context, status=_status(form))
+
+
+# --- Following what one sent ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def track(request):
+    """The tracking number and the mobile it was sent with; an SMS code proves the mobile."""
+    if request.method == "POST":
+        form = TrackForm(request.POST)
+        if form.is_valid():
+            try:
+                entry = participation.participation_track_request(
+                    session=request.session,
+                    ip_address=client_address(request),
+                    number=form.cleaned_data["number"],
+                    mobile=form.cleaned_data["mobile"],
+                )
+            except ValidationError as error:
+                _refused(form, error)
+            else:
+                return redirect("public_confirm", token=entry.token)
+    else:
+        initial = participation.participation_waiting_data(
+            session=request.session, token=request.GET.get("edit", ""), kind=TRACK, target=None
+        ) or {"number": request.GET.get("number", "")}
+        form = TrackForm(initial=initial)
+    return render(request, "public/track.html", {"form": form}, status=_status(form))
+
+
+@require_safe
+def tracked(request, number: str):
+    """What one sent and what became of it, to the browser that sent it or proved its
+    mobile with a code; anyone else is asked for the mobile first."""
+    found = participation.participation_tracked(session=request.session, number=number)
+    if found is None:
+        return redirect(reverse("public_track") + f"?number={number}")
+    return render(request, "public/tracked.html", {"tracked": found})

@@ -18,6 +18,8 @@ from empowerment.kernel import ratelimit
 
 SESSION_KEY = "public:pending"
 DONE_KEY = "public:done"
+TRACKED_KEY = "public:tracked"
+TRACKED_MAX = 20
 # A request not confirmed within this time is forgotten; a code lives far less (120 s).
 PENDING_MAX_AGE = 30 * 60
 # At most this many requests wait in one session; the oldest are forgotten first.
@@ -90,6 +92,17 @@ def pending_drop(session, token: str) -> None:
 
 def finished_redirect(session, token: str) -> str | None:
     return session.get(DONE_KEY, {}).get(token)
+
+
+def tracking_grant(session, number: str) -> None:
+    """This browser proved the mobile of what `number` tracks (it sent it, or typed the
+    SMS code): it may see its status for the rest of the session."""
+    granted = [n for n in session.get(TRACKED_KEY, []) if n != number]
+    session[TRACKED_KEY] = [*granted, number][-TRACKED_MAX:]
+
+
+def tracking_granted(session, number: str) -> bool:
+    return number in session.get(TRACKED_KEY, [])
 
 
 # --- Limits ------------------------------------------------------------------------------

@@ -6,14 +6,17 @@ and never a person's details. Each function is one query, whatever the number of
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from centres.models import Article, Centre, Neighbourhood
+from empowerment.kernel import tracking
 from empowerment.kernel.jalali import local_today
-from programs.models import IdeaCall
-from trainees.models import Enrolment, Product, Sale
+from programs.models import Idea, IdeaCall
+from trainees.models import CohortInterest, Enrolment, Product, Sale
 from trainees.selectors import cohorts_open_for_registration
 
 # Completed a cohort, with or without a certificate: what "trained" means on the home page.
@@ -100,4 +103,89 @@ def served_neighbourhoods(*, centre_id: int) -> QuerySet:
         .select_related("district__city")
         .distinct()
         .order_by("district__number", "name")
+    )
+
+
+# --- What a resident sent, by its tracking number ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """What a tracking number names, as its sender may see it: never another person's
+    details, never an internal note. `mobile` is only compared, never shown."""
+
+    number: str
+    kind: str
+    kind_label: str
+    title: str
+    centre: str
+    centre_id: int
+    sent_at: datetime.datetime
+    mobile: str
+    status: str
+    answer: str
+    decided: bool
+
+    @property
+    def pk(self) -> int:
+        # The participation flow keeps its target as an integer: the number's digits.
+        return int(self.number)
+
+
+def tracked(number: str | None) -> Tracked | None:
+    """The idea or request to join that `number` tracks (one query), or None."""
+    number = tracking.tracking_number_read(number)
+    if number is None:
+        return None
+    kind = tracking.tracking_number_kind(number)
+    if kind == tracking.IDEA:
+        idea = Idea.objects.filter(tracking_number=number).select_related("call__centre").first()
+        return None if idea is None else _tracked_idea(idea)
+    if kind == tracking.REQUEST_TO_JOIN:
+        interest = (
+            CohortInterest.objects.filter(tracking_number=number)
+            .select_related("cohort__centre", "cohort__programme")
+            .first()
+        )
+        return None if interest is None else _tracked_interest(interest)
+    return None
+
+
+def _tracked_idea(idea: Idea) -> Tracked:
+    # The decision is told once the call published its decisions, with the note written
+    # for the submitter; until then the idea is "under review" whatever the reviewers did.
+    published = idea.status in Idea.DECIDED and idea.call.decisions_published
+    answer = ""
+    if published:
+        answer = idea.decision_note
+        if idea.follow_up:
+            answer = " ".join(filter(None, [answer, idea.get_follow_up_display()]))
+    return Tracked(
+        number=idea.tracking_number,
+        kind=tracking.IDEA,
+        kind_label=str(_("Idea for a call")),
+        title=f"{idea.title} ({idea.call.title})",
+        centre=idea.call.centre.name,
+        centre_id=idea.call.centre_id,
+        sent_at=idea.created_at,
+        mobile=idea.submitter_mobile,
+        status=idea.decision_for_submitter,
+        answer=answer,
+        decided=published,
+    )
+
+
+def _tracked_interest(interest: CohortInterest) -> Tracked:
+    return Tracked(
+        number=interest.tracking_number,
+        kind=tracking.REQUEST_TO_JOIN,
+        kind_label=str(_("Request to join a cohort")),
+        title=interest.cohort.title,
+        centre=interest.cohort.centre.name,
+        centre_id=interest.cohort.centre_id,
+        sent_at=interest.created_at,
+        mobile=interest.mobile,
+        status=interest.get_state_display(),
+        answer="",
+        decided=interest.state != CohortInterest.State.NEW,
     )

@@ -25,6 +25,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from centres.models import Neighbourhood
 from empowerment.kernel import errors
 from empowerment.kernel import residents as otp
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.outbox import message_queue
+from empowerment.kernel.persian import to_persian_digits
+from empowerment.kernel.tracking import tracking_number_read
+from empowerment.kernel.validators import normalize_mobile
 from empowerment.public import pending as waiting
 from empowerment.public import selectors
 from programs.models import Cohort
@@ -33,6 +38,7 @@ from trainees import services as registry
 
 IDEA = "idea"
 INTEREST = "interest"
+TRACK = "track"
 
 
 class TooManyCodes(errors.DomainError):
@@ -86,10 +92,11 @@ class _Idea:
     def write(self, target, data: dict, user) -> tuple[str, str]:
         idea = idea_submit(call=target, submitter=user, **data)
         message = _(
-            "Your idea “%(title)s” was received (number %(number)s). The centre will "
-            "review it and you will be told of the decision."
-        ) % {"title": idea.title, "number": idea.pk}
-        return reverse("public_call_detail", args=[target.pk]), message
+            "Your idea “%(title)s” was received. The centre will review it and you will be "
+            "told of the decision."
+        ) % {"title": idea.title}
+        _receipt_sms(idea.tracking_number, idea.submitter_mobile, idea.title)
+        return idea.tracking_number, message
 
 
 class _Interest:
@@ -118,18 +125,60 @@ class _Interest:
         )
 
     def write(self, target, data: dict, user) -> tuple[str, str]:
-        _interest, created = registry.cohort_interest_register(cohort=target, user=user, **data)
+        interest, created = registry.cohort_interest_register(cohort=target, user=user, **data)
         if created:
             message = _("Your request to join “%(cohort)s” was received. The centre will call you.")
+            _receipt_sms(interest.tracking_number, interest.mobile, target.title)
         else:
             message = _("You had already asked to join “%(cohort)s”. The centre will call you.")
-        return (
-            reverse("centre_detail", args=[target.centre_id]),
-            message % {"cohort": target.title},
-        )
+        return interest.tracking_number, message % {"cohort": target.title}
 
 
-KINDS = {IDEA: _Idea(), INTEREST: _Interest()}
+class _Track:
+    """Following what one sent: the tracking number and the mobile it was sent with; the
+    SMS code proves the mobile. Nothing is written; the browser may then see the status."""
+
+    mobile_field = "mobile"
+
+    def target(self, pk: int):
+        return selectors.tracked(str(pk))
+
+    def form_url(self, pk: int) -> str:
+        return reverse("public_track")
+
+    def title(self, target, data: dict) -> str:
+        return target.title
+
+    def check(self, target, data: dict) -> None:
+        if normalize_mobile(data.get("mobile", "")) != target.mobile:
+            raise TrackingNotFound()
+
+    def write(self, target, data: dict, user) -> tuple[str, str]:
+        return target.number, ""
+
+
+class TrackingNotFound(errors.Invalid):
+    """No request with this tracking number was sent from this mobile (the same answer
+    whether the number exists or not: numbers cannot be tried to learn who sent what)."""
+
+    code = "tracking_not_found"
+    default_message = _lazy(
+        "No request with this tracking number was sent from this mobile. Check both."
+    )
+
+
+KINDS = {IDEA: _Idea(), INTEREST: _Interest(), TRACK: _Track()}
+
+
+def _receipt_sms(number: str, mobile: str, title: str) -> None:
+    """The SMS that tells the tracking number of what was just received (once per number)."""
+    message_queue(
+        key=f"tracking-receipt:{number}",
+        recipient=mobile,
+        channel=OutboxMessage.Channel.SMS,
+        text=_("“%(title)s” was received. Tracking number: %(number)s")
+        % {"title": title[:60], "number": to_persian_digits(number)},
+    )
 
 
 # --- Step 1: the form, then a code -------------------------------------------------------
@@ -232,18 +281,55 @@ def participation_confirm(
         raise RequestNoLongerTaken(" ".join(error.messages)) from error
     user = otp.otp_verify(mobile=entry.mobile, code=code)
     try:
-        where, message = kind.write(request.target, data, user)
+        number, message = kind.write(request.target, data, user)
     except ValidationError as error:
         # Only a change between the check above and now gets here; nothing was written.
         waiting.pending_drop(session, entry.token)
         raise RequestNoLongerTaken(" ".join(error.messages)) from error
+    # The sender lands on the page of what they sent, with its tracking number: the
+    # confirmation where they look, and no form left to send twice.
+    waiting.tracking_grant(session, number)
+    where = reverse("public_tracked", args=[number])
     waiting.pending_finish(session, entry.token, redirect_to=where)
     return where, message
 
 
-def participation_waiting_data(*, session, token: str, kind: str, target: int) -> dict | None:
-    """The values of a request waiting for its code, to correct them ("change details")."""
+def participation_track_request(
+    *, session, ip_address: str | None, number: str, mobile: str
+) -> waiting.Pending:
+    """Step 1 of following a request: send a code to `mobile` when it sent the request
+    `number` names. Every try counts against the code limits first, so numbers and mobiles
+    cannot be tried in bulk; a wrong pair is refused without saying which part is wrong."""
+    if not waiting.code_request_allowed(ip_address=ip_address, mobile=mobile):
+        raise TooManyCodes()
+    target = selectors.tracked(number)
+    if target is None:
+        raise TrackingNotFound()
+    data = {"mobile": normalize_mobile(mobile), "number": target.number}
+    participation_check(kind=TRACK, target=target, data=data)
+    try:
+        otp.otp_request(mobile=target.mobile)
+    except otp.OTPRequestLimited as limited:
+        raise TooManyCodes() from limited
+    return waiting.pending_put(
+        session, kind=TRACK, target=target.pk, mobile=target.mobile, data=data
+    )
+
+
+def participation_tracked(*, session, number: str) -> selectors.Tracked | None:
+    """What `number` tracks, when this browser proved its mobile; None otherwise."""
+    number = tracking_number_read(number)
+    if number is None or not waiting.tracking_granted(session, number):
+        return None
+    return selectors.tracked(number)
+
+
+def participation_waiting_data(
+    *, session, token: str, kind: str, target: int | None
+) -> dict | None:
+    """The values of a request waiting for its code, to correct them ("change details");
+    `target` None: whatever it names (following a request, whose form names no target)."""
     entry = waiting.pending_get(session, token)
-    if entry is None or entry.kind != kind or entry.target != target:
+    if entry is None or entry.kind != kind or target not in (None, entry.target):
         return None
     return entry.data

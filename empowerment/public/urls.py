@@ -16,4 +16,6 @@ urlpatterns = [
         "cohorts/<int:pk>/interest/", participation.cohort_interest, name="public_cohort_interest"
     ),
     path("confirm/<str:token>/", participation.confirm, name="public_confirm"),
+    path("track/", participation.track, name="public_track"),
+    path("track/<str:number>/", participation.tracked, name="public_tracked"),
 ]

@@ -225,6 +225,10 @@ class Idea(TimeStamped):
     team_members = PersianTextField(_("team members"), blank=True, help_text=_("One per line."))
     support_needed = PersianTextField(_("support needed"), blank=True)
     jobs_expected = models.PositiveSmallIntegerField(_("jobs it could create"), default=0)
+    # What the submitter follows the idea with (empowerment/kernel/tracking.py).
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=10, unique=True, null=True, blank=True, editable=False
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
     )

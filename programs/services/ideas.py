@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from centres.models import Centre, StaffRole
 from centres.scope import scope_for
-from empowerment.kernel import errors
+from empowerment.kernel import errors, tracking
 from empowerment.kernel.jalali import format_jalali, local_today
 from empowerment.kernel.validators import normalize_mobile
 
@@ -194,6 +194,10 @@ def idea_submit(
         support_needed=support_needed,
         jobs_expected=jobs_expected,
         neighbourhood=neighbourhood,
+        tracking_number=tracking.tracking_number_new(
+            tracking.IDEA,
+            taken=lambda number: Idea.objects.filter(tracking_number=number).exists(),
+        ),
     )
     idea.full_clean()
     idea.save()

@@ -14,8 +14,10 @@ from playwright.sync_api import expect
 
 from centres import news
 from centres.models import Comment
+from empowerment.kernel.persian import to_persian_digits
 from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
+from programs.services.ideas import idea_submit
 from tests.browser.conftest import SCREENSHOTS, admin_sign_in, non_local_requests
 from tests.centres.factories import CentreFactory, staff_user
 from tests.programs.factories import make_call
@@ -91,9 +93,14 @@ def test_a_resident_submits_an_idea_and_comments_then_staff_publish_the_comment(
     screenshot("4-code")
     page.fill("#id_code", code)
     page.click("form.code-form button[type=submit]")
-    expect(page.locator(".messages")).to_contain_text("دریافت شد")
-    assert urlsplit(page.url).path == f"/calls/{portal['call'].pk}/"
+    # The confirmation where the resident looks: the message and the tracking number at
+    # the top of the page, no form left to send again.
     idea = Idea.objects.get()
+    assert urlsplit(page.url).path == f"/track/{idea.tracking_number}/"
+    expect(page.locator(".messages")).to_be_in_viewport()
+    expect(page.locator("#tracking-number")).to_be_in_viewport()
+    expect(page.locator("#tracking-number")).to_have_text(to_persian_digits(idea.tracking_number))
+    expect(page.locator("form.resident-form")).to_have_count(0)
     assert idea.title == "کارگاه میناکاری خانگی با نام حصه"
     assert idea.submitter.username == MOBILE
     assert idea.neighbourhood.name == "حصه" and idea.jobs_expected == 4
@@ -157,5 +164,38 @@ def test_the_call_page_fits_a_phone(browser, live_server, portal):
         phone.goto(f"{live_server.url}/centres/{portal['centre'].pk}/")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         phone.screenshot(path=str(SCREENSHOTS / "public-centre-phone-390.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_resident_follows_an_idea_on_a_phone(browser, live_server, portal, screenshot):
+    """Another day, another phone: the tracking number from the SMS (typed in Persian
+    digits) and the mobile, the code, and the status."""
+    idea = idea_submit(
+        call=portal["call"],
+        title="کارگاه میناکاری خانگی",
+        summary="کارگاهی کوچک در خانه",
+        submitter_name="نرگس حیدری",
+        submitter_mobile=MOBILE,
+    )
+    context = browser.new_context(
+        locale="fa-IR", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    phone = context.new_page()
+    try:
+        phone.goto(f"{live_server.url}/")
+        phone.click("nav >> text=پیگیری درخواست")
+        phone.fill("#id_number", to_persian_digits(idea.tracking_number))
+        phone.fill("#id_mobile", to_persian_digits(MOBILE))
+        phone.screenshot(path=str(SCREENSHOTS / "public-track-1-phone-390.png"), full_page=True)
+        phone.click("form.resident-form button[type=submit]")
+        phone.wait_for_url("**/confirm/**")
+        code = re.search(r"\d{6}", ConsoleSMSBackend.outbox[-1]["text"]).group()
+        phone.fill("#id_code", code)
+        phone.click("form.code-form button[type=submit]")
+        expect(phone.locator("#tracked-status")).to_have_text(str(Idea.Status.SUBMITTED.label))
+        expect(phone.locator("#tracking-number")).to_be_in_viewport()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.screenshot(path=str(SCREENSHOTS / "public-track-2-phone-390.png"), full_page=True)
     finally:
         context.close()

@@ -2,6 +2,7 @@
 with a one-time SMS code; nothing is written before the code, and it is written once."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -9,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from empowerment.kernel.models import OneTimeCode
+from empowerment.kernel.models import OneTimeCode, OutboxMessage
+from empowerment.kernel.persian import to_persian_digits
 from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from tests.centres.factories import CentreFactory, staff_user
@@ -125,9 +127,16 @@ def test_details_then_code_submit_the_idea_once_as_the_resident(client, post_and
     done = client.post(confirm_url, {"code": last_code()}, follow=True)
     assert done.status_code == 200
     idea = Idea.objects.get()
-    assert done.redirect_chain[-1][0] == reverse("public_call_detail", args=[open_call.pk])
-    assert f"شماره {idea.pk}" in done.content.decode() or f"{idea.pk}" in done.content.decode()
-    assert "دریافت شد" in done.content.decode()
+    # The resident lands on the page of what was sent, its tracking number at the top, no
+    # form to send again; the same number goes by SMS.
+    assert done.redirect_chain[-1][0] == reverse("public_tracked", args=[idea.tracking_number])
+    assert re.fullmatch(r"1[0-9]{9}", idea.tracking_number)
+    assert done.context["tracked"].number == idea.tracking_number
+    assert to_persian_digits(idea.tracking_number) in done.content.decode()
+    assert "form" not in done.context
+    receipt = OutboxMessage.objects.get(key=f"tracking-receipt:{idea.tracking_number}")
+    assert receipt.recipient == MOBILE
+    assert to_persian_digits(idea.tracking_number) in receipt.text
     assert idea.call == open_call
     assert idea.title == "کارگاه میناکاری خانگی"  # normalised
     assert idea.jobs_expected == 4

@@ -58,9 +58,10 @@ def test_interest_is_recorded_after_the_code_and_nothing_is_enrolled(
     assert not CohortInterest.objects.exists()
 
     done = client.post(step1["Location"], {"code": last_code()}, follow=True)
-    assert done.redirect_chain[-1][0] == reverse("centre_detail", args=[hesseh_centre.pk])
-    assert "مرکز با شما تماس می‌گیرد" in done.content.decode()
     interest = CohortInterest.objects.get()
+    assert done.redirect_chain[-1][0] == reverse("public_tracked", args=[interest.tracking_number])
+    assert interest.tracking_number.startswith("2")
+    assert done.context["tracked"].status == interest.get_state_display()
     assert interest.cohort == planned_cohort
     assert interest.name == "زهرا کاظمی" and interest.mobile == MOBILE
     assert interest.state == CohortInterest.State.NEW

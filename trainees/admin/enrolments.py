@@ -17,6 +17,7 @@ from centres.admin_base import ScopedAdmin, ScopedTabularInline
 from empowerment.kernel.admin_columns import jalali_column
 from empowerment.kernel.exports import xlsx_response
 from empowerment.kernel.persian import normalize_text, search_key
+from empowerment.kernel.privacy.admin import ExportAllMixin
 from programs.admin import training as training_admin
 from programs.models import Cohort, CohortSession
 
@@ -54,7 +55,7 @@ class EnrolmentForm(forms.ModelForm):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ScopedAdmin):
+class EnrolmentAdmin(ExportAllMixin, ScopedAdmin):
     form = EnrolmentForm
     list_display = [
         "trainee",
@@ -137,8 +138,9 @@ class EnrolmentAdmin(ScopedAdmin):
         ):
             services.enrolment_drop(enrolment=obj, reason=form.cleaned_data["drop_reason"])
 
-    @admin.action(description=_("Export the selected enrolments to Excel"))
-    def export_xlsx(self, request, queryset):
+    export_filename = "enrolments.xlsx"
+
+    def export_content(self, request, queryset) -> bytes:
         # National codes of people registered elsewhere come out masked, as in the registry.
         queryset = queryset.annotate(
             trainee_details_shared=ExpressionWrapper(
@@ -146,7 +148,14 @@ class EnrolmentAdmin(ScopedAdmin):
                 output_field=BooleanField(),
             )
         )
-        return xlsx_response(spreadsheets.enrolments_xlsx(queryset), "enrolments.xlsx")
+        return spreadsheets.enrolments_xlsx(queryset)
+
+    @admin.action(description=_("Export the selected enrolments to Excel"))
+    def export_xlsx(self, request, queryset):
+        return xlsx_response(self.export_content(request, queryset), self.export_filename)
+
+    def get_urls(self):
+        return self.export_all_urls() + super().get_urls()
 
 
 # --- Cohorts and sessions, extended from the programmes app ------------------------------

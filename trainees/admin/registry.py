@@ -22,13 +22,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from centres.admin_base import ScopedAdmin, ScopedTabularInline
-from centres.models import Centre
+from centres.models import Centre, Neighbourhood
 from empowerment.kernel import masking
 from empowerment.kernel.admin_columns import jalali_column
 from empowerment.kernel.exports import XLSX_CONTENT_TYPE, xlsx_response
 from empowerment.kernel.jalali import InvalidJalaliDate, parse_jalali
+from empowerment.kernel.models import AccessRecord
 from empowerment.kernel.persian import search_key
+from empowerment.kernel.privacy.admin import ExportAllMixin
 from empowerment.kernel.validators import normalize_mobile, normalize_national_code
+from programs.models import Cohort
 
 from .. import selectors, services, spreadsheets
 from ..models import (
@@ -119,7 +122,7 @@ class OutcomeInline(ScopedTabularInline):
 
 
 @admin.register(Trainee)
-class TraineeAdmin(ScopedAdmin):
+class TraineeAdmin(ExportAllMixin, ScopedAdmin):
     form = TraineeForm
     change_list_template = "admin/trainees/trainee/change_list.html"
     list_display = [
@@ -281,9 +284,14 @@ class TraineeAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         services.trainee_save(trainee=obj, by=request.user)
 
+    export_filename = "trainees.xlsx"
+
+    def export_content(self, request, queryset) -> bytes:
+        return spreadsheets.trainees_xlsx(queryset)
+
     @admin.action(description=_("Export the selected trainees to Excel"))
     def export_xlsx(self, request, queryset):
-        return xlsx_response(spreadsheets.trainees_xlsx(queryset), "trainees.xlsx")
+        return xlsx_response(self.export_content(request, queryset), self.export_filename)
 
     # Spreadsheet import: upload -> preview -> confirm.
 
@@ -315,6 +323,17 @@ class TraineeAdmin(ScopedAdmin):
                 self.admin_site.admin_view(self.import_progress_view),
                 name=f"{info[0]}_{info[1]}_import_progress",
             ),
+            path(
+                "import/<int:import_id>/refused/",
+                self.admin_site.admin_view(self.import_refused_view),
+                name=f"{info[0]}_{info[1]}_import_refused",
+            ),
+            path(
+                "import/template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name=f"{info[0]}_{info[1]}_import_template",
+            ),
+            *self.export_all_urls(),
         ]
         return urls + super().get_urls()
 
@@ -373,11 +392,18 @@ class TraineeAdmin(ScopedAdmin):
             return HttpResponseRedirect(request.path)
         rows = trainee_import.report.get("rows", [])
         page = Paginator(rows, 500).get_page(request.GET.get("page"))
+        # The page is named by what the import is at now: after applying it is no preview.
+        title = {
+            TraineeImport.State.QUEUED: gettext("Importing: %(name)s"),
+            TraineeImport.State.APPLYING: gettext("Importing: %(name)s"),
+            TraineeImport.State.APPLIED: gettext("Import done: %(name)s"),
+            TraineeImport.State.FAILED: gettext("Import failed: %(name)s"),
+        }.get(trainee_import.state, gettext("Import preview: %(name)s"))
         processed, to_process = selectors.trainee_import_progress(trainee_import=trainee_import)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": gettext("Import preview: %(name)s") % {"name": trainee_import.original_name},
+            "title": title % {"name": trainee_import.original_name},
             "trainee_import": trainee_import,
             "processed": processed,
             "to_process": to_process,
@@ -416,6 +442,58 @@ class TraineeAdmin(ScopedAdmin):
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+    def import_refused_view(self, request, import_id):
+        """The refused rows of an import as they were in the file, each with its reasons,
+        to correct and import again. Read from the uploaded file while it is kept."""
+        self._check_import_permission(request)
+        trainee_import = get_object_or_404(
+            TraineeImport.objects.visible_to(request.user), pk=import_id
+        )
+        errors = trainee_import.report.get("errors", [])
+        if not errors or not trainee_import.file:
+            raise Http404
+        try:
+            with trainee_import.file.open("rb") as handle:
+                content = handle.read()
+        except FileNotFoundError:
+            raise Http404 from None
+        self.record_access(
+            request,
+            AccessRecord.Action.EXPORT,
+            count=trainee_import.error_count,
+            term=f"import {trainee_import.pk}: refused rows",
+        )
+        return xlsx_response(
+            spreadsheets.refused_rows_xlsx(
+                content=content, file_type=trainee_import.file_type, errors=errors
+            ),
+            f"import-{trainee_import.pk}-refused.xlsx",
+        )
+
+    def import_template_view(self, request):
+        """The template to fill: the columns, an example row, and the lists to choose
+        from, for the centres the person may import into."""
+        self._check_import_permission(request)
+        centres = Centre.objects.visible_to(request.user).active()
+        neighbourhoods = (
+            Neighbourhood.objects.filter(district__city__in=centres.values("city"))
+            .order_by("name")
+            .values_list("name", flat=True)
+            .distinct()
+        )
+        cohorts = (
+            Cohort.objects.filter(centre__in=centres)
+            .exclude(status__in=[Cohort.Status.COMPLETED, Cohort.Status.CANCELLED])
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
+        return xlsx_response(
+            spreadsheets.import_template_xlsx(
+                neighbourhoods=list(neighbourhoods), cohorts=list(cohorts)
+            ),
+            "trainees-import-template.xlsx",
+        )
 
     def import_progress_view(self, request, import_id):
         """The figures of the progress bar, read by the preview page every second."""

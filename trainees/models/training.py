@@ -183,6 +183,10 @@ class CohortInterest(TimeStamped):
     )
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NEW)
     staff_note = PersianTextField(_("staff note"), blank=True)
+    # What the resident follows the request with (empowerment/kernel/tracking.py).
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=10, unique=True, null=True, blank=True, editable=False
+    )
 
     objects = models.Manager.from_queryset(CohortInterestQuerySet)()
     history = HistoricalRecords()

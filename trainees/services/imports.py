@@ -70,7 +70,8 @@ def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImpor
     trainee_import.create_count = preview.creates
     trainee_import.update_count = preview.updates
     trainee_import.elsewhere_count = preview.elsewhere
-    trainee_import.error_count = len(preview.errors)
+    # Rows refused, not reasons: one row may be refused for several reasons.
+    trainee_import.error_count = len({error["row"] for error in preview.errors})
     trainee_import.report = {"rows": preview.rows, "errors": preview.errors}
     trainee_import.file.save(f"upload.{file_type}", ContentFile(content), save=False)
     trainee_import.save()

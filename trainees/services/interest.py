@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from centres.models import Neighbourhood
+from empowerment.kernel import tracking
 from empowerment.kernel.validators import normalize_mobile
 from programs.models import Cohort
 
@@ -72,6 +73,10 @@ def cohort_interest_register(
     if existing is not None:
         return existing, False
     interest.user = user
+    interest.tracking_number = tracking.tracking_number_new(
+        tracking.REQUEST_TO_JOIN,
+        taken=lambda number: CohortInterest.objects.filter(tracking_number=number).exists(),
+    )
     interest.save()
     return interest, True
 
