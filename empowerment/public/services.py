@@ -83,13 +83,13 @@ class _Idea:
     def check(self, target, data: dict) -> None:
         idea_call_require_open(call=target)
 
-    def write(self, target, data: dict, user) -> tuple[str, str]:
+    def write(self, target, data: dict, user) -> tuple[str, str, str]:
         idea = idea_submit(call=target, submitter=user, **data)
         message = _(
             "Your idea “%(title)s” was received (number %(number)s). The centre will "
             "review it and you will be told of the decision."
         ) % {"title": idea.title, "number": idea.pk}
-        return reverse("public_call_detail", args=[target.pk]), message
+        return reverse("public_call_detail", args=[target.pk]), message, "idea_received"
 
 
 class _Interest:
@@ -117,7 +117,7 @@ class _Interest:
             neighbourhood=data["neighbourhood"],
         )
 
-    def write(self, target, data: dict, user) -> tuple[str, str]:
+    def write(self, target, data: dict, user) -> tuple[str, str, str]:
         _interest, created = registry.cohort_interest_register(cohort=target, user=user, **data)
         if created:
             message = _("Your request to join “%(cohort)s” was received. The centre will call you.")
@@ -126,6 +126,7 @@ class _Interest:
         return (
             reverse("centre_detail", args=[target.centre_id]),
             message % {"cohort": target.title},
+            "interest_received" if created else "interest_already_received",
         )
 
 
@@ -214,8 +215,9 @@ def participation_resend_code(*, ip_address: str | None, request: Waiting) -> No
 
 def participation_confirm(
     *, session, ip_address: str | None, request: Waiting, code: str
-) -> tuple[str, str]:
-    """Confirm the code and write the request; returns (where to go, what to say).
+) -> tuple[str, str, str]:
+    """Confirm the code and write the request; returns (where to go, what to say, and its
+    code: "idea_received", "interest_received" or "interest_already_received").
 
     Raises TooManyCodes (too many tries from this address), RequestNoLongerTaken (the call
     closed or the cohort stopped taking requests meanwhile: the request is dropped and the
@@ -232,13 +234,13 @@ def participation_confirm(
         raise RequestNoLongerTaken(" ".join(error.messages)) from error
     user = otp.otp_verify(mobile=entry.mobile, code=code)
     try:
-        where, message = kind.write(request.target, data, user)
+        where, message, notice = kind.write(request.target, data, user)
     except ValidationError as error:
         # Only a change between the check above and now gets here; nothing was written.
         waiting.pending_drop(session, entry.token)
         raise RequestNoLongerTaken(" ".join(error.messages)) from error
     waiting.pending_finish(session, entry.token, redirect_to=where)
-    return where, message
+    return where, message, notice
 
 
 def participation_waiting_data(*, session, token: str, kind: str, target: int) -> dict | None:
