@@ -42,9 +42,7 @@ def compile_catalogues():
             or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
             for po in catalogues
         ):
-            call_command(
-                "compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0
-            )
+            call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)
         # Read them afresh: a module imported before may have looked for them already.
         trans_real._translations = {}
         trans_real._default = None

@@ -163,7 +163,8 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
     if missing:
         raise SpreadsheetError(
             _("The first row must name these columns: %(columns)s.")
-            % {"columns": "، ".join(missing)}
+            % {"columns": "، ".join(missing)},
+            code="columns_missing",
         )
 
     # Lookups the rows refer to, read once.

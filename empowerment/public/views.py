@@ -136,13 +136,8 @@ def article_detail(request, slug: str):
                     ip_address=client_address(request),
                 )
             except news.CommentRateLimited:
-                form.add_error(
-                    None,
-                    ValidationError(
-                        _("You have sent several comments in a short time. Please try again later."),
-                        code="rate_limited",
-                    ),
-                )
+                text = _("You have sent several comments in a short time. Please try again later.")
+                form.add_error(None, ValidationError(text, code="rate_limited"))
                 status = 429
             except ValidationError as error:
                 # The model's rules run on the normalised text, so they may still refuse.

@@ -85,9 +85,7 @@ def test_a_neighbourhood_the_centre_does_not_serve_is_refused(post_and_send, pla
     assert ConsoleSMSBackend.outbox == []
 
 
-def test_a_cohort_not_open_says_so_and_takes_no_request(
-    client, post_and_send, planned_cohort
-):
+def test_a_cohort_not_open_says_so_and_takes_no_request(client, post_and_send, planned_cohort):
     planned_cohort.status = Cohort.Status.RUNNING
     planned_cohort.save()
     page = client.get(reverse("public_cohort_interest", args=[planned_cohort.pk]))
