@@ -16,7 +16,7 @@ from django_jalali.db import models as jmodels
 from simple_history.admin import SimpleHistoryAdmin
 
 from empowerment.kernel import masking
-from empowerment.kernel.errors import add_refusal_to_form, refusal_messages
+from empowerment.kernel.errors import add_refusal_to_form, refusal_code, refusal_messages
 from empowerment.kernel.persian import normalize_text
 from empowerment.kernel.privacy.admin import AccessRecordedMixin
 from empowerment.kernel.widgets import NumberWidget, PersianDateWidget, PersianTimeWidget
@@ -137,7 +137,7 @@ class ServiceWritesMixin:
             with transaction.atomic(using=router.db_for_write(self.model)):
                 return super().delete_view(request, object_id, extra_context)
         except ValidationError as refusal:
-            self.message_user(request, _refusal_text(refusal), messages.ERROR)
+            self.refusal_message(request, refusal)
             return HttpResponseRedirect(request.path)
 
     def response_action(self, request, queryset):
@@ -147,12 +147,19 @@ class ServiceWritesMixin:
             with transaction.atomic(using=router.db_for_write(self.model)):
                 return super().response_action(request, queryset)
         except ValidationError as refusal:
-            self.message_user(request, _refusal_text(refusal), messages.ERROR)
+            self.refusal_message(request, refusal)
             return HttpResponseRedirect(request.get_full_path())
 
-
-def _refusal_text(error: ValidationError) -> str:
-    return " ".join(text for texts in refusal_messages(error).values() for text in texts)
+    def refusal_message(self, request, refusal: ValidationError, about=None) -> None:
+        """A refusal as an error message (about one row, when given); its code rides along
+        as the message's extra tag, where the page keeps it and nobody reads it."""
+        text = " ".join(text for texts in refusal_messages(refusal).values() for text in texts)
+        self.message_user(
+            request,
+            f"{about}: {text}" if about is not None else text,
+            messages.ERROR,
+            extra_tags=refusal_code(refusal),
+        )
 
 
 class ScopedAdmin(ServiceWritesMixin, ScopedMixin, AccessRecordedMixin, SimpleHistoryAdmin):

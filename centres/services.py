@@ -192,7 +192,13 @@ _QUARTER_WORDS = {"بهار": 1, "تابستان": 2, "پاییز": 3, "پائی
 
 
 class IndicatorImportError(ValidationError):
-    """The import was refused; `messages` lists each problem (row by row), in Persian."""
+    """The import was refused; `messages` lists each problem (row by row), in Persian, and
+    `problems` the same as (row number or None for the whole file, code)."""
+
+    def __init__(self, problems: list[tuple[int | None, str, str]]):
+        """`problems`: (row number or None, code, message) for each problem."""
+        super().__init__([ValidationError(message, code=code) for _row, code, message in problems])
+        self.problems = [(row, code) for row, code, _message in problems]
 
 
 @dataclass(frozen=True)
@@ -240,7 +246,7 @@ def indicator_import(*, user, upload) -> IndicatorImportResult:
     try:
         headers, rows = read_rows(upload)
     except SpreadsheetError as exc:
-        raise IndicatorImportError([str(exc)]) from exc
+        raise IndicatorImportError([(None, exc.code, str(exc))]) from exc
     columns = {header_key(k): v for k, v in INDICATOR_COLUMNS.items()}
     columns.update({header_key(v): v for v in INDICATOR_COLUMNS.values()})
     fields_present = {columns[h] for h in headers if h in columns}
@@ -250,9 +256,8 @@ def indicator_import(*, user, upload) -> IndicatorImportResult:
         if field in INDICATOR_REQUIRED_COLUMNS and field not in fields_present
     ]
     if missing:
-        raise IndicatorImportError(
-            [_("Columns missing from the file: %(names)s.") % {"names": "، ".join(missing)}]
-        )
+        message = _("Columns missing from the file: %(names)s.") % {"names": "، ".join(missing)}
+        raise IndicatorImportError([(None, "columns_missing", message)])
     # One query for every neighbourhood the user may record figures for.
     neighbourhoods = {
         (search_key(city), number, search_key(name)): pk
@@ -260,22 +265,25 @@ def indicator_import(*, user, upload) -> IndicatorImportResult:
             "pk", "district__city__name", "district__number", "name"
         )
     }
-    errors: list[str] = []
+    errors: list[tuple[int, str, str]] = []
     parsed: dict[tuple[int, int, int | None], tuple[int, dict]] = {}
     for row in rows:
         values = {columns[h]: v for h, v in row.values.items() if h in columns}
-        row_errors: list[str] = []
+        row_errors: list[tuple[str, str]] = []
         record = _indicator_row(values, neighbourhoods, row_errors)
         if record is not None:
             key = (record["neighbourhood_id"], record["year"], record["quarter"])
             if key in parsed:
                 row_errors.append(
-                    _("the same neighbourhood and period is also in row %(row)s")
-                    % {"row": to_persian_digits(parsed[key][0])}
+                    (
+                        "row_repeated",
+                        _("the same neighbourhood and period is also in row %(row)s")
+                        % {"row": to_persian_digits(parsed[key][0])},
+                    )
                 )
             else:
                 parsed[key] = (row.number, record)
-        errors.extend(_row_error(row.number, message) for message in row_errors)
+        errors.extend(_row_error(row.number, code, message) for code, message in row_errors)
     if errors:
         raise IndicatorImportError(errors)
 
@@ -298,7 +306,7 @@ def indicator_import(*, user, upload) -> IndicatorImportResult:
             # Uniqueness is settled above (within the file and against `existing`).
             indicator.full_clean(exclude=["neighbourhood"], validate_constraints=False)
         except ValidationError as exc:
-            errors.extend(_row_error(number, m) for m in _flat_messages(exc))
+            errors.extend(_row_error(number, code, m) for code, m in _flat_messages(exc))
         to_save.append(indicator)
     if errors:
         raise IndicatorImportError(errors)
@@ -309,57 +317,66 @@ def indicator_import(*, user, upload) -> IndicatorImportResult:
     return IndicatorImportResult(created=created, updated=len(to_save) - created)
 
 
-def _row_error(number: int, message: str) -> str:
-    return _("Row %(row)s: %(message)s") % {"row": to_persian_digits(number), "message": message}
+def _row_error(number: int, code: str, message: str) -> tuple[int, str, str]:
+    text = _("Row %(row)s: %(message)s") % {"row": to_persian_digits(number), "message": message}
+    return number, code, text
 
 
-def _flat_messages(exc: ValidationError) -> list[str]:
+def _flat_messages(exc: ValidationError) -> list[tuple[str, str]]:
+    """The model's refusal as (code, message) pairs, each message prefixed by its field."""
     if hasattr(exc, "error_dict"):
         return [
-            f"{Indicator._meta.get_field(f).verbose_name if f != '__all__' else ''}: {m}".lstrip(
-                ": "
+            (
+                error.code or "invalid",
+                f"{Indicator._meta.get_field(f).verbose_name if f != '__all__' else ''}: "
+                f"{message}".lstrip(": "),
             )
-            for f, errs in exc.message_dict.items()
-            for m in errs
+            for f, errs in exc.error_dict.items()
+            for error in errs
+            for message in error
         ]
-    return list(exc.messages)
+    return [(error.code or "invalid", message) for error in exc.error_list for message in error]
 
 
-def _indicator_row(values: dict, neighbourhoods: dict, errors: list[str]) -> dict | None:
+def _indicator_row(values: dict, neighbourhoods: dict, errors: list) -> dict | None:
+    """The row's values as a record, or None with (code, message) pairs added to `errors`."""
     record: dict = {}
     district = values.get("district", "")
     district_number = _whole_number(district.replace("منطقه", "").strip())
     if not values.get("city") or not values.get("neighbourhood") or district_number is None:
-        errors.append(_("city, district number and neighbourhood are required"))
+        errors.append(("place_required", _("city, district number and neighbourhood are required")))
     else:
         key = (search_key(values["city"]), district_number, search_key(values["neighbourhood"]))
         record["neighbourhood_id"] = neighbourhoods.get(key)
         if record["neighbourhood_id"] is None:
-            errors.append(
-                _(
-                    "neighbourhood «%(name)s» of district %(district)s of %(city)s is not found in "
-                    "your area"
-                )
-                % {
-                    "name": values["neighbourhood"],
-                    "district": to_persian_digits(district_number),
-                    "city": values["city"],
-                }
-            )
+            message = _(
+                "neighbourhood «%(name)s» of district %(district)s of %(city)s is not found in "
+                "your area"
+            ) % {
+                "name": values["neighbourhood"],
+                "district": to_persian_digits(district_number),
+                "city": values["city"],
+            }
+            errors.append(("neighbourhood_not_found", message))
     year = _whole_number(values.get("year", ""))
     if year is None or not 1350 <= year <= 1500:
-        errors.append(_("the year must be a Jalali year such as 1403"))
+        errors.append(("year_invalid", _("the year must be a Jalali year such as 1403")))
     record["year"] = year
     quarter_text = values.get("quarter", "")
     quarter = _QUARTER_WORDS.get(quarter_text) or _whole_number(quarter_text)
     if quarter_text and (quarter is None or not 1 <= quarter <= 4):
-        errors.append(_("the quarter must be 1 to 4 (or spring, summer, autumn, winter)"))
+        errors.append(
+            (
+                "quarter_invalid",
+                _("the quarter must be 1 to 4 (or spring, summer, autumn, winter)"),
+            )
+        )
     record["quarter"] = quarter if quarter_text else None
     if "population" in values:
         population = values["population"].replace(",", "").replace("٬", "")
         record["population"] = _whole_number(population) if population else None
         if population and record["population"] is None:
-            errors.append(_("the population must be a whole number"))
+            errors.append(("population_invalid", _("the population must be a whole number")))
     for name in Indicator.SHARE_FIELDS:
         if name in values:
             text = values[name].replace("٫", ".").replace("%", "").replace("٪", "").strip()
@@ -367,10 +384,10 @@ def _indicator_row(values: dict, neighbourhoods: dict, errors: list[str]) -> dic
                 record[name] = Decimal(text).quantize(Decimal("0.01")) if text else None
             except InvalidOperation:
                 record[name] = None
-                errors.append(
-                    _("%(field)s must be a percentage such as 23.5")
-                    % {"field": Indicator._meta.get_field(name).verbose_name}
-                )
+                message = _("%(field)s must be a percentage such as 23.5") % {
+                    "field": Indicator._meta.get_field(name).verbose_name
+                }
+                errors.append((f"{name}_invalid", message))
     for name in Indicator.PROBLEM_FIELDS:
         if name in values:
             text = values[name]
@@ -378,10 +395,10 @@ def _indicator_row(values: dict, neighbourhoods: dict, errors: list[str]) -> dic
             if level is None and text:
                 level = _whole_number(text)
             if text and (level is None or not 0 <= level <= 4):
-                errors.append(
-                    _("%(field)s must be a level from 0 to 4 (none, low, moderate, high, severe)")
-                    % {"field": Indicator._meta.get_field(name).verbose_name}
-                )
+                message = _(
+                    "%(field)s must be a level from 0 to 4 (none, low, moderate, high, severe)"
+                ) % {"field": Indicator._meta.get_field(name).verbose_name}
+                errors.append((f"{name}_invalid", message))
             record[name] = level if text else None
     if "source" in values:
         record["source"] = values["source"]

@@ -1,10 +1,12 @@
 """Test configuration: the test-only overrides live here, not in a second settings tree."""
 
+import fcntl
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils.translation import trans_real
 
 from centres.demo import DEMO_PASSWORD
 from tests.centres.factories import CentreFactory, staff_user
@@ -14,29 +16,36 @@ ROOT = Path(__file__).resolve().parents[1]
 BROWSER_TESTS = ROOT / "tests" / "browser"
 
 
-def pytest_configure(config):
-    # Pages and messages are Persian through the compiled catalogues: compile any that is
-    # missing or older than its .po, so that a bare `pytest` runs as `make test` does. Once,
-    # in the controlling process (not in each pytest-xdist worker).
-    if hasattr(config, "workerinput"):
-        return
-    catalogues = [
-        *ROOT.glob("locale/*/LC_MESSAGES/*.po"),
-        *ROOT.glob("*/locale/*/LC_MESSAGES/*.po"),
-    ]
-    if any(
-        not po.with_suffix(".mo").exists()
-        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
-        for po in catalogues
-    ):
-        call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)
-
-
 def pytest_collection_modifyitems(items):
     # Every test of tests/browser/ drives Chromium: one rule instead of a marker per file.
     for item in items:
         if BROWSER_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
+    # Only the wording tests read the Persian catalogues; every other test checks codes and
+    # states, and runs without them. Compile any catalogue that is missing or older than its
+    # .po when the run has a wording test, so that a bare `pytest` runs as `make test` does.
+    if any(item.get_closest_marker("wording") for item in items):
+        compile_catalogues()
+
+
+def compile_catalogues():
+    catalogues = [
+        *ROOT.glob("locale/*/LC_MESSAGES/*.po"),
+        *ROOT.glob("*/locale/*/LC_MESSAGES/*.po"),
+    ]
+    # pytest-xdist workers collect at the same time: one compiles, the others wait for it
+    # (the lock is held on this file, which every checkout has).
+    with open(__file__) as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if any(
+            not po.with_suffix(".mo").exists()
+            or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+            for po in catalogues
+        ):
+            call_command("compilemessages", ignore_patterns=[".venv", "node_modules"], verbosity=0)
+        # Read them afresh: a module imported before may have looked for them already.
+        trans_real._translations = {}
+        trans_real._default = None
 
 
 @pytest.fixture(autouse=True)

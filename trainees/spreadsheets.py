@@ -168,7 +168,8 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
     if missing:
         raise SpreadsheetError(
             _("The first row must name these columns: %(columns)s.")
-            % {"columns": "، ".join(missing)}
+            % {"columns": "، ".join(missing)},
+            code="columns_missing",
         )
 
     # Lookups the rows refer to, read once.
@@ -209,7 +210,12 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
                 seen[code] = row_number
         for column, message in errors:
             preview.errors.append(
-                {"row": row_number, "column": column_title(column), "message": str(message)}
+                {
+                    "row": row_number,
+                    "field": column,
+                    "column": column_title(column),
+                    "message": str(message),
+                }
             )
         if not errors:
             parsed.append((row_number, data))

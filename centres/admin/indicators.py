@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -89,13 +89,13 @@ class IndicatorAdmin(ScopedAdmin):
     def import_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        errors: list[str] = []
+        errors: list[ValidationError] = []  # each with its message and code
         form = IndicatorImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
                 result = indicator_import(user=request.user, upload=form.cleaned_data["file"])
             except IndicatorImportError as exc:
-                errors = exc.messages
+                errors = exc.error_list
             else:
                 self.message_user(
                     request,

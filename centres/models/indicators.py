@@ -170,8 +170,12 @@ class Indicator(TimeStamped, IndicatorFigures):
         ):
             raise ValidationError(
                 {
-                    "over_65_share": _(
-                        "The share of young people and the share over 65 add up to more than 100%."
+                    "over_65_share": ValidationError(
+                        _(
+                            "The share of young people and the share over 65 add up to more "
+                            "than 100%."
+                        ),
+                        code="shares_over_100",
                     )
                 }
             )

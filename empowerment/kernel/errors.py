@@ -30,6 +30,7 @@ __all__ = [
     "domain_error_classes",
     "is_unique_clash",
     "refusal_messages",
+    "refusal_code",
     "add_refusal_to_form",
 ]
 
@@ -126,11 +127,26 @@ def refusal_messages(error: ValidationError) -> dict[str | None, list[str]]:
     return {None: [str(m) for m in error.messages]}
 
 
+def refusal_code(error: ValidationError) -> str:
+    """The refusal's stable code: a DomainError's own, else the first message's code."""
+    code = getattr(error, "code", None)
+    if code:
+        return code
+    for errors in getattr(error, "error_dict", {"": getattr(error, "error_list", [])}).values():
+        for item in errors:
+            if item.code:
+                return item.code
+    return DomainError.code
+
+
 def add_refusal_to_form(form, error: ValidationError) -> None:
     """Show a service's refusal on a form (an admin page, a public page): on its field when
-    the form has one, else above the form."""
-    for field, texts in refusal_messages(error).items():
-        form.add_error(field if field in form.fields else None, texts)
+    the form has one, else above the form. The errors keep their codes (form.has_error)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.error_list)
 
 
 def domain_error_classes() -> list[type[DomainError]]:

@@ -49,7 +49,7 @@ def otp_request(*, mobile: str) -> OneTimeCode:
     try:
         validate_mobile(mobile)
     except ValidationError as exc:
-        raise ValidationError({"mobile": exc.messages}) from exc
+        raise ValidationError({"mobile": exc.error_list}) from exc
     _refuse_staff_account(mobile)
     now = timezone.now()
     window_start = now - datetime.timedelta(seconds=settings.OTP_MOBILE_WINDOW_SECONDS)
@@ -91,7 +91,7 @@ def otp_verify(*, mobile: str, code: str):
     """
     mobile = normalize_mobile(mobile)
     code = normalize_mobile(code)  # Persian digits and stray spaces from a phone keyboard
-    error = None
+    error = code_of_error = None
     with transaction.atomic():
         # Lock the newest code so that two guesses at once cannot both be counted as one.
         otp = (
@@ -102,22 +102,22 @@ def otp_verify(*, mobile: str, code: str):
         )
         if otp is None or otp.is_expired:
             error = _("The code has expired or was not requested. Ask for a new code.")
+            code_of_error = "code_expired"
         elif otp.attempts >= settings.OTP_MAX_ATTEMPTS:
-            error = _("Too many wrong codes. Ask for a new code.")
+            error, code_of_error = _("Too many wrong codes. Ask for a new code."), "code_locked"
         elif not constant_time_compare(otp.code_hash, _code_hash(mobile=mobile, code=code)):
             otp.attempts += 1
             otp.save(update_fields=["attempts"])
-            error = (
-                _("Too many wrong codes. Ask for a new code.")
-                if otp.attempts >= settings.OTP_MAX_ATTEMPTS
-                else _("The code is not correct.")
-            )
+            if otp.attempts >= settings.OTP_MAX_ATTEMPTS:
+                error, code_of_error = _("Too many wrong codes. Ask for a new code."), "code_locked"
+            else:
+                error, code_of_error = _("The code is not correct."), "code_wrong"
         else:
             otp.used_at = timezone.now()
             otp.save(update_fields=["used_at"])
             user = resident_user_for_mobile(mobile=mobile)
     if error:
-        raise ValidationError({"code": error})
+        raise ValidationError({"code": ValidationError(error, code=code_of_error)})
     return user
 
 
@@ -128,7 +128,12 @@ def _refuse_staff_account(mobile: str) -> None:
     ):
         # A staff account named after a mobile must not be opened by an SMS code.
         raise ValidationError(
-            {"mobile": _("This number belongs to a staff account; sign in with its password.")}
+            {
+                "mobile": ValidationError(
+                    _("This number belongs to a staff account; sign in with its password."),
+                    code="staff_number",
+                )
+            }
         )
 
 

@@ -47,7 +47,13 @@ CSV_ENCODINGS = ("utf-8-sig", "cp1256")
 
 
 class SpreadsheetError(ValueError):
-    """The file as a whole cannot be read; the message is for the person uploading."""
+    """The file as a whole cannot be read; the message is for the person uploading, the
+    `code` for programs (file_too_large, file_empty, file_type, not_xlsx, workbook_too_big,
+    workbook_dtd, not_csv, too_many_rows, no_header, workbook_unreadable)."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -82,14 +88,14 @@ def read_upload(upload, *, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[bytes, st
     """The upload's bytes and its type (`XLSX` or `CSV`), after every file-level guard."""
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
-        raise SpreadsheetError(_too_big(max_bytes))
+        raise SpreadsheetError(_too_big(max_bytes), code="file_too_large")
     if hasattr(upload, "seek"):
         upload.seek(0)
     content = upload.read(max_bytes + 1)
     if len(content) > max_bytes:
-        raise SpreadsheetError(_too_big(max_bytes))
+        raise SpreadsheetError(_too_big(max_bytes), code="file_too_large")
     if not content:
-        raise SpreadsheetError(_("The file is empty."))
+        raise SpreadsheetError(_("The file is empty."), code="file_empty")
     name = (getattr(upload, "name", "") or "").lower()
     if name.endswith(".xlsx"):
         _check_xlsx(content)
@@ -97,7 +103,7 @@ def read_upload(upload, *, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[bytes, st
     if name.endswith(".csv"):
         _check_csv(content)
         return content, CSV
-    raise SpreadsheetError(_("Upload an Excel (.xlsx) or CSV (.csv) file."))
+    raise SpreadsheetError(_("Upload an Excel (.xlsx) or CSV (.csv) file."), code="file_type")
 
 
 def _too_big(max_bytes: int) -> str:
@@ -112,16 +118,16 @@ def _not_xlsx() -> str:
 
 def _check_xlsx(content: bytes) -> None:
     if content[:4] != b"PK\x03\x04":
-        raise SpreadsheetError(_not_xlsx())
+        raise SpreadsheetError(_not_xlsx(), code="not_xlsx")
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
-        raise SpreadsheetError(_not_xlsx()) from None
+        raise SpreadsheetError(_not_xlsx(), code="not_xlsx") from None
     with archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise SpreadsheetError(_not_xlsx())
+            raise SpreadsheetError(_not_xlsx(), code="not_xlsx")
         # The sizes come from the zip's directory; a forged directory is caught while
         # reading, because openpyxl's zip reader stops at the declared size.
         uncompressed = sum(info.file_size for info in infos)
@@ -134,7 +140,8 @@ def _check_xlsx(content: bytes) -> None:
                 _(
                     "This workbook unpacks to far more than its size and was refused. "
                     "Save the sheet again from Excel and upload it."
-                )
+                ),
+                code="workbook_too_big",
             )
         # Excel never writes a document type declaration; one is how XXE and "billion
         # laughs" files get in. openpyxl (with defusedxml) refuses entities only in the
@@ -144,14 +151,15 @@ def _check_xlsx(content: bytes) -> None:
             try:
                 declares = _declares_dtd(archive, info)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-                raise SpreadsheetError(_not_xlsx()) from None
+                raise SpreadsheetError(_not_xlsx(), code="not_xlsx") from None
             if declares:
                 raise SpreadsheetError(
                     _(
                         "This workbook contains a document type declaration (DTD), which "
                         "Excel never writes, and was refused for safety. Save the sheet "
                         "again from Excel and upload it."
-                    )
+                    ),
+                    code="workbook_dtd",
                 )
 
 
@@ -185,7 +193,9 @@ def _check_csv(content: bytes) -> None:
         or b"\x00" in content[:4096]
         or content[:2] in (b"\xff\xfe", b"\xfe\xff")
     ):
-        raise SpreadsheetError(_("This file is not a spreadsheet: it is not a CSV text file."))
+        raise SpreadsheetError(
+            _("This file is not a spreadsheet: it is not a CSV text file."), code="not_csv"
+        )
 
 
 def _csv_text(content: bytes) -> str:
@@ -212,7 +222,8 @@ def iter_table(content: bytes, file_type: str, *, max_rows: int = MAX_ROWS) -> I
             if counted > max_rows:
                 raise SpreadsheetError(
                     _("The file has more than %(count)s rows; split it into smaller files.")
-                    % {"count": to_persian_digits(max_rows)}
+                    % {"count": to_persian_digits(max_rows)},
+                    code="too_many_rows",
                 )
         yield row
 
@@ -221,7 +232,7 @@ def table_header(rows: Iterator[list]) -> list:
     """The first row of `iter_table`'s rows (taken from the iterator); it must name columns."""
     header = next(rows, None)
     if not header or not any(cell_text(v) for v in header):
-        raise SpreadsheetError(_("The first row must hold the column names."))
+        raise SpreadsheetError(_("The first row must hold the column names."), code="no_header")
     return header
 
 
@@ -243,7 +254,7 @@ def _xlsx_rows(content: bytes) -> Iterator[list]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:
-        raise SpreadsheetError(_unreadable_workbook()) from None
+        raise SpreadsheetError(_unreadable_workbook(), code="workbook_unreadable") from None
     try:
         sheet = workbook.worksheets[0]
         # Read-only mode parses the sheet while rows are taken: a malformed or forbidden
@@ -256,7 +267,7 @@ def _xlsx_rows(content: bytes) -> Iterator[list]:
             except StopIteration:
                 return
             except Exception:
-                raise SpreadsheetError(_unreadable_workbook()) from None
+                raise SpreadsheetError(_unreadable_workbook(), code="workbook_unreadable") from None
             yield list(row)
     finally:
         workbook.close()

@@ -73,13 +73,13 @@ def call_detail(request, pk: int):
     if call is None:
         raise Http404
     form = None
-    closed_message = ""
+    closed_message = closed_code = ""
     try:
         idea_call_require_open(call=call)
     except ValidationError as error:
         # Not open (yet or any more): the page says so and offers no form; a form sent
         # anyway gets the same answer and nothing is kept.
-        closed_message = error.messages[0]
+        closed_message, closed_code = error.messages[0], errors.refusal_code(error)
     else:
         if request.method == "POST":
             form = IdeaForm(request.POST, call=call)
@@ -93,6 +93,7 @@ def call_detail(request, pk: int):
         "call": call,
         "criteria": call.criteria.all(),
         "closed_message": closed_message,
+        "closed_code": closed_code,
         "form": form,
     }
     return render(request, "public/call_detail.html", context, status=_status(form))
@@ -144,9 +145,14 @@ def confirm(request, token: str):
         done = participation.participation_finished(session=request.session, token=token)
         if done:
             # The same code sent again (double click, back button): it was written once.
-            messages.info(request, _("This request was already confirmed and received."))
+            messages.info(
+                request,
+                _("This request was already confirmed and received."),
+                extra_tags="already_confirmed",
+            )
             return redirect(done)
-        messages.error(request, participation.RequestUnknown().text)
+        unknown = participation.RequestUnknown()
+        messages.error(request, unknown.text, extra_tags=unknown.code)
         return redirect("public_call_list")
     form = CodeForm()
     ip_address = client_address(request)
@@ -156,13 +162,13 @@ def confirm(request, token: str):
         except ValidationError as error:
             _refused(form, error)
         else:
-            messages.success(request, _("A new code was sent."))
+            messages.success(request, _("A new code was sent."), extra_tags="code_sent")
             return redirect("public_confirm", token=token)
     elif request.method == "POST":
         form = CodeForm(request.POST)
         if form.is_valid():
             try:
-                where, message = participation.participation_confirm(
+                where, message, notice = participation.participation_confirm(
                     session=request.session,
                     ip_address=ip_address,
                     request=waiting,
@@ -171,13 +177,13 @@ def confirm(request, token: str):
             except participation.RequestNoLongerTaken as error:
                 # The request was dropped with the reason; the resident starts again.
                 for text in error.messages:
-                    messages.error(request, text)
+                    messages.error(request, text, extra_tags=error.code)
                 return redirect(waiting.form_url)
             except ValidationError as error:
                 _refused(form, error)
             else:
                 if message:
-                    messages.success(request, message)
+                    messages.success(request, message, extra_tags=notice)
                 return redirect(where)
     entry = waiting.entry
     context = {

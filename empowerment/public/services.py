@@ -89,14 +89,14 @@ class _Idea:
     def check(self, target, data: dict) -> None:
         idea_call_require_open(call=target)
 
-    def write(self, target, data: dict, user) -> tuple[str, str]:
+    def write(self, target, data: dict, user) -> tuple[str, str, str]:
         idea = idea_submit(call=target, submitter=user, **data)
         message = _(
             "Your idea “%(title)s” was received. The centre will review it and you will be "
             "told of the decision."
         ) % {"title": idea.title}
         _receipt_sms(idea.tracking_number, idea.submitter_mobile, idea.title)
-        return idea.tracking_number, message
+        return idea.tracking_number, message, "idea_received"
 
 
 class _Interest:
@@ -124,14 +124,18 @@ class _Interest:
             neighbourhood=data["neighbourhood"],
         )
 
-    def write(self, target, data: dict, user) -> tuple[str, str]:
+    def write(self, target, data: dict, user) -> tuple[str, str, str]:
         interest, created = registry.cohort_interest_register(cohort=target, user=user, **data)
         if created:
             message = _("Your request to join “%(cohort)s” was received. The centre will call you.")
             _receipt_sms(interest.tracking_number, interest.mobile, target.title)
         else:
             message = _("You had already asked to join “%(cohort)s”. The centre will call you.")
-        return interest.tracking_number, message % {"cohort": target.title}
+        return (
+            interest.tracking_number,
+            message % {"cohort": target.title},
+            "interest_received" if created else "interest_already_received",
+        )
 
 
 class _Track:
@@ -153,8 +157,8 @@ class _Track:
         if normalize_mobile(data.get("mobile", "")) != target.mobile:
             raise TrackingNotFound()
 
-    def write(self, target, data: dict, user) -> tuple[str, str]:
-        return target.number, ""
+    def write(self, target, data: dict, user) -> tuple[str, str, str]:
+        return target.number, "", "tracked"
 
 
 class TrackingNotFound(errors.Invalid):
@@ -263,8 +267,9 @@ def participation_resend_code(*, ip_address: str | None, request: Waiting) -> No
 
 def participation_confirm(
     *, session, ip_address: str | None, request: Waiting, code: str
-) -> tuple[str, str]:
-    """Confirm the code and write the request; returns (where to go, what to say).
+) -> tuple[str, str, str]:
+    """Confirm the code and write the request; returns (where to go, what to say, and its
+    code: "idea_received", "interest_received" or "interest_already_received").
 
     Raises TooManyCodes (too many tries from this address), RequestNoLongerTaken (the call
     closed or the cohort stopped taking requests meanwhile: the request is dropped and the
@@ -281,7 +286,7 @@ def participation_confirm(
         raise RequestNoLongerTaken(" ".join(error.messages)) from error
     user = otp.otp_verify(mobile=entry.mobile, code=code)
     try:
-        number, message = kind.write(request.target, data, user)
+        number, message, notice = kind.write(request.target, data, user)
     except ValidationError as error:
         # Only a change between the check above and now gets here; nothing was written.
         waiting.pending_drop(session, entry.token)
@@ -291,7 +296,7 @@ def participation_confirm(
     waiting.tracking_grant(session, number)
     where = reverse("public_tracked", args=[number])
     waiting.pending_finish(session, entry.token, redirect_to=where)
-    return where, message
+    return where, message, notice
 
 
 def participation_track_request(

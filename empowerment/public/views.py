@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from centres import news
 from centres.models import Article, Centre, Comment, District, Headquarters, Neighbourhood
+from empowerment.kernel.errors import add_refusal_to_form
 from empowerment.kernel.persian import normalize_text
 from empowerment.kernel.ratelimit import client_address
 from empowerment.public import selectors
@@ -125,7 +126,7 @@ def article_detail(request, slug: str):
             accepted = _("Thank you. Your comment will be shown after review.")
             if form.is_spam():
                 # Answer a robot exactly as a person, so it learns nothing; store nothing.
-                messages.success(request, accepted)
+                messages.success(request, accepted, extra_tags="comment_received")
                 return redirect(article.get_absolute_url() + "#comments")
             try:
                 news.comment_submit(
@@ -135,20 +136,14 @@ def article_detail(request, slug: str):
                     ip_address=client_address(request),
                 )
             except news.CommentRateLimited:
-                form.add_error(
-                    None,
-                    _("You have sent several comments in a short time. Please try again later."),
-                )
+                text = _("You have sent several comments in a short time. Please try again later.")
+                form.add_error(None, ValidationError(text, code="rate_limited"))
                 status = 429
             except ValidationError as error:
                 # The model's rules run on the normalised text, so they may still refuse.
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, error)
+                add_refusal_to_form(form, error)
             else:
-                messages.success(request, accepted)
+                messages.success(request, accepted, extra_tags="comment_received")
                 return redirect(article.get_absolute_url() + "#comments")
     else:
         form = CommentForm()

@@ -19,6 +19,7 @@ def test_missing_fields_in_english(api_client):
     }
 
 
+@pytest.mark.wording
 def test_missing_fields_in_persian(api_client):
     # A translation test: it reads the Persian wording on purpose, from the compiled
     # catalogues (tests/conftest.py compiles them when they are missing or stale).
@@ -29,6 +30,7 @@ def test_missing_fields_in_persian(api_client):
     assert body["errors"]["username"] == ["این مقدار لازم است."]
 
 
+@pytest.mark.wording
 def test_persian_is_the_default_language(api_client):
     response = api_client.get(reverse("api:me"))
     assert response.status_code == 401

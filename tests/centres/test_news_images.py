@@ -11,6 +11,7 @@ from PIL import Image
 
 from centres import news
 from centres.models import Article
+from tests.codes import form_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -64,13 +65,14 @@ def test_png_with_transparency_is_accepted_and_flattened():
         assert image.format == "JPEG" and image.size == (800, 600) and image.mode == "RGB"
 
 
-def test_a_non_image_renamed_jpg_is_refused_with_a_persian_error(client, two_centres):
+def test_a_non_image_renamed_jpg_is_refused(client, two_centres):
     client.force_login(two_centres["staff_isfahan"])
     fake = upload(b"%PDF-1.4 not an image at all" * 100, name="cover.jpg")
     response = post_article(client, two_centres["isfahan"], fake)
     assert response.status_code == 200
-    errors = response.context["adminform"].form.errors["cover"]
-    assert errors and all("تصویر" in str(e) for e in errors), errors
+    assert form_codes(response.context["adminform"].form) == {
+        "cover": ["invalid_image"]
+    }  # Django's own check
     assert not Article.objects.exists()
 
 
@@ -79,7 +81,6 @@ def test_an_image_of_another_type_is_refused_by_the_service():
     with pytest.raises(ValidationError) as error:
         news.cover_image_prepare(gif)
     assert error.value.code == "image_invalid"
-    assert "JPEG" in error.value.messages[0] and "تصویر" in error.value.messages[0]
 
 
 def test_an_oversized_file_is_refused(client, two_centres, monkeypatch):
@@ -89,7 +90,7 @@ def test_an_oversized_file_is_refused(client, two_centres, monkeypatch):
     assert len(big) > 50_000
     response = post_article(client, two_centres["isfahan"], upload(big, name="big.png"))
     assert response.status_code == 200
-    assert "مگابایت" in str(response.context["adminform"].form.errors["cover"])
+    assert form_codes(response.context["adminform"].form) == {"cover": ["image_too_large"]}
     assert not Article.objects.exists()
 
 
@@ -99,7 +100,6 @@ def test_a_decompression_bomb_is_refused_before_decoding(monkeypatch):
     with pytest.raises(ValidationError) as error:
         news.cover_image_prepare(bomb)
     assert error.value.code == "image_too_many_pixels"
-    assert "پیکسل" in error.value.messages[0]
 
 
 def test_a_truncated_image_is_refused():

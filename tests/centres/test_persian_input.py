@@ -125,6 +125,7 @@ def test_the_meeting_page_has_no_number_box_that_drops_persian_digits(client):
     assert 'inputmode="decimal"' in page
 
 
+@pytest.mark.wording
 def test_admin_messages_are_persian_where_django_leaves_them_english(client):
     """A meeting with neither a headquarters nor a centre: the form's summary line and the
     refusal are Persian, with no constraint name or English text (translation test: it

@@ -10,11 +10,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from empowerment.kernel.jalali import format_jalali
 from empowerment.kernel.models import OneTimeCode, OutboxMessage
 from empowerment.kernel.persian import to_persian_digits
+from empowerment.kernel.residents import otp_request
 from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from tests.centres.factories import CentreFactory, staff_user
+from tests.codes import form_codes, page_codes
 from tests.programs.factories import close_call, make_call
 
 from .conftest import MOBILE, last_code
@@ -74,17 +77,16 @@ def test_open_call_page_shows_dates_criteria_and_the_form(client, open_call):
     assert [n.name for n in choices] == ["حصه"]
 
 
-def test_closed_call_offers_no_form_and_refuses_a_submission_in_persian(
-    client, post_and_send, open_call
-):
+def test_closed_call_offers_no_form_and_refuses_a_submission(client, post_and_send, open_call):
     close_call(open_call, days_ago=1)
     page = client.get(reverse("public_call_detail", args=[open_call.pk]))
     assert page.context["form"] is None
-    assert "دیگر نمی‌توان ایده ارسال کرد" in page.content.decode()
+    assert page_codes(page) == ["call_not_open"]
+    assert format_jalali(open_call.closes_on) in page.context["closed_message"]
     response = submit(post_and_send, open_call)
     assert response.status_code == 200
-    body = response.content.decode()
-    assert "به پایان رسیده است" in body and "دیگر نمی‌توان ایده ارسال کرد" in body
+    assert response.context["form"] is None
+    assert page_codes(response) == ["call_not_open"]
     assert ConsoleSMSBackend.outbox == []
     assert not OneTimeCode.objects.exists()
     assert not Idea.objects.exists()
@@ -92,8 +94,9 @@ def test_closed_call_offers_no_form_and_refuses_a_submission_in_persian(
 
 def test_a_call_not_open_yet_says_when_it_opens(client, hesseh_centre):
     later = make_call(centre=hesseh_centre, title="فراخوان بهار", open_days=(3, 30))
-    body = client.get(reverse("public_call_detail", args=[later.pk])).content.decode()
-    assert "هنوز نمی‌توان ایده ارسال کرد" in body
+    page = client.get(reverse("public_call_detail", args=[later.pk]))
+    assert page_codes(page) == ["call_not_open"]
+    assert format_jalali(later.opens_on) in page.context["closed_message"]
 
 
 def test_unknown_call_or_inactive_centre_is_404(client):
@@ -102,12 +105,11 @@ def test_unknown_call_or_inactive_centre_is_404(client):
     assert client.get(reverse("public_call_detail", args=[999999])).status_code == 404
 
 
-def test_invalid_details_get_persian_errors_and_no_code_is_sent(post_and_send, open_call):
+def test_invalid_details_get_errors_and_no_code_is_sent(post_and_send, open_call):
     response = submit(post_and_send, open_call, title="", submitter_mobile="12345")
     assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert errors["title"] == ["این مقدار لازم است."]
-    assert "شماره همراه" in errors["submitter_mobile"][0]
+    errors = form_codes(response.context["form"])
+    assert errors == {"title": ["required"], "submitter_mobile": ["mobile_invalid"]}
     assert ConsoleSMSBackend.outbox == []
     assert not OneTimeCode.objects.exists()
 
@@ -137,6 +139,7 @@ def test_details_then_code_submit_the_idea_once_as_the_resident(client, post_and
     receipt = OutboxMessage.objects.get(key=f"tracking-receipt:{idea.tracking_number}")
     assert receipt.recipient == MOBILE
     assert to_persian_digits(idea.tracking_number) in receipt.text
+    assert page_codes(done) == ["idea_received"]
     assert idea.call == open_call
     assert idea.title == "کارگاه میناکاری خانگی"  # normalised
     assert idea.jobs_expected == 4
@@ -149,17 +152,17 @@ def test_details_then_code_submit_the_idea_once_as_the_resident(client, post_and
     # The same code sent again (a double click) writes nothing more.
     again = client.post(confirm_url, {"code": last_code()}, follow=True)
     assert again.status_code == 200
-    assert "پیش‌تر تأیید و دریافت شده" in again.content.decode()
+    assert page_codes(again) == ["already_confirmed"]
     assert Idea.objects.count() == 1
 
 
-def test_wrong_code_is_refused_in_persian_and_nothing_is_saved(client, post_and_send, open_call):
+def test_wrong_code_is_refused_and_nothing_is_saved(client, post_and_send, open_call):
     confirm_url = submit(post_and_send, open_call)["Location"]
     code = last_code()
     wrong = "000000" if code != "000000" else "111111"
     response = client.post(confirm_url, {"code": wrong})
     assert response.status_code == 200
-    assert response.context["form"].errors["code"] == ["کد درست نیست."]
+    assert form_codes(response.context["form"]) == {"code": ["code_wrong"]}
     assert not Idea.objects.exists()
     # The right code still works afterwards, in Persian digits too.
     persian = code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
@@ -172,11 +175,11 @@ def test_expired_code_is_refused_and_a_new_one_can_be_sent(client, post_and_send
     old = last_code()
     OneTimeCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     response = client.post(confirm_url, {"code": old})
-    assert "کد منقضی شده" in response.context["form"].errors["code"][0]
+    assert form_codes(response.context["form"]) == {"code": ["code_expired"]}
     assert not Idea.objects.exists()
 
     resent = post_and_send(confirm_url, {"resend": "1"}, follow=True)
-    assert "کد تازه‌ای فرستاده شد" in resent.content.decode()
+    assert page_codes(resent) == ["code_sent"]
     assert len(ConsoleSMSBackend.outbox) == 2
     assert client.post(confirm_url, {"code": last_code()}).status_code == 302
     assert Idea.objects.count() == 1
@@ -186,7 +189,8 @@ def test_the_call_closing_before_the_code_drops_the_request(client, post_and_sen
     confirm_url = submit(post_and_send, open_call)["Location"]
     close_call(open_call, days_ago=1)
     response = client.post(confirm_url, {"code": last_code()}, follow=True)
-    assert "دیگر نمی‌توان ایده ارسال کرد" in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("public_call_detail", args=[open_call.pk])
+    assert page_codes(response) == ["no_longer_open", "call_not_open"]  # message, notice
     assert not Idea.objects.exists()
     # The code was not used up on a refused idea.
     assert OneTimeCode.objects.get().used_at is None
@@ -196,7 +200,7 @@ def test_another_browser_cannot_confirm_a_request_it_did_not_make(post_and_send,
     confirm_url = submit(post_and_send, open_call)["Location"]
     stranger = Client()
     response = stranger.post(confirm_url, {"code": last_code()}, follow=True)
-    assert "منقضی شده یا پیدا نشد" in response.content.decode()
+    assert page_codes(response) == ["request_unknown"]
     assert not Idea.objects.exists()
 
 
@@ -208,13 +212,13 @@ def test_change_details_fills_the_form_again(client, post_and_send, open_call):
     assert page.context["form"].initial["title"] == "کارگاه میناکاری خانگی"
 
 
-def test_codes_asked_too_often_are_refused_with_429_in_persian(post_and_send, open_call, settings):
+def test_codes_asked_too_often_are_refused_with_429(post_and_send, open_call, settings):
     settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "otp_request_mobile": "2/hour"}
     for _ in range(2):
         assert submit(post_and_send, open_call).status_code == 302
     response = submit(post_and_send, open_call)
     assert response.status_code == 429
-    assert "چند بار کد خواسته‌اید" in response.content.decode()
+    assert form_codes(response.context["form"]) == {"__all__": ["rate_limited"]}
     assert len(ConsoleSMSBackend.outbox) == 2
 
 
@@ -234,20 +238,16 @@ def test_a_staff_number_cannot_be_confirmed_by_sms(post_and_send, open_call, hes
     staff_user(MOBILE, "centre_staff", hesseh_centre)
     response = submit(post_and_send, open_call)
     assert response.status_code == 200
-    assert "متعلق به حساب کارکنان" in response.context["form"].errors["submitter_mobile"][0]
+    assert form_codes(response.context["form"]) == {"submitter_mobile": ["staff_number"]}
     assert ConsoleSMSBackend.outbox == []
 
 
 def test_the_sms_cap_per_mobile_counts_codes_sent_through_the_api_too(
     post_and_send, open_call, settings
 ):
-    from empowerment.kernel.residents import otp_request
-
     settings.OTP_MAX_PER_MOBILE = 1
     otp_request(mobile="09121234567")  # asked through the API a moment ago
     response = submit(post_and_send, open_call)
     assert response.status_code == 429
-    assert "چند بار کد خواسته‌اید" in response.content.decode()
-    from empowerment.kernel.models import OneTimeCode
-
+    assert form_codes(response.context["form"]) == {"__all__": ["rate_limited"]}
     assert OneTimeCode.objects.filter(mobile="09121234567").count() == 1

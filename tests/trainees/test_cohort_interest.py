@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from programs.models import Cohort
+from tests.codes import message_codes
 from tests.programs.factories import CohortFactory
 from tests.public.conftest import days_from_today
 from tests.trainees.factories import EnrolmentFactory, TraineeFactory
@@ -51,7 +52,7 @@ def test_register_is_idempotent_per_mobile_and_refuses_a_cohort_not_open(isfahan
     running = CohortFactory(centre=isfahan, title="دوره جاری")
     with pytest.raises(ValidationError) as refused:
         services.cohort_interest_register(cohort=running, name="زهرا", mobile="09121110001")
-    assert refused.value.messages == ["ثبت‌نام دوره‌ی «دوره جاری» باز نیست."]
+    assert refused.value.code == "cohort_not_open"
 
 
 def test_staff_see_only_their_centres_requests(client, two_centres, interests):
@@ -92,7 +93,7 @@ def test_staff_mark_contacted_then_enrolled_once_the_trainee_is_enrolled(
         {"action": "mark_enrolled", "_selected_action": [mine.pk]},
         follow=True,
     )
-    assert "هنوز کارآموزی با شماره" in refused.content.decode()
+    assert message_codes(refused) == ["not_enrolled_yet"]
     mine.refresh_from_db()
     assert mine.state == CohortInterest.State.CONTACTED
 

@@ -123,6 +123,7 @@ class CohortInterestAdmin(ScopedAdmin):
                 )
                 % {"names": "، ".join(i.name for i in refused)},
                 messages.WARNING,
+                extra_tags="not_enrolled_yet",
             )
 
     @admin.action(description=_("Mark as contacted"), permissions=["change"])

@@ -38,7 +38,8 @@ def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImpor
     """Check an uploaded spreadsheet and record what each row would do. Writes no trainee.
 
     A file that is not a real spreadsheet, too large or a zip bomb is refused with a
-    message (the import row keeps the refusal, not the file).
+    message and its code in `report["refusal"]` (the import row keeps the refusal, not the
+    file).
     """
     if by is not None and not by.has_perm("trainees.import_trainees"):
         raise PermissionDenied(_("You may not import trainees."))
@@ -55,6 +56,7 @@ def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImpor
         trainee_import.state = TraineeImport.State.REFUSED
         trainee_import.file_type = ""
         trainee_import.message = str(refusal)
+        trainee_import.report = {"refusal": refusal.code}
         trainee_import.save()
         return trainee_import
     trainee_import.file_type = file_type
@@ -63,6 +65,7 @@ def trainee_import_preview(*, centre: Centre, uploaded_file, by) -> TraineeImpor
     except SpreadsheetError as refusal:
         trainee_import.state = TraineeImport.State.REFUSED
         trainee_import.message = str(refusal)
+        trainee_import.report = {"refusal": refusal.code}
         trainee_import.save()
         return trainee_import
     trainee_import.state = TraineeImport.State.PREVIEWED

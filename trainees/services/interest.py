@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 def _require_open_for_registration(cohort: Cohort) -> None:
     if not cohorts_open_for_registration().filter(pk=cohort.pk).exists():
         raise ValidationError(
-            _("The cohort “%(cohort)s” is not open for registration.") % {"cohort": cohort.title}
+            _("The cohort “%(cohort)s” is not open for registration.") % {"cohort": cohort.title},
+            code="cohort_not_open",
         )
 
 
