@@ -168,6 +168,12 @@ def _hesseh_commitment(context: dict) -> Commitment:
 
 def seed(context: dict) -> dict:
     meeting = _alborz_73rd(context)
+    # The secretary publishes the first two resolutions on the public pages (the
+    # counselling centres and the courses); the third stays private.
+    for resolution in meeting.resolutions.order_by("number")[:2]:
+        services.resolution_publish(
+            resolution=resolution, user=context["users"]["secretary.alborz"]
+        )
     _isfahan_opportunity_meetings(context)
     commitment = _hesseh_commitment(context)
     return {"meetings": {"alborz_73": meeting}, "commitments": {"hesseh_asphalt": commitment}}

@@ -11,6 +11,7 @@ from decimal import Decimal
 import jdatetime
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from empowerment.kernel import errors
@@ -220,6 +221,37 @@ def resolution_follow_up_add(
         resolution.status = TrackedStatus.IN_PROGRESS
     resolution.save(update_fields=["progress", "status", "completed_on", "updated_at"])
     return follow_up
+
+
+@transaction.atomic
+def resolution_publish(*, resolution: Resolution, user, publish: bool = True) -> Resolution:
+    """Publish a resolution on the public accountability pages of its centre and
+    neighbourhoods, or withdraw it: the body's secretary (or manager) only, in their scope.
+    What is published: its text, responsible organisation, deadline, status and progress;
+    never its follow-up notes."""
+    visible = Resolution.objects.visible_to(user)
+    resolution = (
+        Resolution.objects.select_for_update()
+        .select_related("meeting")
+        .filter(pk=resolution.pk, pk__in=visible.values("pk"))
+        .first()
+    )
+    if resolution is None:
+        raise errors.OutOfScope()
+    if not user.has_perm("centres.change_resolution") or (
+        resolution_reporter_partner(user=user, resolution=resolution) is not None
+    ):
+        raise errors.NotAllowed(_("Only the body's secretary may publish a resolution."))
+    if publish and resolution.status == TrackedStatus.CANCELLED:
+        raise errors.Conflict(
+            _("A cancelled resolution is not published."), code="resolution_cancelled"
+        )
+    if publish == (resolution.published_at is not None):
+        return resolution  # already as asked: a second click changes nothing
+    resolution.published_at = timezone.now() if publish else None
+    resolution.published_by = user if publish else None
+    resolution.save(update_fields=["published_at", "published_by", "updated_at"])
+    return resolution
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_jalali.admin.filters import JDateFieldListFilter
 
@@ -31,6 +31,7 @@ from ..meetings import (
     resolution_cancel,
     resolution_create,
     resolution_follow_up_add,
+    resolution_publish,
     resolution_reporter_partner,
 )
 from ..models import (
@@ -201,6 +202,7 @@ class ResolutionAdmin(ScopedAdmin):
         "status",
         "progress",
         "overdue_display",
+        "published_display",
     ]
     list_filter = [
         ("meeting__headquarters", admin.RelatedOnlyFieldListFilter),
@@ -225,10 +227,54 @@ class ResolutionAdmin(ScopedAdmin):
     filter_horizontal = ["cooperating"]
     inlines = [ResolutionFollowUpInline]
     deadline_display = jalali_column("deadline", _("deadline"))
-    actions = ["cancel_selected"]
+    actions = ["cancel_selected", "publish_selected", "withdraw_selected"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_overdue()
+
+    @admin.display(description=_("public"), boolean=True, ordering="published_at")
+    def published_display(self, obj):
+        return obj.published_at is not None
+
+    def _publish(self, request, queryset, publish: bool):
+        done = 0
+        for resolution in queryset:
+            try:
+                resolution_publish(resolution=resolution, user=request.user, publish=publish)
+            except (PermissionDenied, ValidationError) as error:
+                text = " ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(request, f"{resolution}: {text}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            text = (
+                ngettext(
+                    "%(count)s resolution is on the public pages.",
+                    "%(count)s resolutions are on the public pages.",
+                    done,
+                )
+                if publish
+                else ngettext(
+                    "%(count)s resolution was withdrawn from the public pages.",
+                    "%(count)s resolutions were withdrawn from the public pages.",
+                    done,
+                )
+            )
+            self.message_user(request, text % {"count": done}, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Publish the selected resolutions on the public pages"),
+        permissions=["change"],
+    )
+    def publish_selected(self, request, queryset):
+        self._publish(request, queryset, True)
+
+    @admin.action(
+        description=_("Withdraw the selected resolutions from the public pages"),
+        permissions=["change"],
+    )
+    def withdraw_selected(self, request, queryset):
+        self._publish(request, queryset, False)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

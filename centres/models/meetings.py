@@ -308,6 +308,17 @@ class Resolution(DeadlineMixin, TimeStamped):
         help_text=_("The latest follow-up's percentage."),
     )
     completed_on = jmodels.jDateField(_("completed on"), null=True, blank=True)
+    # Private unless the body's secretary publishes it on the public accountability pages
+    # (`resolution_publish`); its follow-up notes are never published.
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
 
     objects = models.Manager.from_queryset(ResolutionQuerySet)()
     history = HistoricalRecords(m2m_fields=[cooperating])

@@ -8,11 +8,20 @@ and never a person's details. Each function is one query, whatever the number of
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from centres.models import Article, Centre, Neighbourhood
+from centres.models import (
+    Article,
+    Centre,
+    Commitment,
+    CommitmentMilestone,
+    Headquarters,
+    Neighbourhood,
+    Resolution,
+    TrackedStatus,
+)
 from empowerment.kernel import tracking
 from empowerment.kernel.jalali import local_today
 from programs.models import Idea, IdeaCall
@@ -189,3 +198,78 @@ def _tracked_interest(interest: CohortInterest) -> Tracked:
         answer="",
         decided=interest.state != CohortInterest.State.NEW,
     )
+
+
+# --- Public accountability: what was promised to a centre's area and a neighbourhood ------
+
+
+def _commitments() -> QuerySet:
+    return (
+        Commitment.objects.select_related("promiser_partner", "neighbourhood")
+        .prefetch_related(
+            Prefetch(
+                "milestones",
+                queryset=CommitmentMilestone.objects.order_by("due_date", "pk"),
+            )
+        )
+        .order_by("due_date", "pk")
+    )
+
+
+def _published_resolutions() -> QuerySet:
+    # Only what the secretary published; their follow-up notes are never read here.
+    return (
+        Resolution.objects.exclude(published_at=None)
+        .exclude(status=TrackedStatus.CANCELLED)
+        .select_related("meeting__headquarters", "meeting__centre", "responsible")
+        .order_by("deadline", "pk")
+    )
+
+
+def _headquarters_over(*, city_id: int, province_id: int) -> Q:
+    """Meetings of the headquarters whose area holds the place: its city, its province."""
+    return Q(
+        meeting__headquarters__level=Headquarters.Level.CITY, meeting__headquarters__city=city_id
+    ) | Q(
+        meeting__headquarters__level=Headquarters.Level.PROVINCIAL,
+        meeting__headquarters__province=province_id,
+    )
+
+
+def centre_accountability(*, centre: Centre) -> dict:
+    """The commitments made to the neighbourhoods a centre serves (or through its
+    headquarters) and the resolutions published by the bodies over it."""
+    served = centre.neighbourhoods.values("pk")
+    commitments = _commitments().filter(
+        Q(neighbourhood__in=served) | Q(headquarters__centre=centre)
+    )
+    resolutions = _published_resolutions().filter(
+        Q(meeting__centre=centre)
+        | Q(meeting__headquarters__centre=centre)
+        | Q(meeting__headquarters__neighbourhood__in=served)
+        | _headquarters_over(city_id=centre.city_id, province_id=centre.city.province_id)
+    )
+    return {
+        "commitments": list(commitments.distinct()),
+        "resolutions": list(resolutions.distinct()),
+    }
+
+
+def neighbourhood_accountability(*, neighbourhood: Neighbourhood) -> dict:
+    """The commitments made to one neighbourhood and the resolutions published by the
+    bodies over it (its own headquarters, the centres serving it, its city and province)."""
+    city = neighbourhood.district.city
+    commitments = _commitments().filter(
+        Q(neighbourhood=neighbourhood) | Q(headquarters__neighbourhood=neighbourhood)
+    )
+    serving = Centre.objects.active().filter(neighbourhoods=neighbourhood).values("pk")
+    resolutions = _published_resolutions().filter(
+        Q(meeting__headquarters__neighbourhood=neighbourhood)
+        | Q(meeting__centre__in=serving)
+        | Q(meeting__headquarters__centre__in=serving)
+        | _headquarters_over(city_id=city.pk, province_id=city.province_id)
+    )
+    return {
+        "commitments": list(commitments.distinct()),
+        "resolutions": list(resolutions.distinct()),
+    }

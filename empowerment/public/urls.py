@@ -7,6 +7,12 @@ from empowerment.public import participation, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("centres/<int:pk>/", views.centre_detail, name="centre_detail"),
+    path("centres/<int:pk>/promises/", views.centre_promises, name="centre_promises"),
+    path(
+        "neighbourhoods/<int:pk>/promises/",
+        views.neighbourhood_promises,
+        name="neighbourhood_promises",
+    ),
     path("news/", views.news_list, name="news_list"),
     # Slugs are Unicode (Persian titles), which the `slug` converter would refuse.
     path("news/<str:slug>/", views.article_detail, name="article_detail"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from centres import news
 from centres.models import Article, Centre, Comment, District, Headquarters, Neighbourhood
 from empowerment.kernel.errors import add_refusal_to_form
+from empowerment.kernel.jalali import local_today
 from empowerment.kernel.persian import normalize_text
 from empowerment.kernel.ratelimit import client_address
 from empowerment.public import selectors
@@ -150,3 +151,38 @@ def article_detail(request, slug: str):
     comments = Comment.objects.published().filter(article=article).order_by("created_at")
     context = {"article": article, "comments": comments, "form": form}
     return render(request, "public/article_detail.html", context, status=status)
+
+
+# --- Public accountability ---------------------------------------------------------------
+
+
+@require_safe
+def centre_promises(request, pk: int):
+    """What was promised to the neighbourhoods a centre serves, and what headquarters
+    published of their resolutions, with what became of each."""
+    centre = get_object_or_404(Centre.objects.active().select_related("city__province"), pk=pk)
+    context = {
+        "place": centre.name,
+        "centre": centre,
+        "today": local_today(),
+        **selectors.centre_accountability(centre=centre),
+    }
+    return render(request, "public/promises.html", context)
+
+
+@require_safe
+def neighbourhood_promises(request, pk: int):
+    neighbourhood = get_object_or_404(
+        Neighbourhood.objects.filter(centres__is_active=True)
+        .select_related("district__city__province")
+        .distinct(),
+        pk=pk,
+    )
+    context = {
+        "place": neighbourhood.name,
+        "neighbourhood": neighbourhood,
+        "centres": Centre.objects.active().filter(neighbourhoods=neighbourhood),
+        "today": local_today(),
+        **selectors.neighbourhood_accountability(neighbourhood=neighbourhood),
+    }
+    return render(request, "public/promises.html", context)

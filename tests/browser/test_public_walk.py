@@ -9,17 +9,18 @@ the admin with the bulk action, and the article's counts change as they should.
 import re
 from urllib.parse import urlsplit
 
+import jdatetime
 import pytest
 from playwright.sync_api import expect
 
-from centres import news
+from centres import meetings, news
 from centres.models import Comment
 from empowerment.kernel.persian import to_persian_digits
 from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from programs.services.ideas import idea_submit
 from tests.browser.conftest import SCREENSHOTS, admin_sign_in, non_local_requests
-from tests.centres.factories import CentreFactory, staff_user
+from tests.centres.factories import CentreFactory, PartnerFactory, staff_user
 from tests.programs.factories import make_call
 
 pytestmark = pytest.mark.browser
@@ -199,3 +200,39 @@ def test_a_resident_follows_an_idea_on_a_phone(browser, live_server, portal, scr
         phone.screenshot(path=str(SCREENSHOTS / "public-track-2-phone-390.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_neighbourhood_sees_what_was_promised_to_it(browser, live_server, places):
+    """The Hesseh page on a phone and at 1366 px: the 1401 asphalt promise, overdue, with
+    its milestones; reached from the centre's page."""
+    hesseh = places["neighbourhoods"]["hesseh"]
+    commitment = meetings.commitment_create(
+        title="آسفالت و احداث پیاده‌رو معابر محله حصه",
+        description="شهرداران مناطق وعده دادند تا ابتدای سال ۱۴۰۱ معابر متعددی آسفالت شود.",
+        promised_by="شهرداران مناطق ۱۰ و ۱۴ اصفهان",
+        promiser_partner=PartnerFactory(name="شهرداری اصفهان"),
+        neighbourhood=hesseh,
+        promised_on=jdatetime.date(1400, 10, 20),
+        due_date=jdatetime.date(1401, 1, 1),
+        milestones=[
+            ("آسفالت معابر اصلی", jdatetime.date(1400, 12, 15)),
+            ("احداث پیاده‌رو", jdatetime.date(1401, 1, 1)),
+        ],
+    )
+    for width, height, name in ((1366, 768, "desktop"), (390, 844, "phone-390")):
+        context = browser.new_context(
+            locale="fa-IR", viewport={"width": width, "height": height}, is_mobile=width < 500
+        )
+        page = context.new_page()
+        try:
+            page.goto(f"{live_server.url}/centres/{places['centre'].pk}/")
+            page.click(f"section.neighbourhoods >> text={hesseh.name}")
+            page.wait_for_url(f"**/neighbourhoods/{hesseh.pk}/promises/")
+            card = page.locator(f"[data-commitment='{commitment.pk}']")
+            expect(card).to_contain_text(commitment.title)
+            expect(card.locator(".tag.overdue")).to_be_visible()
+            expect(card.locator("ol.milestones li")).to_have_count(2)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.screenshot(path=str(SCREENSHOTS / f"public-promises-{name}.png"), full_page=True)
+        finally:
+            context.close()
