@@ -41,6 +41,7 @@ from ..models import (
     hide_unshared,
 )
 from ..services.registry import TRAINEE_FIELDS
+from .enrolments import attendance_rate_text
 from .filters import (
     AgeBandFilter,
     CohortFilter,
@@ -97,11 +98,18 @@ class TraineeForm(forms.ModelForm):
 
 class EnrolmentInline(ScopedTabularInline):
     model = Enrolment
-    fields = ["cohort", "status", "enrolled", "attendance_percent", "certificate_number"]
+    fields = ["cohort", "status", "enrolled", "attendance_rate", "certificate_number"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
     enrolled = jalali_column("enrolled_on", _("enrolment date"))
+
+    def get_queryset(self, request):
+        return selectors.with_attendance_rate(super().get_queryset(request))
+
+    @admin.display(description=_("attendance (%)"))
+    def attendance_rate(self, obj):
+        return attendance_rate_text(obj)
 
     def has_add_permission(self, request, obj=None):
         return False
