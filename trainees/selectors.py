@@ -1,22 +1,21 @@
 """Reads on the registry."""
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.db.models import (
-    Case,
-    DecimalField,
     Exists,
     F,
+    FloatField,
     Func,
     IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models.functions import Cast, Coalesce, NullIf
 
 from empowerment.kernel.jalali import local_today
 from programs.models import Cohort, CohortSession
@@ -69,7 +68,8 @@ def with_attendance_rate(queryset: QuerySet, *, today: datetime.date | None = No
     the trainee's mark counts as an absence. None until one session was held.
 
     Three correlated counts in the same query (sessions held, present, excused): a list
-    page of enrolments stays one query whatever its length.
+    page of enrolments stays one query whatever its length. The rate is a float, for
+    ordering; `rate_percent` rounds it for people.
     """
     today = today or local_today()
     held_session = {"session__cancelled_at__isnull": True, "session__date__lte": today}
@@ -81,25 +81,24 @@ def with_attendance_rate(queryset: QuerySet, *, today: datetime.date | None = No
     marks = Attendance.objects.filter(enrolment=OuterRef("pk"), **held_session)
     present = _count(marks.filter(status=Attendance.Status.PRESENT))
     excused = _count(marks.filter(status=Attendance.Status.EXCUSED))
-    decimal = DecimalField(max_digits=7, decimal_places=1)
     counted = F("_held") - F("_excused")
-    current = Case(
-        When(
-            _counted__gt=0,
-            then=Round(
-                Cast(F("_present") * 100, DecimalField(max_digits=9, decimal_places=3))
-                / Cast(F("_counted"), DecimalField(max_digits=9, decimal_places=3)),
-                1,
-            ),
-        ),
-        default=None,
-        output_field=decimal,
-    )
+    current = Cast(F("_present"), FloatField()) * 100.0 / NullIf(F("_counted"), 0)
     return (
         queryset.annotate(_held=held, _present=present, _excused=excused)
         .annotate(_counted=counted)
-        .annotate(attendance_rate=Coalesce(F("attendance_percent"), current, output_field=decimal))
+        .annotate(
+            attendance_rate=Coalesce(
+                Cast(F("attendance_percent"), FloatField()), current, output_field=FloatField()
+            )
+        )
     )
+
+
+def rate_percent(rate: float | Decimal | None) -> Decimal | None:
+    """An `attendance_rate` to one decimal, rounded as the completion rounds it."""
+    if rate is None:
+        return None
+    return Decimal(str(rate)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def sessions_of_day(*, user, day: datetime.date | None = None) -> QuerySet:

@@ -409,6 +409,7 @@ def _may_see_attendance(user) -> bool:
 
 
 def _rate_text(rate) -> str:
+    rate = selectors.rate_percent(rate)
     if rate is None:
         return "—"
     return to_persian_digits(f"{rate:.1f}".removesuffix(".0")) + "٪"
