@@ -94,6 +94,22 @@ def with_attendance_rate(queryset: QuerySet, *, today: datetime.date | None = No
     )
 
 
+def with_current_attendance(trainees: QuerySet, *, today: datetime.date | None = None) -> QuerySet:
+    """Trainees annotated with `current_attendance_rate`: the attendance so far in the cohort
+    they joined last among those they are enrolled in (running), as `with_attendance_rate`
+    counts it; None when they hold no seat in a running cohort. One subquery, in the list's
+    own query."""
+    current = with_attendance_rate(
+        Enrolment.objects.filter(trainee=OuterRef("pk"), status=Enrolment.Status.ENROLLED),
+        today=today,
+    ).order_by("-enrolled_on", "-pk")
+    return trainees.annotate(
+        current_attendance_rate=Subquery(
+            current.values("attendance_rate")[:1], output_field=FloatField()
+        )
+    )
+
+
 def rate_percent(rate: float | Decimal | None) -> Decimal | None:
     """An `attendance_rate` to one decimal, rounded as the completion rounds it."""
     if rate is None:

@@ -285,6 +285,13 @@ def test_the_enrolment_list_and_the_trainees_page_show_the_current_rate(
         reverse("admin:trainees_trainee_change", args=[enrolments[0].trainee_id])
     )
     assert "۱۰۰٪" in trainee_page.content.decode()
+    trainees = client.get(reverse("admin:trainees_trainee_changelist"))
+    rates = {t.pk: t.current_attendance_rate for t in trainees.context["cl"].result_list}
+    assert rates == {
+        enrolments[0].trainee_id: 100.0,
+        enrolments[1].trainee_id: 0.0,
+        enrolments[2].trainee_id: 0.0,  # held, not marked: an absence
+    }
     # The rates are part of the list's query: more rows, no more queries.
     client.get(reverse("admin:trainees_enrolment_changelist"))
     with django_assert_max_num_queries(20) as few:

@@ -165,7 +165,7 @@ class EnrolmentAdmin(ScopedAdmin):
 
 def attendance_rate_text(enrolment) -> str:
     """An enrolment's attendance so far (`selectors.with_attendance_rate`), for people."""
-    return _rate_text(getattr(enrolment, "attendance_rate", enrolment.attendance_percent))
+    return rate_text(getattr(enrolment, "attendance_rate", enrolment.attendance_percent))
 
 
 class CohortEnrolmentInline(ScopedTabularInline):
@@ -374,8 +374,9 @@ class CohortSessionAdmin(training_admin.CohortSessionAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": gettext("Attendance: %(session)s") % {"session": session},
+            "title": to_persian_digits(gettext("Attendance: %(session)s") % {"session": session}),
             "session": session,
+            "session_label": to_persian_digits(session),
             "form": form,
             "rows": [
                 {
@@ -384,7 +385,7 @@ class CohortSessionAdmin(training_admin.CohortSessionAdmin):
                     "code": masking.shown(
                         request.user, masking.NATIONAL_CODE, enrolment.trainee.national_code
                     ),
-                    "rate": _rate_text(enrolment.attendance_rate),
+                    "rate": rate_text(enrolment.attendance_rate),
                     "search": " ".join(
                         [
                             enrolment.trainee.name_key or "",
@@ -408,7 +409,7 @@ def _may_see_attendance(user) -> bool:
     return user.has_perm("trainees.view_attendance")
 
 
-def _rate_text(rate) -> str:
+def rate_text(rate) -> str:
     rate = selectors.rate_percent(rate)
     if rate is None:
         return "—"

@@ -41,7 +41,7 @@ from ..models import (
     hide_unshared,
 )
 from ..services.registry import TRAINEE_FIELDS
-from .enrolments import attendance_rate_text
+from .enrolments import attendance_rate_text, rate_text
 from .filters import (
     AgeBandFilter,
     CohortFilter,
@@ -138,6 +138,7 @@ class TraineeAdmin(ScopedAdmin):
         "age",
         "neighbourhood",
         "registered_at",
+        "current_attendance",
     ]
     list_filter = [
         ProgrammeFilter,
@@ -166,7 +167,13 @@ class TraineeAdmin(ScopedAdmin):
     # in the queryset (`with_details_shared`); list, form, history and export read it.
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_details_shared(request.user)
+        return selectors.with_current_attendance(
+            super().get_queryset(request).with_details_shared(request.user)
+        )
+
+    @admin.display(description=_("attendance in the current cohort"))
+    def current_attendance(self, obj):
+        return rate_text(getattr(obj, "current_attendance_rate", None))
 
     def get_changelist(self, request, **kwargs):
         return RegisteredElsewhereChangeList
