@@ -48,8 +48,8 @@ PARAM_MODELS = {"import_id": "trainees.TraineeImport"}
 OWN_PARAMS = {"object_id", "id", "pk", "session_id"}
 # URL parameters that are not ids: a value the view acts on (the sharing consent's step).
 WORD_PARAMS = {"step": "request"}
-# Django admin views that take no object id.
-NO_OBJECT = {"", "add/", "autocomplete/", "import/"}
+# Django admin views that take no object id (today/: the day's sessions, scoped by visible_to).
+NO_OBJECT = {"", "add/", "autocomplete/", "import/", "today/"}
 
 
 def _fill_models_the_demo_leaves_empty():
