@@ -198,9 +198,12 @@ def resolution_label(resolution: Resolution) -> str:
     text ("مصوبه ۷۴-۳ · جلسه ۷۴ قرارگاه … · متن"), Persian digits."""
     text = resolution.text if len(resolution.text) <= 90 else resolution.text[:88] + "…"
     meeting = resolution.meeting
+    # The code is isolated left to right (U+2066 … U+2069): after Persian letters its digits
+    # would otherwise be laid out right to left, "۳-۷۴" for 74-3.
+    code = f"\u2066{resolution.code}\u2069"
     return to_persian_digits(
         gettext("Resolution %(code)s · meeting %(number)s of %(body)s · %(text)s")
-        % {"code": resolution.code, "number": meeting.number, "body": meeting.body, "text": text}
+        % {"code": code, "number": meeting.number, "body": meeting.body, "text": text}
     )
 
 

@@ -205,3 +205,52 @@ def test_the_reviewer_sees_every_score_field_with_its_scale(
 
     review = IdeaReview.objects.get()
     assert set(review.scores.values_list("score", flat=True)) == {8}
+
+
+def test_the_secretary_picks_a_resolution_by_its_code_and_text(
+    page, live_server, password, screenshot
+):
+    from centres.models import Headquarters, ResolutionFollowUp
+    from tests.centres.factories import (
+        HeadquartersFactory,
+        ProvinceFactory,
+        make_meeting,
+        make_resolution,
+    )
+
+    alborz = HeadquartersFactory(
+        name="قرارگاه اجتماعی استان البرز",
+        level=Headquarters.Level.PROVINCIAL,
+        province=ProvinceFactory(name="البرز"),
+    )
+    meeting = make_meeting(alborz, number=74)
+    texts = ["آسفالت معابر", "مرکز مشاوره شغلی", "غرفه دائمی محله‌های کم‌برخوردار در نمایشگاه"]
+    resolutions = [make_resolution(meeting, text=text) for text in texts]
+    # Another province's meeting 74 has a resolution 74-3 too: it is never offered.
+    other = HeadquartersFactory(
+        name="قرارگاه استان اصفهان",
+        level=Headquarters.Level.PROVINCIAL,
+        province=ProvinceFactory(name="اصفهان"),
+    )
+    other_meeting = make_meeting(other, number=74)
+    for text in texts:
+        make_resolution(other_meeting, text=text)
+    secretary = staff_user("secretary.alborz", "hq_secretary", alborz)
+    second_factor.device_set(user=secretary, secret=SECRET)
+    admin_sign_in(
+        page, live_server, "secretary.alborz", password, "/admin/centres/resolutionfollowup/add/"
+    )
+    page.locator(".field-resolution .select2-selection").click()
+    page.locator(".select2-search__field").fill("۷۴-۳")
+    options = page.locator(".select2-results__option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("غرفه دائمی")
+    expect(options.first).to_contain_text("البرز")
+    screenshot("resolution-picker")
+    options.first.click()
+    page.fill("#id_reported_on", today_jalali().strftime("%Y/%m/%d"))
+    page.fill("#id_progress", "۴۰")
+    page.fill("#id_note", "مکان غرفه تعیین شد")
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    assert ResolutionFollowUp.objects.get().resolution == resolutions[2]
