@@ -419,7 +419,8 @@ class IdeaReviewAdmin(ScopedAdmin):
 
     def _criteria(self, request, obj) -> list:
         """The criteria whose score fields the page shows: the idea's call's, or, before an
-        idea is chosen, those of the one call this reviewer's ideas belong to."""
+        idea is chosen, those of the one call whose ideas wait for this reviewer (or, when
+        none waits, the one call whose ideas they may score)."""
         cached = getattr(request, "_review_criteria", None)
         if cached is not None and cached[0] is obj:
             return cached[1]
@@ -427,12 +428,8 @@ class IdeaReviewAdmin(ScopedAdmin):
         if idea is not None:
             calls = [idea.call_id]
         else:
-            calls = list(
-                self._choosable(request)
-                .filter(call__reviewers=request.user)
-                .order_by()
-                .values_list("call_id", flat=True)
-                .distinct()[:2]
+            calls = self._calls(ideas_awaiting_review_by(request.user)) or self._calls(
+                self._choosable(request).filter(call__reviewers=request.user)
             )
         criteria = (
             list(IdeaCriterion.objects.filter(call=calls[0]).order_by("order", "pk"))
@@ -441,6 +438,11 @@ class IdeaReviewAdmin(ScopedAdmin):
         )
         request._review_criteria = (obj, criteria)
         return criteria
+
+    @staticmethod
+    def _calls(ideas) -> list[int]:
+        # Two are enough to know that there is not one.
+        return list(ideas.order_by().values_list("call_id", flat=True).distinct()[:2])
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # The score fields are added by the form itself, not by the model.

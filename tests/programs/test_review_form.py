@@ -119,3 +119,22 @@ def test_a_forged_idea_of_another_centre_shows_no_fields_and_is_refused(client, 
     response = client.post(ADD + f"?idea={foreign.pk}", data)
     assert response.status_code == 200
     assert not IdeaReview.objects.exists()
+
+
+def test_the_call_of_the_ideas_that_wait_gives_the_fields(client, world):
+    from programs.services.ideas import idea_review_submit
+
+    # The reviewer scored every idea of the sewing call; only the minakari call's wait.
+    other = make_call(
+        centre=world["centre"],
+        reviewers=[world["reviewer"]],
+        title="خیاطی",
+        criteria=[("کیفیت", 1)],
+    )
+    sewing = to_review(make_idea(other, title="ایده خیاطی"), world["staff"])
+    idea_review_submit(
+        idea=sewing, reviewer=world["reviewer"], scores={c.pk: 6 for c in other.criteria.all()}
+    )
+    client.force_login(world["reviewer"])
+    page = client.get(ADD)
+    assert set(score_fields(page)) == {f"score_{c.pk}" for c in world["call"].criteria.all()}
