@@ -32,3 +32,12 @@ def with_ranking(ideas: QuerySet) -> QuerySet:
 def ideas_of_submitter(*, user) -> QuerySet:
     """A resident's own ideas (the "self" scope), with their call for the decision."""
     return Idea.objects.visible_to(user).filter(submitter=user).select_related("call")
+
+
+def ideas_awaiting_review_by(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Ideas under review in a call this person reviews, that they have not scored yet (in
+    their scope: `queryset` defaults to the ideas visible to them)."""
+    queryset = Idea.objects.visible_to(user) if queryset is None else queryset
+    return queryset.filter(status=Idea.Status.UNDER_REVIEW, call__reviewers=user).exclude(
+        reviews__reviewer=user
+    )

@@ -1,14 +1,26 @@
 """Reads on the registry."""
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import (
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf
 
 from empowerment.kernel.jalali import local_today
-from programs.models import Cohort
+from programs.models import Cohort, CohortSession
 
-from .models import TraineeImport
+from .models import Attendance, Enrolment, TraineeImport
 
 
 def progress_cache_key(import_id: int) -> str:
@@ -37,3 +49,90 @@ def cohorts_open_for_registration(*, today: datetime.date | None = None) -> Quer
         centre__is_active=True,
         programme__is_active=True,
     ).with_seats()
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    # COUNT(*) of a correlated subquery, without the GROUP BY that .annotate(Count()) adds.
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_attendance_rate(queryset: QuerySet, *, today: datetime.date | None = None) -> QuerySet:
+    """Enrolments annotated with `attendance_rate`: their attendance (%) so far.
+
+    A closed cohort's enrolments keep the figure their completion recorded
+    (`attendance_percent`). While the cohort runs the rate is current: present marks over
+    the sessions held so far, a session counting as held once it is dated today or earlier,
+    was not cancelled and had its attendance taken (at least one mark); as at completion, an
+    excused absence counts neither for nor against the trainee, and a held session without
+    the trainee's mark counts as an absence. None until one session was held.
+
+    Three correlated counts in the same query (sessions held, present, excused): a list
+    page of enrolments stays one query whatever its length. The rate is a float, for
+    ordering; `rate_percent` rounds it for people.
+    """
+    today = today or local_today()
+    held_session = {"session__cancelled_at__isnull": True, "session__date__lte": today}
+    held = _count(
+        CohortSession.objects.filter(
+            cohort=OuterRef("cohort_id"), cancelled_at__isnull=True, date__lte=today
+        ).filter(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
+    )
+    marks = Attendance.objects.filter(enrolment=OuterRef("pk"), **held_session)
+    present = _count(marks.filter(status=Attendance.Status.PRESENT))
+    excused = _count(marks.filter(status=Attendance.Status.EXCUSED))
+    counted = F("_held") - F("_excused")
+    current = Cast(F("_present"), FloatField()) * 100.0 / NullIf(F("_counted"), 0)
+    return (
+        queryset.annotate(_held=held, _present=present, _excused=excused)
+        .annotate(_counted=counted)
+        .annotate(
+            attendance_rate=Coalesce(
+                Cast(F("attendance_percent"), FloatField()), current, output_field=FloatField()
+            )
+        )
+    )
+
+
+def with_current_attendance(trainees: QuerySet, *, today: datetime.date | None = None) -> QuerySet:
+    """Trainees annotated with `current_attendance_rate`: the attendance so far in the cohort
+    they joined last among those they are enrolled in (running), as `with_attendance_rate`
+    counts it; None when they hold no seat in a running cohort. One subquery, in the list's
+    own query."""
+    current = with_attendance_rate(
+        Enrolment.objects.filter(trainee=OuterRef("pk"), status=Enrolment.Status.ENROLLED),
+        today=today,
+    ).order_by("-enrolled_on", "-pk")
+    return trainees.annotate(
+        current_attendance_rate=Subquery(
+            current.values("attendance_rate")[:1], output_field=FloatField()
+        )
+    )
+
+
+def rate_percent(rate: float | Decimal | None) -> Decimal | None:
+    """An `attendance_rate` to one decimal, rounded as the completion rounds it."""
+    if rate is None:
+        return None
+    return Decimal(str(rate)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def sessions_of_day(*, user, day: datetime.date | None = None) -> QuerySet:
+    """The sessions held on `day` (today in Tehran) that `user` may see, not cancelled,
+    with their cohort and centre, `enrolled` (trainees holding a seat to mark) and `marked`
+    (marks taken so far): the list staff start taking attendance from. One query."""
+    day = day or local_today()
+    return (
+        CohortSession.objects.visible_to(user)
+        .filter(date=day, cancelled_at__isnull=True)
+        .select_related("cohort__centre")
+        .annotate(
+            enrolled=_count(
+                Enrolment.objects.filter(
+                    cohort=OuterRef("cohort_id"), status=Enrolment.Status.ENROLLED
+                )
+            ),
+            marked=_count(Attendance.objects.filter(session=OuterRef("pk"))),
+        )
+        .order_by("start_time", "cohort__title", "pk")
+    )

@@ -1,4 +1,4 @@
 """The admin of the app, one module per concern; importing them registers their
 ModelAdmins."""
 
-from . import indicators, meetings, news, organisations  # noqa: F401
+from . import indicators, meetings, news, organisations, waiting  # noqa: F401

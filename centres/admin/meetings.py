@@ -1,5 +1,7 @@
 """Admin of headquarters meetings, resolutions, their follow-ups and commitments."""
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.admin.filters import JDateFieldListFilter
 
 from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.persian import normalize_text, to_persian_digits
 
 from ..admin_base import (
     ScopedAdmin,
@@ -191,6 +194,24 @@ class ResolutionFollowUpInline(ScopedTabularInline):
         return formset
 
 
+def resolution_label(resolution: Resolution) -> str:
+    """A resolution as a secretary picks it: its code, its meeting and the start of its
+    text ("مصوبه ۷۴-۳ · جلسه ۷۴ قرارگاه … · متن"), Persian digits."""
+    text = resolution.text if len(resolution.text) <= 90 else resolution.text[:88] + "…"
+    meeting = resolution.meeting
+    # The code is isolated left to right (U+2066 … U+2069): after Persian letters its digits
+    # would otherwise be laid out right to left, "۳-۷۴" for 74-3.
+    code = f"\u2066{resolution.code}\u2069"
+    return to_persian_digits(
+        gettext("Resolution %(code)s · meeting %(number)s of %(body)s · %(text)s")
+        % {"code": code, "number": meeting.number, "body": meeting.body, "text": text}
+    )
+
+
+# "74-3", "۷۴-۳", "74/3": a resolution's code as a secretary types it.
+RESOLUTION_CODE = re.compile(r"\s*([0-9]+)\s*[-/_.]\s*([0-9]+)\s*")
+
+
 @admin.register(Resolution)
 class ResolutionAdmin(ScopedAdmin):
     list_display = [
@@ -282,6 +303,26 @@ class ResolutionAdmin(ScopedAdmin):
             fields += ["meeting", "number"]
         return fields
 
+    def autocomplete_label(self, obj):
+        return resolution_label(obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        term = normalize_text(search_term, digits="ascii")
+        code = RESOLUTION_CODE.fullmatch(term)
+        if code:
+            results = results | queryset.filter(
+                meeting__number=int(code.group(1)), number=int(code.group(2))
+            )
+        elif term.strip().isdigit():
+            results = results | queryset.filter(meeting__number=int(term))
+        if _follow_up_autocomplete(request):
+            # The follow-up form's picker: what is still pending, as its own choices are.
+            results = results.filter(status__in=PENDING_STATUSES).select_related(
+                "meeting__headquarters", "meeting__centre"
+            )
+        return results, duplicates
+
     @admin.display(description=_("code"), ordering="number")
     def code_display(self, obj):
         return obj.code
@@ -353,6 +394,15 @@ class ResolutionAdmin(ScopedAdmin):
                 self.message_user(request, f"{resolution}: {text}", messages.ERROR)
 
 
+def _follow_up_autocomplete(request) -> bool:
+    return (
+        request.resolver_match is not None
+        and request.resolver_match.url_name == "autocomplete"
+        and request.GET.get("app_label") == "centres"
+        and request.GET.get("model_name") == "resolutionfollowup"
+    )
+
+
 class ResolutionFollowUpForm(FollowUpFormMixin, forms.ModelForm):
     request = None
 
@@ -366,6 +416,7 @@ class ResolutionFollowUpAdmin(ScopedAdmin):
     """Where a partner's officer reports on the resolutions assigned to their organisation."""
 
     form = ResolutionFollowUpForm
+    autocomplete_fields = ["resolution"]
     list_display = ["resolution", "reported", "progress", "reported_by", "partner"]
     list_filter = [("resolution__responsible", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["resolution__meeting", "reported_by", "partner"]
@@ -389,8 +440,14 @@ class ResolutionFollowUpAdmin(ScopedAdmin):
             kwargs["queryset"] = (
                 Resolution.objects.visible_to(request.user)
                 .filter(status__in=PENDING_STATUSES)
-                .select_related("meeting")
+                .select_related("meeting__headquarters", "meeting__centre")
             )
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = resolution_label
+            field.help_text = gettext(
+                "Type the resolution's code (74-3), its meeting's number or words of its text."
+            )
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

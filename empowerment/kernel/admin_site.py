@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.views import LoginView
@@ -29,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from empowerment.kernel import second_factor
+from empowerment.kernel import second_factor, waiting
 
 PENDING_KEY = "second_factor:pending"
 # An enrolment must follow the password within this many seconds.
@@ -97,9 +98,30 @@ class SecondFactorLoginView(LoginView):
         return HttpResponseRedirect(reverse("admin:second_factor_enrol"))
 
 
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete, its choices labelled by the chosen model's admin when it says
+    how (`autocomplete_label(obj)`: a resolution by its meeting, code and text)."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        if label is not None:
+            result["text"] = label(obj)
+        return result
+
+
 class PortalAdminSite(admin.AdminSite):
     login_form = SecondFactorAuthenticationForm
     login_template = "admin/login_second_factor.html"
+    # The first page shows what waits for the person (kernel/waiting.py) above the apps.
+    index_template = "admin/portal_index.html"
+
+    def autocomplete_view(self, request):
+        return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
+
+    def index(self, request, extra_context=None):
+        extra_context = {"waiting": waiting.waiting_for(request), **(extra_context or {})}
+        return super().index(request, extra_context)
 
     def has_permission(self, request):
         if not super().has_permission(request):

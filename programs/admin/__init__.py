@@ -1,1 +1,1 @@
-from . import ideas, training  # noqa: F401  (each module registers its ModelAdmins)
+from . import ideas, training, waiting  # noqa: F401  (each module registers its ModelAdmins)

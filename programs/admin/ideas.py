@@ -14,10 +14,11 @@ from django_jalali.admin.filters import JDateFieldListFilter
 from centres.admin_base import ScopedAdmin, ScopedTabularInline
 from centres.models import Centre, StaffRole
 from empowerment.kernel.admin_columns import jalali_column
-from empowerment.kernel.persian import to_persian_digits
+from empowerment.kernel.persian import normalize_text, to_persian_digits
+from empowerment.kernel.widgets import NumberWidget
 
 from ..models.ideas import Idea, IdeaCall, IdeaCriterion, IdeaReview
-from ..selectors import with_ranking
+from ..selectors import ideas_awaiting_review_by, with_ranking
 from ..services.ideas import (
     idea_advance,
     idea_call_change,
@@ -218,10 +219,33 @@ class IdeaReviewInline(ScopedTabularInline):
         return False
 
 
+class AwaitingMyReviewFilter(admin.SimpleListFilter):
+    """The ideas that wait for the signed-in reviewer's scores (the admin's first page
+    links here)."""
+
+    title = _("review")
+    parameter_name = "awaiting"
+
+    def lookups(self, request, model_admin):
+        if not request.user.has_perm("programs.add_ideareview"):
+            return []
+        return [("me", _("Awaiting my review"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return ideas_awaiting_review_by(request.user, queryset)
+        return queryset
+
+
 @admin.register(Idea)
 class IdeaAdmin(ScopedAdmin):
     list_display = ["title", "call", "submitter_name", "jobs_expected", "status", "submitted"]
-    list_filter = ["status", "follow_up", ("call", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        AwaitingMyReviewFilter,
+        "status",
+        "follow_up",
+        ("call", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["title", "summary", "submitter_name", "submitter_mobile"]
     list_select_related = ["call"]
     fieldsets = [
@@ -311,8 +335,13 @@ class IdeaAdmin(ScopedAdmin):
         _report(self, request, queryset, idea_decide, accept=False)
 
 
+SCORE_SCALE = _("from 0 (weak) to 10 (excellent)")
+
+
 class IdeaReviewForm(forms.ModelForm):
-    """The review with one 0–10 field per criterion of the idea's call."""
+    """The review with one 0–10 field per criterion of the idea's call, shown from the
+    start: the criteria are those of the idea chosen (`?idea=` from the idea's page), or of
+    the one call whose ideas this reviewer may score."""
 
     class Meta:
         model = IdeaReview
@@ -326,12 +355,18 @@ class IdeaReviewForm(forms.ModelForm):
         if self.instance.pk:
             existing = dict(self.instance.scores.values_list("criterion_id", "score"))
             self.fields["idea"].disabled = True
+        scale = gettext("0 to 10")
         for criterion in self.criteria:
             self.fields[f"score_{criterion.pk}"] = forms.IntegerField(
-                label=f"{criterion.name} ({_('weight')} {to_persian_digits(criterion.weight)})",
+                label=(
+                    f"{criterion.name} ({gettext('weight')} "
+                    f"{to_persian_digits(criterion.weight)}، {to_persian_digits(scale)})"
+                ),
                 min_value=0,
                 max_value=10,
                 initial=existing.get(criterion.pk),
+                help_text=to_persian_digits(SCORE_SCALE),
+                widget=NumberWidget(attrs={"inputmode": "numeric", "class": "vIntegerField score"}),
             )
 
     def clean(self):
@@ -345,6 +380,12 @@ class IdeaReviewForm(forms.ModelForm):
                 )
             if not idea.call.reviewers.filter(pk=user.pk).exists():
                 raise ValidationError(_("You are not a reviewer of this call."))
+            if self.criteria and {c.call_id for c in self.criteria} != {idea.call_id}:
+                # The fields shown were another call's: the page comes back with this one's.
+                raise ValidationError(
+                    _("This idea is scored on its own call's criteria: fill in the scores shown."),
+                    code="other_call",
+                )
         return cleaned
 
     def scores(self) -> dict[int, int]:
@@ -362,33 +403,74 @@ class IdeaReviewAdmin(ScopedAdmin):
     search_fields = ["idea__title", "comment"]
     changed = jalali_column("updated_at", _("last changed"))
 
+    class Media:
+        js = ["programs/idea_review.js"]
+
+    def _choosable(self, request):
+        return Idea.objects.visible_to(request.user).filter(status=Idea.Status.UNDER_REVIEW)
+
     def _idea(self, request, obj):
         if obj is not None:
             return obj.idea
-        raw = request.POST.get("idea") or request.GET.get("idea")
-        if raw and str(raw).isdigit():
+        raw = normalize_text(request.POST.get("idea") or request.GET.get("idea") or "")
+        if raw.isdigit():
             return Idea.objects.visible_to(request.user).filter(pk=raw).first()
         return None
+
+    def _criteria(self, request, obj) -> list:
+        """The criteria whose score fields the page shows: the idea's call's, or, before an
+        idea is chosen, those of the one call whose ideas wait for this reviewer (or, when
+        none waits, the one call whose ideas they may score)."""
+        cached = getattr(request, "_review_criteria", None)
+        if cached is not None and cached[0] is obj:
+            return cached[1]
+        idea = self._idea(request, obj)
+        if idea is not None:
+            calls = [idea.call_id]
+        else:
+            calls = self._calls(ideas_awaiting_review_by(request.user)) or self._calls(
+                self._choosable(request).filter(call__reviewers=request.user)
+            )
+        criteria = (
+            list(IdeaCriterion.objects.filter(call=calls[0]).order_by("order", "pk"))
+            if len(calls) == 1
+            else []
+        )
+        request._review_criteria = (obj, criteria)
+        return criteria
+
+    @staticmethod
+    def _calls(ideas) -> list[int]:
+        # Two are enough to know that there is not one.
+        return list(ideas.order_by().values_list("call_id", flat=True).distinct()[:2])
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # The score fields are added by the form itself, not by the model.
         kwargs["fields"] = ["idea", "comment"]
         form = super().get_form(request, obj, change=change, **kwargs)
-        idea = self._idea(request, obj)
-        form.criteria = list(IdeaCriterion.objects.filter(call=idea.call_id)) if idea else []
+        form.criteria = self._criteria(request, obj)
         form.request = request
+        if not form.criteria and "idea" in form.base_fields:
+            # Ideas of several calls and none chosen yet: choosing one reloads the page with
+            # its call's score fields (programs/static/programs/idea_review.js).
+            form.base_fields["idea"].widget.attrs["data-reload-with"] = "idea"
         return form
 
     def get_fields(self, request, obj=None):
-        idea = self._idea(request, obj)
-        criteria = IdeaCriterion.objects.filter(call=idea.call_id) if idea else []
-        return ["idea", *[f"score_{c.pk}" for c in criteria], "comment"]
+        return ["idea", *[f"score_{c.pk}" for c in self._criteria(request, obj)], "comment"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "idea" not in initial:
+            # One idea waits for this reviewer: it is the one to score.
+            waiting = list(ideas_awaiting_review_by(request.user).values_list("pk", flat=True)[:2])
+            if len(waiting) == 1:
+                initial["idea"] = waiting[0]
+        return initial
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "idea":
-            kwargs["queryset"] = Idea.objects.visible_to(request.user).filter(
-                status=Idea.Status.UNDER_REVIEW
-            )
+            kwargs["queryset"] = self._choosable(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):

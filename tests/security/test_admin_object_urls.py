@@ -48,10 +48,10 @@ PARAM_MODELS = {"import_id": "trainees.TraineeImport"}
 OWN_PARAMS = {"object_id", "id", "pk", "session_id"}
 # URL parameters that are not ids: a value the view acts on (the sharing consent's step).
 WORD_PARAMS = {"step": "request"}
-# Django admin views that take no object id.
-# "export/" and "import/template/" answer the list's own scoped rows and the person's own
-# centres (tests/trainees/test_import_files.py attacks them from a foreign centre).
-NO_OBJECT = {"", "add/", "autocomplete/", "import/", "import/template/", "export/"}
+# Django admin views that take no object id. "export/" and "import/template/" answer the
+# list's own scoped rows and the person's own centres (tests/trainees/test_import_files.py
+# attacks them from a foreign centre); "today/": the day's sessions, scoped by visible_to.
+NO_OBJECT = {"", "add/", "autocomplete/", "import/", "import/template/", "export/", "today/"}
 
 
 def _fill_models_the_demo_leaves_empty():

@@ -1,6 +1,8 @@
 """Admin of enrolments, attendance, and the programmes app's cohort and session pages
 extended with them (trainees sit above programmes, which must not import them)."""
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,14 +16,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from centres.admin_base import ScopedAdmin, ScopedTabularInline
+from empowerment.kernel import masking
 from empowerment.kernel.admin_columns import jalali_column
 from empowerment.kernel.exports import xlsx_response
-from empowerment.kernel.persian import normalize_text, search_key
+from empowerment.kernel.jalali import format_jalali, today_jalali
+from empowerment.kernel.persian import normalize_text, search_key, to_persian_digits
 from empowerment.kernel.privacy.admin import ExportAllMixin
 from programs.admin import training as training_admin
 from programs.models import Cohort, CohortSession
 
-from .. import services, spreadsheets
+from .. import selectors, services, spreadsheets
 from ..models import Attendance, Enrolment, Trainee
 from .filters import CohortFilter, EnrolmentProgrammeFilter
 
@@ -62,7 +66,7 @@ class EnrolmentAdmin(ExportAllMixin, ScopedAdmin):
         "cohort",
         "status",
         "enrolled",
-        "attendance_percent",
+        "attendance_rate",
         "certificate_number",
     ]
     list_filter = [EnrolmentProgrammeFilter, CohortFilter, "status", "over_capacity"]
@@ -79,6 +83,13 @@ class EnrolmentAdmin(ExportAllMixin, ScopedAdmin):
     actions = ["export_xlsx"]
     enrolled = jalali_column("enrolled_on", _("enrolment date"))
 
+    def get_queryset(self, request):
+        return selectors.with_attendance_rate(super().get_queryset(request))
+
+    @admin.display(description=_("attendance (%)"), ordering="attendance_rate")
+    def attendance_rate(self, obj):
+        return attendance_rate_text(obj)
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["trainee", "cohort", "override_capacity"]
@@ -93,7 +104,7 @@ class EnrolmentAdmin(ExportAllMixin, ScopedAdmin):
             "status",
             "enrolled",
             "over_capacity",
-            "attendance_percent",
+            "attendance_rate",
             "certificate_number",
             "certificate_issued_on",
             "dropped_on",
@@ -161,12 +172,24 @@ class EnrolmentAdmin(ExportAllMixin, ScopedAdmin):
 # --- Cohorts and sessions, extended from the programmes app ------------------------------
 
 
+def attendance_rate_text(enrolment) -> str:
+    """An enrolment's attendance so far (`selectors.with_attendance_rate`), for people."""
+    return rate_text(getattr(enrolment, "attendance_rate", enrolment.attendance_percent))
+
+
 class CohortEnrolmentInline(ScopedTabularInline):
     model = Enrolment
-    fields = ["trainee", "status", "attendance_percent", "certificate_number"]
+    fields = ["trainee", "status", "attendance_rate", "certificate_number"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
+
+    def get_queryset(self, request):
+        return selectors.with_attendance_rate(super().get_queryset(request))
+
+    @admin.display(description=_("attendance (%)"))
+    def attendance_rate(self, obj):
+        return attendance_rate_text(obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -211,7 +234,11 @@ class CohortAdmin(training_admin.CohortAdmin):
 
 
 class AttendanceSheetForm(forms.Form):
-    """One choice per enrolled trainee, built for the session's cohort."""
+    """One choice per enrolled trainee, built for the session's cohort.
+
+    A trainee without a mark yet starts with no choice (not "present"): the sheet is
+    filled by "all present" and the exceptions, and a row left unmarked is not recorded.
+    """
 
     def __init__(self, *args, enrolments, current, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,7 +247,8 @@ class AttendanceSheetForm(forms.Form):
             self.fields[f"e{enrolment.pk}"] = forms.ChoiceField(
                 label=enrolment.trainee.full_name,
                 choices=Attendance.Status.choices,
-                initial=current.get(enrolment.pk, Attendance.Status.PRESENT),
+                initial=current.get(enrolment.pk),
+                required=False,
                 widget=forms.RadioSelect,
             )
 
@@ -229,7 +257,41 @@ class AttendanceSheetForm(forms.Form):
             yield enrolment, self[f"e{enrolment.pk}"]
 
     def marks(self) -> dict[int, str]:
-        return {e.pk: self.cleaned_data[f"e{e.pk}"] for e in self.enrolments}
+        return {
+            e.pk: self.cleaned_data[f"e{e.pk}"]
+            for e in self.enrolments
+            if self.cleaned_data.get(f"e{e.pk}")
+        }
+
+
+MARK_KEY = re.compile(r"e([0-9]+)")
+
+
+def smuggled_marks(data, enrolments) -> dict[int, str]:
+    """Marks a POST carries for enrolments that are not on the session's roster (a forged
+    form): handed to the service with the others, so that its rule (a trainee holding a
+    seat in this session's cohort) refuses the sheet, rather than silently dropped."""
+    on_roster = {e.pk for e in enrolments}
+    marks = {}
+    for key, value in data.items():
+        match = MARK_KEY.fullmatch(key)
+        if match and int(match.group(1)) not in on_roster:
+            marks[int(match.group(1))] = value
+    return marks
+
+
+def roster_filter(enrolments, term: str, user) -> list:
+    """The roster's rows whose name (however typed) or national code matches `term`; a
+    national code this person sees masked is not searched."""
+    key = search_key(term)
+    digits = normalize_text(term, digits="ascii").replace(" ", "")
+    codes = digits.isdigit() and not masking.hides(user, "national_code")
+    return [
+        e
+        for e in enrolments
+        if (key and key in (e.trainee.name_key or search_key(e.trainee.full_name)))
+        or (codes and digits in (e.trainee.national_code or ""))
+    ]
 
 
 admin.site.unregister(CohortSession)
@@ -247,57 +309,120 @@ class CohortSessionAdmin(training_admin.CohortSessionAdmin):
     def get_urls(self):
         urls = [
             path(
+                "today/",
+                self.admin_site.admin_view(self.today_view),
+                name="programs_cohortsession_today",
+            ),
+            path(
                 "<int:session_id>/attendance/",
                 self.admin_site.admin_view(self.attendance_view),
                 name="programs_cohortsession_attendance",
-            )
+            ),
         ]
         return urls + super().get_urls()
 
+    def today_view(self, request):
+        """Today's sessions in the person's scope, each a link to its attendance sheet:
+        where staff start taking attendance (linked from the admin's first page)."""
+        if not _may_see_attendance(request.user):
+            raise PermissionDenied
+        sessions = list(selectors.sessions_of_day(user=request.user))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Today's sessions"),
+            "today": format_jalali(today_jalali(), persian_digits=True),
+            "sessions": sessions,
+        }
+        return TemplateResponse(request, "admin/trainees/sessions_today.html", context)
+
     def attendance_view(self, request, session_id):
         session = get_object_or_404(
-            CohortSession.objects.visible_to(request.user).select_related("cohort"), pk=session_id
+            CohortSession.objects.visible_to(request.user).select_related("cohort__centre"),
+            pk=session_id,
         )
         can_change = request.user.has_perm("trainees.add_attendance") and request.user.has_perm(
             "trainees.change_attendance"
         )
         if not (can_change or request.user.has_perm("trainees.view_attendance")):
             raise PermissionDenied
-        enrolments = list(
-            Enrolment.objects.filter(cohort=session.cohort, status=Enrolment.Status.ENROLLED)
-            .select_related("trainee")
-            .order_by("trainee__last_name", "trainee__first_name")
+        roster = list(
+            selectors.with_attendance_rate(
+                Enrolment.objects.filter(
+                    cohort=session.cohort, status=Enrolment.Status.ENROLLED
+                ).select_related("trainee")
+            ).order_by("trainee__last_name", "trainee__first_name", "pk")
         )
+        term = request.GET.get("q", "").strip()
+        enrolments = roster_filter(roster, term, request.user) if term else roster
         current = dict(
             Attendance.objects.filter(session=session).values_list("enrolment_id", "status")
         )
         form = AttendanceSheetForm(request.POST or None, enrolments=enrolments, current=current)
+        refusal = None
         if request.method == "POST":
             if not can_change:
                 raise PermissionDenied
             if form.is_valid():
+                marks = {**form.marks(), **smuggled_marks(request.POST, enrolments)}
                 try:
                     written = services.attendance_record_session(
-                        session=session, marks=form.marks(), by=request.user
+                        session=session, marks=marks, by=request.user
                     )
                 except ValidationError as error:
+                    refusal = getattr(error, "code", None) or "invalid"
                     messages.error(request, " ".join(error.messages))
                 else:
                     messages.success(
                         request,
-                        gettext("Attendance saved (%(count)s changes).") % {"count": written},
+                        gettext("Attendance saved (%(count)s changes).")
+                        % {"count": to_persian_digits(written)},
                     )
-                    return HttpResponseRedirect(request.path)
+                    return HttpResponseRedirect(request.get_full_path())
+        shows_codes = not masking.hides(request.user, "national_code")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": gettext("Attendance: %(session)s") % {"session": session},
+            "title": to_persian_digits(gettext("Attendance: %(session)s") % {"session": session}),
             "session": session,
+            "session_label": to_persian_digits(session),
             "form": form,
+            "rows": [
+                {
+                    "enrolment": enrolment,
+                    "field": field,
+                    "code": masking.shown(
+                        request.user, masking.NATIONAL_CODE, enrolment.trainee.national_code
+                    ),
+                    "rate": rate_text(enrolment.attendance_rate),
+                    "search": " ".join(
+                        [
+                            enrolment.trainee.name_key or "",
+                            enrolment.trainee.national_code if shows_codes else "",
+                        ]
+                    ),
+                }
+                for enrolment, field in form.rows()
+            ],
+            "roster_size": len(roster),
+            "term": term,
             "can_change": can_change and not session.cohort.is_closed,
             "recorded": bool(current),
+            "marked": sum(1 for e in enrolments if e.pk in current),
+            "refusal": refusal,
         }
         return TemplateResponse(request, "admin/trainees/attendance_sheet.html", context)
+
+
+def _may_see_attendance(user) -> bool:
+    return user.has_perm("trainees.view_attendance")
+
+
+def rate_text(rate) -> str:
+    rate = selectors.rate_percent(rate)
+    if rate is None:
+        return "—"
+    return to_persian_digits(f"{rate:.1f}".removesuffix(".0")) + "٪"
 
 
 @admin.register(Attendance)

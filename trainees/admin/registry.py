@@ -44,6 +44,7 @@ from ..models import (
     hide_unshared,
 )
 from ..services.registry import TRAINEE_FIELDS
+from .enrolments import attendance_rate_text, rate_text
 from .filters import (
     AgeBandFilter,
     CohortFilter,
@@ -100,11 +101,18 @@ class TraineeForm(forms.ModelForm):
 
 class EnrolmentInline(ScopedTabularInline):
     model = Enrolment
-    fields = ["cohort", "status", "enrolled", "attendance_percent", "certificate_number"]
+    fields = ["cohort", "status", "enrolled", "attendance_rate", "certificate_number"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
     enrolled = jalali_column("enrolled_on", _("enrolment date"))
+
+    def get_queryset(self, request):
+        return selectors.with_attendance_rate(super().get_queryset(request))
+
+    @admin.display(description=_("attendance (%)"))
+    def attendance_rate(self, obj):
+        return attendance_rate_text(obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -133,6 +141,7 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
         "age",
         "neighbourhood",
         "registered_at",
+        "current_attendance",
     ]
     list_filter = [
         ProgrammeFilter,
@@ -161,7 +170,13 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
     # in the queryset (`with_details_shared`); list, form, history and export read it.
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_details_shared(request.user)
+        return selectors.with_current_attendance(
+            super().get_queryset(request).with_details_shared(request.user)
+        )
+
+    @admin.display(description=_("attendance in the current cohort"))
+    def current_attendance(self, obj):
+        return rate_text(getattr(obj, "current_attendance_rate", None))
 
     def get_changelist(self, request, **kwargs):
         return RegisteredElsewhereChangeList
