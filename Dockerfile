@@ -35,6 +35,10 @@ FROM ${PYTHON_IMAGE}
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PATH=/opt/venv/bin:$PATH \
     DJANGO_DEBUG=0 GUNICORN_WORKER_TMP_DIR=/dev/shm \
     CELERY_BEAT_SCHEDULE_FILENAME=/tmp/celerybeat-schedule
+# Pango and HarfBuzz: WeasyPrint lays out and shapes the certificates' Persian PDFs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent portal
 COPY --from=build /opt/venv /opt/venv
 # Code and static files belong to root: the portal's user may read them, not change them.

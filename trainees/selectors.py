@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from empowerment.kernel.jalali import local_today
 from programs.models import Cohort
 
-from .models import TraineeImport
+from .models import Certificate, TraineeImport
 
 
 def progress_cache_key(import_id: int) -> str:
@@ -37,3 +37,28 @@ def cohorts_open_for_registration(*, today: datetime.date | None = None) -> Quer
         centre__is_active=True,
         programme__is_active=True,
     ).with_seats()
+
+
+def certificate_by_token(*, token: str) -> Certificate | None:
+    """The certificate a public verification address names, with what its page shows
+    (holder's name, programme, centre, date, revocation) and nothing more: no scope, since
+    the token itself is the secret, and the page reads no personal code."""
+    return (
+        Certificate.objects.select_related(
+            "enrolment__trainee", "enrolment__cohort__programme", "enrolment__cohort__centre"
+        )
+        .only(
+            "number",
+            "token",
+            "issued_on",
+            "revoked_at",
+            "enrolment__trainee__first_name",
+            "enrolment__trainee__last_name",
+            "enrolment__cohort__title",
+            "enrolment__cohort__code",
+            "enrolment__cohort__programme__title",
+            "enrolment__cohort__centre__name",
+        )
+        .filter(token=token)
+        .first()
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from empowerment.public import participation, views
+from empowerment.public import certificates, participation, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,4 +16,9 @@ urlpatterns = [
         "cohorts/<int:pk>/interest/", participation.cohort_interest, name="public_cohort_interest"
     ),
     path("confirm/<str:token>/", participation.confirm, name="public_confirm"),
+    path(
+        "certificates/<str:token>/",
+        certificates.certificate_verify,
+        name="public_certificate_verify",
+    ),
 ]

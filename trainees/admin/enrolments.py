@@ -22,6 +22,7 @@ from programs.models import Cohort, CohortSession
 
 from .. import services, spreadsheets
 from ..models import Attendance, Enrolment, Trainee
+from .certificates import EnrolmentCertificatesMixin, certificate_links
 from .filters import CohortFilter, EnrolmentProgrammeFilter
 
 
@@ -54,7 +55,7 @@ class EnrolmentForm(forms.ModelForm):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ScopedAdmin):
+class EnrolmentAdmin(EnrolmentCertificatesMixin, ScopedAdmin):
     form = EnrolmentForm
     list_display = [
         "trainee",
@@ -75,8 +76,11 @@ class EnrolmentAdmin(ScopedAdmin):
     ]
     list_select_related = ["trainee", "cohort"]
     autocomplete_fields = ["trainee", "cohort"]
-    actions = ["export_xlsx"]
+    actions = ["export_xlsx", "issue_certificates"]
     enrolled = jalali_column("enrolled_on", _("enrolment date"))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("certificates")
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -93,7 +97,7 @@ class EnrolmentAdmin(ScopedAdmin):
             "enrolled",
             "over_capacity",
             "attendance_percent",
-            "certificate_number",
+            "certificate",
             "certificate_issued_on",
             "dropped_on",
         ]
@@ -154,10 +158,17 @@ class EnrolmentAdmin(ScopedAdmin):
 
 class CohortEnrolmentInline(ScopedTabularInline):
     model = Enrolment
-    fields = ["trainee", "status", "attendance_percent", "certificate_number"]
+    fields = ["trainee", "status", "attendance_percent", "certificate"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("certificates")
+
+    @admin.display(description=_("certificate"))
+    def certificate(self, obj):
+        return certificate_links(obj)
 
     def has_add_permission(self, request, obj=None):
         return False
