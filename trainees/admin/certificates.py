@@ -266,7 +266,7 @@ class CertificateAdmin(ScopedAdmin):
             ),
         ]
         return format_html_join(
-            " · ", '<a href="{}" class="{2}">{1}</a>', ((u, t, c) for u, t, c in items)
+            " · ", '<a href="{0}" class="{2}">{1}</a>', ((u, t, c) for u, t, c in items)
         )
 
     def _certificate(self, request, object_id):
