@@ -32,9 +32,7 @@ def _issue_url(enrolment):
     return reverse("admin:trainees_enrolment_certificate_issue", args=[enrolment.pk])
 
 
-def test_a_manager_issues_one_certificate_with_the_cohorts_end_date(
-    client, manager, cohort_ended
-):
+def test_a_manager_issues_one_certificate_with_the_cohorts_end_date(client, manager, cohort_ended):
     enrolment = _enrolment(cohort_ended)
     client.force_login(manager)
     change = client.get(reverse("admin:trainees_enrolment_change", args=[enrolment.pk]))
@@ -139,9 +137,12 @@ def test_a_foreign_centres_certificate_is_404(client, karaj, manager, cohort_end
         _issue_url(enrolment),
     ):
         assert client.get(url).status_code in (302, 404), url
-    assert client.post(
-        reverse("admin:trainees_certificate_revoke", args=[certificate.pk]), {"reason": "x"}
-    ).status_code == 404
+    assert (
+        client.post(
+            reverse("admin:trainees_certificate_revoke", args=[certificate.pk]), {"reason": "x"}
+        ).status_code
+        == 404
+    )
     certificate.refresh_from_db()
     assert not certificate.is_revoked
     # The bulk action leaves a foreign enrolment out of its list and issues nothing to it.

@@ -176,9 +176,7 @@ def test_bulk_check_lists_each_selected_trainee_with_its_refusal(ended, good, ma
     assert by_pk[weak.pk].refusal.code == "attendance_too_low"
     assert not Certificate.objects.exists()  # checking writes nothing
 
-    issued, refused = services.certificate_issue_many(
-        enrolments=[good, weak, foreign], by=manager
-    )
+    issued, refused = services.certificate_issue_many(enrolments=[good, weak, foreign], by=manager)
     assert [c.enrolment_id for c in issued] == [good.pk]
     assert {r.refusal.code for r in refused} == {"attendance_too_low", "out_of_scope"}
 

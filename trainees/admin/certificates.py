@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from centres.admin_base import ScopedAdmin
-from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.jalali import format_jalali
 from empowerment.kernel.models import AccessRecord
 from empowerment.kernel.persian import to_persian_digits
 
@@ -196,7 +196,6 @@ class CertificateAdmin(ScopedAdmin):
         "links",
     ]
     readonly_fields = fields
-    issued = jalali_column("issued_on", _("certificate date"))
     change_form_template = "admin/trainees/certificate/change_form.html"
 
     def get_urls(self):
@@ -235,7 +234,12 @@ class CertificateAdmin(ScopedAdmin):
 
     @admin.display(description=_("cohort"))
     def cohort(self, obj):
-        return obj.enrolment.cohort
+        cohort = obj.enrolment.cohort
+        return format_html('{} <bdi dir="ltr">({})</bdi>', cohort.title, cohort.code)
+
+    @admin.display(description=_("certificate date"), ordering="issued_on")
+    def issued(self, obj):
+        return format_jalali(obj.issued_on, persian_digits=True)
 
     @admin.display(description=_("state"))
     def state(self, obj):
