@@ -1,8 +1,11 @@
 """Certificates per trainee: the programme's rule, the date, double issue, revocation, scope,
 and closing a cohort dated by its end."""
 
+import importlib
+
 import jdatetime
 import pytest
+from django.apps import apps as django_apps
 from django.db import IntegrityError
 
 from empowerment.kernel import errors
@@ -209,3 +212,27 @@ def test_staff_may_not_issue_but_see_their_centres_certificates(good, staff, man
     assert manager.has_perm("trainees.revoke_certificate")
     certificate = services.certificate_issue(enrolment=good, by=manager)
     assert list(Certificate.objects.visible_to(staff)) == [certificate]
+
+
+def test_the_migration_turns_existing_certificate_numbers_into_certificates(isfahan):
+    """Numbers issued before certificates had rows of their own (migration 0007's data
+    step, run here on today's models) keep their number and date and get a token."""
+    migration = importlib.import_module("trainees.migrations.0007_certs_certificate")
+    cohort = CohortFactory(centre=isfahan, code="OLD-1")
+    dated = EnrolmentFactory(
+        cohort=cohort,
+        status="certified",
+        certificate_number="OLD-1-001",
+        certificate_issued_on=jdatetime.date(1402, 10, 30),
+    )
+    undated = EnrolmentFactory(cohort=cohort, status="certified", certificate_number="OLD-1-002")
+    EnrolmentFactory(cohort=cohort, status="not_certified")
+
+    migration.certificates_from_enrolments(django_apps, None)
+
+    rows = {c.enrolment_id: c for c in Certificate.objects.all()}
+    assert set(rows) == {dated.pk, undated.pk}
+    assert rows[dated.pk].number == "OLD-1-001"
+    assert rows[dated.pk].issued_on == jdatetime.date(1402, 10, 30)
+    assert rows[undated.pk].issued_on == cohort.end_date
+    assert rows[dated.pk].token != rows[undated.pk].token and not rows[dated.pk].is_revoked

@@ -3,6 +3,7 @@ extended with them (trainees sit above programmes, which must not import them)."
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponseRedirect
@@ -195,9 +196,30 @@ class CohortAdmin(training_admin.CohortAdmin):
         permissions=["change"],
     )
     def complete(self, request, queryset):
+        """First a confirmation page: each selected cohort, who would get a certificate and
+        who would not, and the date (the cohort's end); the cohorts close when confirmed."""
+        if "confirm" not in request.POST:
+            cohorts = list(queryset.order_by("code"))
+            checks = services.certificate_check_many(
+                enrolments=Enrolment.objects.filter(
+                    cohort__in=cohorts, status=Enrolment.Status.ENROLLED
+                ),
+                by=request.user,
+            )
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Complete the selected cohorts and issue certificates"),
+                "cohorts": cohorts,
+                "checks": checks,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "action": "complete",
+            }
+            return TemplateResponse(request, "admin/trainees/cohort_complete_confirm.html", context)
         for cohort in queryset:
             try:
-                counts = services.cohort_complete(cohort=cohort)
+                counts = services.cohort_complete(cohort=cohort, by=request.user)
             except ValidationError as error:
                 self.message_user(request, f"{cohort}: {' '.join(error.messages)}", messages.ERROR)
             else:
@@ -210,6 +232,7 @@ class CohortAdmin(training_admin.CohortAdmin):
                     % {"cohort": cohort, **counts},
                     messages.SUCCESS,
                 )
+        return None
 
 
 class AttendanceSheetForm(forms.Form):
