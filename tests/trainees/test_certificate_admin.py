@@ -152,3 +152,13 @@ def test_a_foreign_centres_certificate_is_404(client, karaj, manager, cohort_end
         {"action": "issue_certificates", helpers.ACTION_CHECKBOX_NAME: [other.pk], "confirm": "1"},
     )
     assert not other.certificates.exists()
+
+
+def test_forged_ids_are_404(client, manager):
+    client.force_login(manager)
+    for name in (
+        "admin:trainees_enrolment_certificate_issue",
+        "admin:trainees_certificate_pdf",
+        "admin:trainees_certificate_revoke",
+    ):
+        assert client.get(reverse(name, args=[987654])).status_code == 404, name
