@@ -1,9 +1,10 @@
 # One image for web, worker, beat and the one-shot migrate; docker-compose.yml picks the
-# command. Built in three stages by bin/build, the script CI's `make prod-check` runs too:
+# command. Built in stages by bin/build, the script CI's `make prod-check` runs too:
 #   assets  Node and npm fetch the browser assets from the npm lock (nothing else has Node)
-#   build   the runtime lock (requirements.txt only) into /opt/venv, the translations
-#           compiled and the static files collected with debug off (hashed, manifest)
-#   final   the slim Python base with the venv, the code and those build products: no Node,
+#   runtime the slim Python base with the shared libraries the portal loads (Pango)
+#   build   (on runtime) the runtime lock (requirements.txt only) into /opt/venv, the
+#           translations compiled and the static files collected with debug off (hashed)
+#   final   the runtime stage with the venv, the code and those build products: no Node,
 #           gettext, pip cache, test tools or node_modules; runs as an unprivileged user
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -13,7 +14,15 @@ COPY package.json package-lock.json ./
 COPY bin/build bin/build
 RUN bin/build assets
 
-FROM ${PYTHON_IMAGE} AS build
+# The runtime's shared libraries, and nothing else: Pango and HarfBuzz, with which
+# WeasyPrint lays out and shapes the certificates' Persian PDFs (no compiler, no cache).
+FROM ${PYTHON_IMAGE} AS runtime
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
+# The build loads the portal too (compilemessages, collectstatic), so it starts from it.
+FROM runtime AS build
 ENV PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     BUILD_VENV=/opt/venv
 RUN apt-get update \
@@ -30,7 +39,7 @@ RUN bin/build messages static \
     && rm -rf node_modules \
     && /opt/venv/bin/pip uninstall --yes --quiet pip setuptools
 
-FROM ${PYTHON_IMAGE}
+FROM runtime
 # Beat's schedule file goes to /tmp: /app is read-only for the portal's user.
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PATH=/opt/venv/bin:$PATH \
     DJANGO_DEBUG=0 GUNICORN_WORKER_TMP_DIR=/dev/shm \

@@ -454,6 +454,8 @@ API_THROTTLE_RATES = {
     "otp_request_ip": os.environ.get("API_THROTTLE_OTP_REQUEST_IP", "20/hour"),
     "otp_request_mobile": os.environ.get("API_THROTTLE_OTP_REQUEST_MOBILE", "5/hour"),
     "otp_verify": os.environ.get("API_THROTTLE_OTP_VERIFY", "10/minute"),
+    # Public certificate verification pages, per client address (found or not).
+    "certificate_verify": os.environ.get("API_THROTTLE_CERTIFICATE_VERIFY", "30/minute"),
 }
 # Access tokens live at most 5 minutes (an access token cannot be recalled; see
 # empowerment/kernel/credentials.py). A refresh token works once: renewing it gives a new one and

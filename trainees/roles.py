@@ -16,6 +16,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "trainees.possibleduplicate": "vc",
         "trainees.traineeimport": "va",
         "trainees.cohortinterest": "vc",
+        "trainees.certificate": "v",
     },
     R.CENTRE_MANAGER: {
         "trainees.trainee": "vacd",
@@ -27,10 +28,17 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "trainees.possibleduplicate": "vc",
         "trainees.traineeimport": "va",
         "trainees.cohortinterest": "vcd",
+        # Issue (add) and revoke (EXTRA_PERMISSIONS); a certificate is never changed or
+        # deleted: a revoked one keeps its page, which says so.
+        "trainees.certificate": "va",
     },
 }
 
 EXTRA_PERMISSIONS: dict[str, list[str]] = {
     R.CENTRE_STAFF: ["trainees.import_trainees"],
-    R.CENTRE_MANAGER: ["trainees.import_trainees", "trainees.override_capacity"],
+    R.CENTRE_MANAGER: [
+        "trainees.import_trainees",
+        "trainees.override_capacity",
+        "trainees.revoke_certificate",
+    ],
 }

@@ -20,7 +20,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from empowerment.kernel.jalali import local_today
 from programs.models import Cohort, CohortSession
 
-from .models import Attendance, Enrolment, TraineeImport
+from .models import Attendance, Certificate, Enrolment, TraineeImport
 
 
 def progress_cache_key(import_id: int) -> str:
@@ -135,4 +135,29 @@ def sessions_of_day(*, user, day: datetime.date | None = None) -> QuerySet:
             marked=_count(Attendance.objects.filter(session=OuterRef("pk"))),
         )
         .order_by("start_time", "cohort__title", "pk")
+    )
+
+
+def certificate_by_token(*, token: str) -> Certificate | None:
+    """The certificate a public verification address names, with what its page shows
+    (holder's name, programme, centre, date, revocation) and nothing more: no scope, since
+    the token itself is the secret, and the page reads no personal code."""
+    return (
+        Certificate.objects.select_related(
+            "enrolment__trainee", "enrolment__cohort__programme", "enrolment__cohort__centre"
+        )
+        .only(
+            "number",
+            "token",
+            "issued_on",
+            "revoked_at",
+            "enrolment__trainee__first_name",
+            "enrolment__trainee__last_name",
+            "enrolment__cohort__title",
+            "enrolment__cohort__code",
+            "enrolment__cohort__programme__title",
+            "enrolment__cohort__centre__name",
+        )
+        .filter(token=token)
+        .first()
     )

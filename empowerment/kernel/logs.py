@@ -145,6 +145,8 @@ def logging_config(*, fmt: str = "text", level: str = "INFO", stream="ext://sys.
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "axes": {"level": "WARNING"},
+            # WeasyPrint (certificate PDFs) logs each layout step at INFO.
+            "weasyprint": {"level": "WARNING"},
             # Django's defaults give these loggers handlers of their own (an unscrubbed
             # console, mail_admins): here they only propagate to the one handler above.
             "django": {"handlers": [], "level": level, "propagate": True},

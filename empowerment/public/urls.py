@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from empowerment.public import participation, views
+from empowerment.public import certificates, participation, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,4 +24,9 @@ urlpatterns = [
     path("confirm/<str:token>/", participation.confirm, name="public_confirm"),
     path("track/", participation.track, name="public_track"),
     path("track/<str:number>/", participation.tracked, name="public_tracked"),
+    path(
+        "certificates/<str:token>/",
+        certificates.certificate_verify,
+        name="public_certificate_verify",
+    ),
 ]

@@ -190,6 +190,15 @@ def test_final_image_is_small_and_runs_unprivileged():
     assert "node_modules" not in body
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", ".venv", "node_modules", ".git", "tests"} <= set(ignored)
+    # Its base adds only the shared libraries the portal loads (Pango for the certificates'
+    # PDFs), without recommended extras, and leaves no package lists behind.
+    base = from_line.split()[1]
+    if base != "${PYTHON_IMAGE}":
+        runtime = dict(dockerfile_stages())[f"FROM ${{PYTHON_IMAGE}} AS {base}"]
+        installs = " ".join(runtime)
+        assert re.search(r"apt-get install -y --no-install-recommends libpango", installs)
+        assert "rm -rf /var/lib/apt/lists/*" in installs
+        assert not re.search(r"gcc|build-essential|-dev\b|pip install|npm", installs)
 
 
 def test_gunicorn_config_is_driven_by_the_environment(monkeypatch):

@@ -26,6 +26,7 @@ MODELS = [
         "sale",
         "possibleduplicate",
         "traineeimport",
+        "certificate",
     }
 ]
 

@@ -58,11 +58,19 @@ def test_staff_complete_a_cohort_from_the_admin(client, staff, cohort):
     enrolment = EnrolmentFactory(cohort=cohort)
     attend([session], enrolment, ["present"])
     client.force_login(staff)
+    selected = {"action": "complete", "_selected_action": [cohort.pk]}
+    # First the confirmation page, listing who would get a certificate; nothing is closed.
+    confirm = client.post(reverse("admin:programs_cohort_changelist"), selected)
+    assert confirm.status_code == 200
+    assert enrolment.trainee.full_name in confirm.content.decode()
+    cohort.refresh_from_db()
+    assert cohort.status == "running"
+
     response = client.post(
-        reverse("admin:programs_cohort_changelist"),
-        {"action": "complete", "_selected_action": [cohort.pk]},
-        follow=True,
+        reverse("admin:programs_cohort_changelist"), {**selected, "confirm": "1"}, follow=True
     )
     assert response.status_code == 200
     enrolment.refresh_from_db()
     assert enrolment.certificate_number == f"{cohort.code}-001"
+    # Dated by the cohort's end, not by the day of the click.
+    assert enrolment.certificate_issued_on == cohort.end_date

@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponseRedirect
@@ -27,6 +28,7 @@ from programs.models import Cohort, CohortSession
 
 from .. import selectors, services, spreadsheets
 from ..models import Attendance, Enrolment, Trainee
+from .certificates import EnrolmentCertificatesMixin, certificate_links
 from .filters import CohortFilter, EnrolmentProgrammeFilter
 
 
@@ -59,7 +61,7 @@ class EnrolmentForm(forms.ModelForm):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ExportAllMixin, ScopedAdmin):
+class EnrolmentAdmin(ExportAllMixin, EnrolmentCertificatesMixin, ScopedAdmin):
     form = EnrolmentForm
     list_display = [
         "trainee",
@@ -80,11 +82,13 @@ class EnrolmentAdmin(ExportAllMixin, ScopedAdmin):
     ]
     list_select_related = ["trainee", "cohort"]
     autocomplete_fields = ["trainee", "cohort"]
-    actions = ["export_xlsx"]
+    actions = ["export_xlsx", "issue_certificates"]
     enrolled = jalali_column("enrolled_on", _("enrolment date"))
 
     def get_queryset(self, request):
-        return selectors.with_attendance_rate(super().get_queryset(request))
+        return selectors.with_attendance_rate(
+            super().get_queryset(request).prefetch_related("certificates")
+        )
 
     @admin.display(description=_("attendance (%)"), ordering="attendance_rate")
     def attendance_rate(self, obj):
@@ -105,7 +109,7 @@ class EnrolmentAdmin(ExportAllMixin, ScopedAdmin):
             "enrolled",
             "over_capacity",
             "attendance_rate",
-            "certificate_number",
+            "certificate",
             "certificate_issued_on",
             "dropped_on",
         ]
@@ -179,17 +183,23 @@ def attendance_rate_text(enrolment) -> str:
 
 class CohortEnrolmentInline(ScopedTabularInline):
     model = Enrolment
-    fields = ["trainee", "status", "attendance_rate", "certificate_number"]
+    fields = ["trainee", "status", "attendance_rate", "certificate"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
 
     def get_queryset(self, request):
-        return selectors.with_attendance_rate(super().get_queryset(request))
+        return selectors.with_attendance_rate(
+            super().get_queryset(request).prefetch_related("certificates")
+        )
 
     @admin.display(description=_("attendance (%)"))
     def attendance_rate(self, obj):
         return attendance_rate_text(obj)
+
+    @admin.display(description=_("certificate"))
+    def certificate(self, obj):
+        return certificate_links(obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -216,9 +226,30 @@ class CohortAdmin(training_admin.CohortAdmin):
         permissions=["change"],
     )
     def complete(self, request, queryset):
+        """First a confirmation page: each selected cohort, who would get a certificate and
+        who would not, and the date (the cohort's end); the cohorts close when confirmed."""
+        if "confirm" not in request.POST:
+            cohorts = list(queryset.order_by("code"))
+            checks = services.certificate_check_many(
+                enrolments=Enrolment.objects.filter(
+                    cohort__in=cohorts, status=Enrolment.Status.ENROLLED
+                ),
+                by=request.user,
+            )
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Complete the selected cohorts and issue certificates"),
+                "cohorts": cohorts,
+                "checks": checks,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "action": "complete",
+            }
+            return TemplateResponse(request, "admin/trainees/cohort_complete_confirm.html", context)
         for cohort in queryset:
             try:
-                counts = services.cohort_complete(cohort=cohort)
+                counts = services.cohort_complete(cohort=cohort, by=request.user)
             except ValidationError as error:
                 self.message_user(request, f"{cohort}: {' '.join(error.messages)}", messages.ERROR)
             else:
@@ -231,6 +262,7 @@ class CohortAdmin(training_admin.CohortAdmin):
                     % {"cohort": cohort, **counts},
                     messages.SUCCESS,
                 )
+        return None
 
 
 class AttendanceSheetForm(forms.Form):

@@ -1,6 +1,5 @@
 """Admin of the trainee registry: trainees, spreadsheet imports and possible duplicates."""
 
-import jdatetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -26,7 +25,6 @@ from centres.models import Centre, Neighbourhood
 from empowerment.kernel import masking
 from empowerment.kernel.admin_columns import jalali_column
 from empowerment.kernel.exports import XLSX_CONTENT_TYPE, xlsx_response
-from empowerment.kernel.jalali import InvalidJalaliDate, parse_jalali
 from empowerment.kernel.models import AccessRecord
 from empowerment.kernel.persian import search_key
 from empowerment.kernel.privacy.admin import ExportAllMixin
@@ -44,6 +42,7 @@ from ..models import (
     hide_unshared,
 )
 from ..services.registry import TRAINEE_FIELDS
+from .certificates import certificate_links
 from .enrolments import attendance_rate_text, rate_text
 from .filters import (
     AgeBandFilter,
@@ -53,26 +52,7 @@ from .filters import (
     ScopedCentreFilter,
     ScopedNeighbourhoodFilter,
 )
-
-
-class JalaliDateInput(forms.CharField):
-    """A Jalali date typed as 1380/05/12 (Persian digits too), refused with a clear reason."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        if isinstance(value, jdatetime.date):
-            return value
-        try:
-            return parse_jalali(value)
-        except InvalidJalaliDate as error:
-            raise ValidationError(str(error)) from None
-
-    def prepare_value(self, value):
-        if isinstance(value, jdatetime.date):
-            return value.strftime("%Y/%m/%d")
-        return value
+from .inputs import JalaliDateInput
 
 
 class TraineeForm(forms.ModelForm):
@@ -101,18 +81,24 @@ class TraineeForm(forms.ModelForm):
 
 class EnrolmentInline(ScopedTabularInline):
     model = Enrolment
-    fields = ["cohort", "status", "enrolled", "attendance_rate", "certificate_number"]
+    fields = ["cohort", "status", "enrolled", "attendance_rate", "certificate"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
     enrolled = jalali_column("enrolled_on", _("enrolment date"))
 
     def get_queryset(self, request):
-        return selectors.with_attendance_rate(super().get_queryset(request))
+        return selectors.with_attendance_rate(
+            super().get_queryset(request).prefetch_related("certificates")
+        )
 
     @admin.display(description=_("attendance (%)"))
     def attendance_rate(self, obj):
         return attendance_rate_text(obj)
+
+    @admin.display(description=_("certificate"))
+    def certificate(self, obj):
+        return certificate_links(obj)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -5,8 +5,10 @@ One module per concern:
   residents as people
 - training: enrolments, attendance, requests to join a cohort
 - outcomes: outcomes, products, sales
+- certificates: certificates and their revocation
 """
 
+from .certificates import *  # noqa: F403
 from .outcomes import *  # noqa: F403
 from .registry import *  # noqa: F403
 from .registry import _import_upload_to  # noqa: F401 (named by migration 0001)

@@ -2,7 +2,8 @@
 
 - registry: registering and updating trainees, possible duplicates, residents' accounts
 - enrolment: enrolling, the waiting list, dropping out
-- attendance: a session's attendance, offline batches, completing a cohort
+- attendance: a session's attendance, offline batches
+- certificates: issuing and revoking certificates, completing a cohort
 - outcomes: outcomes, products and sales
 - imports: the spreadsheet import (preview, confirm, apply)
 - interest: requests to join a cohort from the public portal
@@ -11,6 +12,7 @@
 """
 
 from .attendance import *  # noqa: F403
+from .certificates import *  # noqa: F403
 from .enrolment import *  # noqa: F403
 from .imports import *  # noqa: F403
 from .interest import *  # noqa: F403

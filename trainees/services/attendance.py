@@ -1,19 +1,16 @@
-"""Attendance (a whole session at once, or offline marks from a phone) and completing a cohort."""
+"""Attendance (a whole session at once, or offline marks from a phone). Completing a cohort,
+which issues its certificates, is in `certificates.py`."""
 
 import logging
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
 
-import jdatetime
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from empowerment.kernel import errors
-from empowerment.kernel.jalali import today_jalali
-from programs.models import Cohort, CohortSession
+from programs.models import CohortSession
 
 from ..models import (
     Attendance,
@@ -23,7 +20,7 @@ from ..models import (
 logger = logging.getLogger(__name__)
 
 
-# --- Attendance and completion -----------------------------------------------------------
+# --- Attendance -----------------------------------------------------------------------
 
 # Why an enrolment may not be marked: the one message the admin, the session page and the
 # phones' batches give.
@@ -115,58 +112,6 @@ def _attendance_write(*, session, enrolment_id: int, status: str, by, row) -> in
         row.save(update_fields=["status", "recorded_by", "updated_at"])
         return 1
     return 0
-
-
-def _attendance_percent(present: int, excused: int, sessions: int) -> Decimal:
-    # An excused absence neither counts for nor against the trainee.
-    counted = sessions - excused
-    if counted <= 0:
-        return Decimal("0.0")
-    return (Decimal(100 * present) / counted).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-@transaction.atomic
-def cohort_complete(*, cohort: Cohort, on: jdatetime.date | None = None) -> dict[str, int]:
-    """Close a cohort: certificates to those who met the minimum attendance, the rest
-    marked as completed without one. Certificate numbers are the cohort code and a
-    running number, unique across the portal because cohort codes are."""
-    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
-    if cohort.is_closed:
-        raise errors.CohortClosed(_("This cohort is already closed."))
-    # A cancelled session was never held: it counts for nobody's attendance.
-    session_count = cohort.sessions.filter(cancelled_at__isnull=True).count()
-    if not session_count:
-        raise errors.Invalid(_("This cohort has no sessions: record its sessions first."))
-    on = on or today_jalali()
-    enrolments = (
-        Enrolment.objects.filter(cohort=cohort, status=Enrolment.Status.ENROLLED)
-        .select_related("trainee")
-        .annotate(
-            present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT)),
-            excused=Count("attendance", filter=Q(attendance__status=Attendance.Status.EXCUSED)),
-        )
-        .order_by("trainee__last_name", "trainee__first_name", "pk")
-    )
-    counts = {"certified": 0, "not_certified": 0}
-    number = 0
-    for enrolment in enrolments:
-        enrolment.attendance_percent = _attendance_percent(
-            enrolment.present, enrolment.excused, session_count
-        )
-        if enrolment.attendance_percent >= cohort.min_attendance_percent:
-            number += 1
-            enrolment.status = Enrolment.Status.CERTIFIED
-            enrolment.certificate_number = f"{cohort.code}-{number:03d}"
-            enrolment.certificate_issued_on = on
-            counts["certified"] += 1
-        else:
-            enrolment.status = Enrolment.Status.NOT_CERTIFIED
-            counts["not_certified"] += 1
-        enrolment.save()
-    cohort.status = Cohort.Status.COMPLETED
-    cohort.completed_at = timezone.now()
-    cohort.save(update_fields=["status", "completed_at", "updated_at"])
-    return counts
 
 
 # --- Mobile clients ----------------------------------------------------------------------
