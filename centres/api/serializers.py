@@ -52,6 +52,7 @@ class CentreSerializer(ModelSerializer):
             "phone",
             "is_active",
         ]
+        read_only_fields = fields
         jalali_fields = ["opening_date"]
 
 

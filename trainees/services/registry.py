@@ -85,7 +85,6 @@ class NationalCodeRegistered(errors.Duplicate):
                 "enrol them instead of registering them again."
             ),
             code=self.code,
-            field="national_code",
         )
 
 
