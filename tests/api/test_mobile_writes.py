@@ -70,6 +70,7 @@ def test_staff_register_a_trainee_with_persian_digits_and_a_jalali_birth_date(wo
     again = staff.post(reverse("api:trainee-list"), payload, format="json")
     assert again.status_code == 409
     assert again.json()["code"] == "national_code_registered"
+    assert list(again.json()["errors"]) == ["national_code"]
     assert Trainee.objects.filter(national_code=code).count() == 1
 
 

@@ -85,7 +85,16 @@ class NationalCodeRegistered(errors.Duplicate):
                 "enrol them instead of registering them again."
             ),
             code=self.code,
+            field="national_code",  # a form or an app shows it beside the field
         )
+
+
+def trainee_centre_check(*, centre_id: int, by=None) -> None:
+    """A person registers residents at a centre of their own scope only (the admin, the
+    importer and the API alike); raises OutOfScope otherwise. Without `by` (demo seeding,
+    migrations) there is nobody to check."""
+    if by is not None and not Centre.objects.visible_to(by).filter(pk=centre_id).exists():
+        raise errors.OutOfScope(field="registered_at")
 
 
 @transaction.atomic
@@ -101,10 +110,8 @@ def trainee_save(*, trainee: Trainee, by=None, centre: Centre | None = None) -> 
     """
     if not trainee_may_change(trainee=trainee, by=by, centre=centre):
         raise TraineeRegisteredElsewhere()
-    if trainee.pk is None and by is not None and trainee.registered_at_id is not None:
-        # A person registers residents at a centre of their own scope only.
-        if not Centre.objects.visible_to(by).filter(pk=trainee.registered_at_id).exists():
-            raise errors.OutOfScope(field="registered_at")
+    if trainee.pk is None and trainee.registered_at_id is not None:
+        trainee_centre_check(centre_id=trainee.registered_at_id, by=by)
     try:
         trainee.full_clean()
     except ValidationError as error:
@@ -177,6 +184,7 @@ def trainees_register_many(
     checked one query per row; the national code's uniqueness is enforced by the
     database's unique index (a clash fails the whole transaction).
     """
+    trainee_centre_check(centre_id=centre.pk, by=by)
     trainees = []
     for row in rows:
         trainee = Trainee(registered_at=centre, **row)
