@@ -374,8 +374,7 @@ def commitment_milestone_complete(
     )
     if done_on is not None and not correct:
         raise errors.Conflict(
-            _("This milestone is already done (on %(date)s).")
-            % {"date": format_jalali(done_on)},
+            _("This milestone is already done (on %(date)s).") % {"date": format_jalali(done_on)},
             code="milestone_done",
         )
     completed_on = _gregorian(completed_on) or local_today()

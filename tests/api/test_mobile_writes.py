@@ -91,9 +91,7 @@ def test_registering_checks_the_code_and_flags_a_possible_duplicate(world):
         url, _new_trainee(national_code(91_002), birth_date="2002-03-20"), format="json"
     )
     assert same_name.status_code == 201, same_name.json()
-    assert PossibleDuplicate.objects.filter(
-        trainee_id=same_name.json()["id"], other=first
-    ).exists()
+    assert PossibleDuplicate.objects.filter(trainee_id=same_name.json()["id"], other=first).exists()
 
 
 def test_a_trainee_at_another_centre_cannot_be_registered_or_corrected_from_here(world):
@@ -297,6 +295,5 @@ def test_the_partner_and_the_secretary_report_milestones_others_are_refused(worl
     assert partner.post(forged, {}, format="json").status_code == 404
     foreign_add = reverse("api:commitment-milestones", args=[foreign_commitment.pk])
     assert (
-        partner.post(foreign_add, {"title": "x", "due_date": due}, format="json").status_code
-        == 404
+        partner.post(foreign_add, {"title": "x", "due_date": due}, format="json").status_code == 404
     )

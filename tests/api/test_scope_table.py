@@ -7,11 +7,20 @@ The table is the specification of who reads what through the API. It follows
 `visible_to(user)` (centres/scope.py) and each model's scope paths; the API adds nothing.
 """
 
+import datetime
+import uuid
+
 import pytest
 from django.urls import reverse
 
+from centres.meetings import commitment_create, commitment_milestone_add
+from centres.models import Headquarters
+from empowerment.kernel.jalali import local_today
 from tests.api.world import ROLES, build_world
+from tests.centres.factories import make_meeting, make_resolution
 from tests.once import built_once
+from tests.trainees.factories import TraineeFactory
+from trainees.demo import national_code
 
 pytestmark = pytest.mark.django_db
 
@@ -184,13 +193,6 @@ SEES_WRITE_ROW = {
 def _hq_rows(side: dict) -> tuple:
     """A resolution of the side's HQ meeting and a commitment that HQ follows, promised
     by the side's partner (built inside the test: rolled back with it)."""
-    import datetime
-
-    from centres.meetings import commitment_create, commitment_milestone_add
-    from centres.models import Headquarters
-    from empowerment.kernel.jalali import local_today
-    from tests.centres.factories import make_meeting, make_resolution
-
     centre = side["centre"]
     hq = Headquarters.objects.get(city=centre.city)
     resolution = make_resolution(make_meeting(hq), responsible=side["partner"])
@@ -209,11 +211,6 @@ def _hq_rows(side: dict) -> tuple:
 
 
 def _write_request(name: str, side: dict, tag: str, role: str) -> tuple[str, str, dict]:
-    import uuid
-
-    from tests.trainees.factories import TraineeFactory
-    from trainees.demo import national_code
-
     rows = side["rows"]
     today = "2025-03-20"
     if name == "trainee-create":

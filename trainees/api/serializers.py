@@ -9,9 +9,9 @@ from centres.api.base.serializers import (
     Serializer,
     caller_sees_masked,
 )
+from centres.models import Centre, Neighbourhood
 from empowerment.kernel import masking
 from empowerment.kernel.jalali import iso_jalali, today_jalali
-from centres.models import Centre, Neighbourhood
 from programs.models import Cohort
 from trainees.models import Attendance, Enrolment, Outcome, Trainee, hide_unshared
 from trainees.models.registry import age_on

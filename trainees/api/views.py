@@ -8,9 +8,9 @@ from rest_framework.response import Response
 
 from centres.api.base.filters import FilterBackend, FilterSet, IdFilter, OrderingFilter
 from centres.api.base.pagination import CursorPagination
-from centres.api.base.views import ScopedModelViewSet, ScopedReadOnlyModelViewSet
-from trainees.models import Attendance, Enrolment, Outcome, Trainee
+from centres.api.base.views import ScopedModelViewSet
 from centres.models import Centre
+from trainees.models import Attendance, Enrolment, Outcome, Trainee
 from trainees.services import (
     attendance_record_batch,
     enrolment_create,
@@ -240,7 +240,7 @@ class AttendanceFilter(FilterSet):
     create=extend_schema(
         operation_id="attendance_create_batch",
         summary="Record attendance marks (the same batch as POST /attendance/batch/)",
-        description="One mark is a batch of one: `{\"marks\": [...]}`, idempotent by each "
+        description='One mark is a batch of one: `{"marks": [...]}`, idempotent by each '
         "mark's `client_uuid`; the answer is 200 with the result per mark.",
         request=AttendanceBatchSerializer,
         responses={200: AttendanceBatchAnswerSerializer},

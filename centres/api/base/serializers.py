@@ -308,6 +308,16 @@ class ModelSerializer(PersonalDetailsMixin, JalaliCompanionMixin, serializers.Mo
         db_models.TimeField: ClockTimeField,
     }
 
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        # DRF drops `allow_blank` from read-only fields, so a blank choice ("" for an
+        # education left out) would be declared as the enum alone, which generated clients
+        # refuse to parse. The schema says what the answers hold: the enum or blank.
+        blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and kwargs.get("read_only") and "choices" in kwargs:
+            kwargs["allow_blank"] = True
+        return kwargs
+
 
 class ErrorSerializer(serializers.Serializer):
     """The body of every error answer (see centres/api/base/exceptions.py)."""
