@@ -13,7 +13,8 @@ from centres.meetings import commitment_create, commitment_milestone_add
 from centres.models import Headquarters
 from empowerment.kernel.jalali import local_today
 from tests.api.world import build_world
-from tests.programs.factories import CohortFactory
+from tests.centres.factories import UserFactory
+from tests.programs.factories import CohortFactory, make_idea
 from tests.trainees.factories import EnrolmentFactory, TraineeFactory
 from trainees.demo import national_code
 from trainees.models import Enrolment, PossibleDuplicate, Trainee
@@ -297,3 +298,26 @@ def test_the_partner_and_the_secretary_report_milestones_others_are_refused(worl
     assert (
         partner.post(foreign_add, {"title": "x", "due_date": due}, format="json").status_code == 404
     )
+
+
+# --- A resident follows their own ideas only ---------------------------------------------
+
+
+def test_a_resident_follows_the_status_of_their_own_ideas_only(world):
+    own = world["own"]
+    call = own["rows"]["idea-call"]
+    neighbour = UserFactory(username="09121110009")
+    theirs = make_idea(call, submitter=neighbour, submitter_mobile="09121110009")
+    resident = _client(own["users"]["resident"])
+    listed = resident.get(reverse("api:idea-list"), {"call": call.pk})
+    assert [row["id"] for row in listed.json()["results"]] == [own["rows"]["idea"].pk]
+    assert resident.get(reverse("api:idea-detail", args=[theirs.pk])).status_code == 404
+    mine = resident.get(reverse("api:idea-detail", args=[own["rows"]["idea"].pk]))
+    assert mine.status_code == 200 and mine.json()["status"] == "under_review"
+    # A forged call id: not a call that exists.
+    forged = resident.post(
+        reverse("api:idea-list"),
+        {"call": 2_000_000, "title": "x", "summary": "y", "submitter_name": "z"},
+        format="json",
+    )
+    assert forged.status_code == 400 and "call" in forged.json()["errors"]
