@@ -65,7 +65,11 @@ class IsoDateField(serializers.DateField):
                 raise serializers.ValidationError(str(exc), code="invalid") from exc
         if match:
             try:
-                return datetime.date(*(int(part) for part in match.groups()))
+                value = datetime.date(*(int(part) for part in match.groups()))
+                # Stored in a Jalali column: a day before the calendar's year 1 (such as
+                # 0002-01-01) has no Jalali form and is refused here, not by a 500.
+                jdatetime.date.fromgregorian(date=value)
+                return value
             except ValueError:
                 pass
         self.fail("invalid", format="YYYY-MM-DD")
@@ -193,12 +197,16 @@ class JalaliDateInputField(JalaliDateField):
 
     def to_internal_value(self, value):
         text = normalize_digits(str(value)) if isinstance(value, str) else None
-        if text is None or not _JALALI_INPUT.match(text):
+        match = _JALALI_INPUT.match(text) if text is not None else None
+        # Four digits of a year from 1 (parse_jalali would read 0003 as a short 1403).
+        if match is None or int(match.group(1)) < 100:
             self.fail("invalid")
         try:
             return parse_jalali(text).togregorian()
         except InvalidJalaliDate as exc:
             raise serializers.ValidationError(str(exc), code="invalid") from exc
+        except ValueError:  # year 0000: outside the calendar
+            self.fail("invalid")
 
 
 class JalaliCompanionMixin:
