@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from empowerment.kernel import errors
+from empowerment.kernel.jalali import format_jalali
 
 from .models import (
     Centre,
@@ -331,11 +332,20 @@ def _commitment_refuse_if_cancelled(commitment: Commitment) -> None:
 
 @transaction.atomic
 def commitment_milestone_add(
-    *, commitment: Commitment, title: str, due_date, completed_on=None, evidence: str = ""
+    *,
+    commitment: Commitment,
+    title: str,
+    due_date,
+    completed_on=None,
+    evidence: str = "",
+    user=None,
 ) -> CommitmentMilestone:
     """Add a milestone to a commitment (done already, when `completed_on` is given); the
-    commitment's progress follows its milestones from then on."""
+    commitment's progress follows its milestones from then on. `user`, when a person
+    reports (the API), must be one who may record the commitment's progress."""
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if user is not None:
+        commitment_reporter_check(user=user, commitment=commitment)
     _commitment_refuse_if_cancelled(commitment)
     milestone = CommitmentMilestone(
         commitment=commitment, title=title, due_date=due_date, evidence=evidence
@@ -372,11 +382,33 @@ def _commitment_set_progress(commitment: Commitment, progress: int, on) -> None:
 
 @transaction.atomic
 def commitment_milestone_complete(
-    *, milestone: CommitmentMilestone, completed_on=None, evidence: str = ""
+    *,
+    milestone: CommitmentMilestone,
+    completed_on=None,
+    evidence: str = "",
+    user=None,
+    correct: bool = False,
 ) -> CommitmentMilestone:
-    """Mark a milestone done; the commitment's progress is the share of milestones done."""
+    """Mark a milestone done; the commitment's progress is the share of milestones done.
+
+    A milestone already done is refused (`milestone_done`, a replay from a phone must not
+    move its date) unless `correct` (the admin's form corrects the date). `user`, when a
+    person reports (the API), must be one who may record the commitment's progress."""
     commitment = Commitment.objects.select_for_update().get(pk=milestone.commitment_id)
+    if user is not None:
+        commitment_reporter_check(user=user, commitment=commitment)
     _commitment_refuse_if_cancelled(commitment)
+    # Read under the commitment's lock: two reports of the same milestone are serialised.
+    done_on = (
+        CommitmentMilestone.objects.filter(pk=milestone.pk)
+        .values_list("completed_on", flat=True)
+        .first()
+    )
+    if done_on is not None and not correct:
+        raise errors.Conflict(
+            _("This milestone is already done (on %(date)s).") % {"date": format_jalali(done_on)},
+            code="milestone_done",
+        )
     completed_on = _gregorian(completed_on) or local_today()
     if completed_on > local_today():
         raise errors.Invalid(_("A milestone cannot be done in the future."), field="completed_on")

@@ -607,6 +607,7 @@ class CommitmentAdmin(ScopedAdmin):
                     milestone=inline_form.instance,
                     completed_on=data["completed_on"],
                     evidence=data.get("evidence", ""),
+                    correct=True,
                 )
             else:
                 inline_form.save()

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from centres.api.base.serializers import IsoDateField, ModelSerializer
+from centres.api.base.serializers import IsoDateField, ModelSerializer, Serializer
 from centres.models import (
     AgendaItem,
     Centre,
@@ -52,6 +52,7 @@ class CentreSerializer(ModelSerializer):
             "phone",
             "is_active",
         ]
+        read_only_fields = fields
         jalali_fields = ["opening_date"]
 
 
@@ -133,19 +134,45 @@ class ResolutionFollowUpSerializer(ModelSerializer):
         jalali_fields = ["reported_on"]
 
 
-class CommitmentProgressSerializer(serializers.Serializer):
+class CommitmentProgressSerializer(Serializer):
     """Progress on a commitment tracked without milestones."""
 
     progress = serializers.IntegerField(min_value=0, max_value=100)
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
     on = IsoDateField(required=False, help_text="Today when left out.")
 
+    class Meta:
+        jalali_fields = ["on"]
+
 
 class CommitmentMilestoneSerializer(ModelSerializer):
     class Meta:
         model = CommitmentMilestone
         fields = ["id", "title", "due_date", "completed_on"]
+        read_only_fields = fields
         jalali_fields = ["due_date", "completed_on"]
+
+
+class CommitmentMilestoneAddSerializer(Serializer):
+    """A milestone added to a commitment (done already when `completed_on` is given)."""
+
+    title = serializers.CharField(max_length=300)
+    due_date = IsoDateField()
+    completed_on = IsoDateField(required=False, allow_null=True)
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+
+    class Meta:
+        jalali_fields = ["due_date", "completed_on"]
+
+
+class CommitmentMilestoneDoneSerializer(Serializer):
+    """A milestone reported done."""
+
+    completed_on = IsoDateField(required=False, help_text="Today when left out.")
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+
+    class Meta:
+        jalali_fields = ["completed_on"]
 
 
 class CommitmentSerializer(ModelSerializer):

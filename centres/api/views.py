@@ -1,13 +1,19 @@
 import django_filters
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from centres.api.base.filters import DateFilter, FilterSet, IdFilter
 from centres.api.base.views import ScopedReadOnlyModelViewSet
-from centres.meetings import commitment_progress_record, resolution_follow_up_add
+from centres.meetings import (
+    commitment_milestone_add,
+    commitment_milestone_complete,
+    commitment_progress_record,
+    resolution_follow_up_add,
+)
 from centres.models import (
     AgendaItem,
     Centre,
@@ -23,6 +29,9 @@ from empowerment.kernel.jalali import local_today
 
 from .serializers import (
     CentreSerializer,
+    CommitmentMilestoneAddSerializer,
+    CommitmentMilestoneDoneSerializer,
+    CommitmentMilestoneSerializer,
     CommitmentProgressSerializer,
     CommitmentSerializer,
     MeetingSerializer,
@@ -182,5 +191,54 @@ class CommitmentViewSet(ScopedReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         commitment_progress_record(
             commitment=commitment, user=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=commitment.pk)).data)
+
+    @extend_schema(
+        summary="Add a milestone to a commitment (the following HQ's secretary or the "
+        "promising organisation's officer)",
+        description="From then on the commitment's progress is the share of its milestones "
+        "done. 403 for anyone else; 409 (`commitment_cancelled`) when it was cancelled.",
+        request=CommitmentMilestoneAddSerializer,
+        responses={201: CommitmentMilestoneSerializer},
+        tags=["meetings"],
+    )
+    @action(detail=True, methods=["post"], url_path="milestones")
+    def milestones(self, request, pk=None):
+        commitment = self.get_object()
+        serializer = CommitmentMilestoneAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        milestone = commitment_milestone_add(
+            commitment=commitment, user=request.user, **serializer.validated_data
+        )
+        return Response(
+            CommitmentMilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Report a commitment's milestone done (the following HQ's secretary or the "
+        "promising organisation's officer)",
+        description="Answers the commitment with its progress. 409 (`milestone_done`) when "
+        "the milestone was already reported done: a replay changes nothing.",
+        request=CommitmentMilestoneDoneSerializer,
+        responses={200: CommitmentSerializer},
+        parameters=[
+            OpenApiParameter("milestone_id", int, OpenApiParameter.PATH),
+        ],
+        tags=["meetings"],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"milestones/(?P<milestone_id>[0-9]+)/done",
+        url_name="milestone-done",
+    )
+    def milestone_done(self, request, pk=None, milestone_id=None):
+        commitment = self.get_object()
+        milestone = get_object_or_404(commitment.milestones.all(), pk=milestone_id)
+        serializer = CommitmentMilestoneDoneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        commitment_milestone_complete(
+            milestone=milestone, user=request.user, **serializer.validated_data
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=commitment.pk)).data)

@@ -54,7 +54,12 @@ def test_every_domain_error_answers_its_status_code_and_message(cls):
     assert response.data["code"] == cls.code == error.code
     assert response.data["detail"] == message
     assert any("\u0600" <= ch <= "\u06ff" for ch in message), "a Persian message"
-    if response.status_code == 400:
+    if hasattr(error, "error_dict"):
+        # A refusal about one field names it, whatever its status.
+        assert response.data["errors"] == {
+            field: [str(m) for m in messages] for field, messages in error.message_dict.items()
+        }
+    elif response.status_code == 400:
         assert response.data["errors"] == {"non_field_errors": [message]}
     else:
         assert response.data["errors"] == {}

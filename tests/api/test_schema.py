@@ -136,3 +136,55 @@ def test_every_id_filter_takes_a_whole_number_and_an_unknown_id_is_an_empty_list
                 assert set(body) == {"detail", "code", "errors"}
                 assert parameter["name"] in body["errors"]
     assert checked >= 15
+
+
+def test_the_mobile_days_writes_are_in_the_schema_as_the_server_takes_them(schema):
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    def body(path, method):
+        ref = paths[path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        return components[ref.rsplit("/", 1)[1]]
+
+    # POST /attendance/ is the batch: a list of marks in, a result per mark out (200).
+    batch = body("/api/v1/attendance/", "post")
+    assert batch["properties"]["marks"]["type"] == "array"
+    assert batch["required"] == ["marks"]
+    answer = paths["/api/v1/attendance/"]["post"]["responses"]["200"]["content"]
+    assert answer["application/json"]["schema"]["$ref"].endswith("/AttendanceBatchAnswer")
+    assert "201" not in paths["/api/v1/attendance/"]["post"]["responses"]
+
+    trainee = body("/api/v1/trainees/", "post")
+    assert {"first_name", "last_name", "national_code", "gender"} <= set(trainee["required"])
+    assert "required" not in body("/api/v1/trainees/{id}/", "patch")
+    assert "put" not in paths["/api/v1/trainees/{id}/"]
+    for path in (
+        "/api/v1/enrolments/{id}/drop-out/",
+        "/api/v1/commitments/{id}/milestones/",
+        "/api/v1/commitments/{id}/milestones/{milestone_id}/done/",
+    ):
+        responses = paths[path]["post"]["responses"]
+        assert {"400", "401", "403", "404", "409"} <= set(responses), path
+
+    # A writable date takes ISO in its field or Jalali in the companion: a string with the
+    # calendar's pattern, never `format: date`, and neither required on its own.
+    outcome = body("/api/v1/outcomes/", "post")
+    assert outcome["properties"]["date"]["format"] == "date"
+    companion = outcome["properties"]["date_jalali"]
+    assert companion["type"] == "string" and "format" not in companion
+    assert not companion.get("readOnly") and "pattern" in companion
+    assert "date" not in outcome["required"] and "date_jalali" not in outcome["required"]
+    dropped = body("/api/v1/enrolments/{id}/drop-out/", "post")["properties"]
+    assert dropped["dropped_on_jalali"]["pattern"] == companion["pattern"]
+
+
+def test_identifiers_are_ascii(schema):
+    names = list(schema["components"]["schemas"])
+    operation_ids = [
+        op["operationId"]
+        for item in schema["paths"].values()
+        for method, op in item.items()
+        if method != "parameters"
+    ]
+    assert all(name.isascii() and name.isidentifier() for name in names), names
+    assert all(op.isascii() for op in operation_ids)
+    assert len(set(operation_ids)) == len(operation_ids)

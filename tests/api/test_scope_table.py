@@ -7,11 +7,20 @@ The table is the specification of who reads what through the API. It follows
 `visible_to(user)` (centres/scope.py) and each model's scope paths; the API adds nothing.
 """
 
+import datetime
+import uuid
+
 import pytest
 from django.urls import reverse
 
+from centres.meetings import commitment_create, commitment_milestone_add
+from centres.models import Headquarters
+from empowerment.kernel.jalali import local_today
 from tests.api.world import ROLES, build_world
+from tests.centres.factories import make_meeting, make_resolution
 from tests.once import built_once
+from tests.trainees.factories import TraineeFactory
+from trainees.demo import national_code
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +154,157 @@ def test_me_and_open_calls_for_every_role(world, role):
         world["own"]["rows"]["idea-call"].pk,
         world["foreign"]["rows"]["idea-call"].pk,
     }
+
+
+# --- Writes: every write of the mobile day × every role × own and foreign rows -----------
+#
+# Endpoint -> the roles (besides the administrator, who writes on both sides) that may
+# write on the own side's rows, and what a writer who targets the foreign side gets: 404
+# when the row is in the URL (not in their scope: not found), 400 when it is named in the
+# body (a relation to a row that does not exist for them), "refused" for an attendance
+# mark (the batch answers per mark). Everyone else: 403 when they see the row (or the
+# write is guarded by the role's model rights), 404 when they do not; 401 signed out.
+REGISTRY_WRITERS = {"centre_manager", "centre_staff"}
+WRITES = {
+    # name: (writers, foreign answer of a writer, success status, row in the URL)
+    "trainee-create": (REGISTRY_WRITERS, 400, 201, None),
+    "trainee-update": (REGISTRY_WRITERS, 404, 200, None),
+    "enrolment-create": (REGISTRY_WRITERS, 400, 201, None),
+    "enrolment-drop-out": (REGISTRY_WRITERS, 404, 200, None),
+    "outcome-create": (REGISTRY_WRITERS, 400, 201, None),
+    "attendance-batch": (REGISTRY_WRITERS, "refused", 200, None),
+    # A centre's meeting: its manager or the responsible partner's officer reports.
+    "resolution-follow-up": ({"centre_manager", "partner_officer"}, 404, 201, "resolution"),
+    # An HQ's meeting: its secretary or the responsible partner's officer.
+    "hq-resolution-follow-up": ({"hq_secretary", "partner_officer"}, 404, 201, "hq-resolution"),
+    "commitment-progress": ({"partner_officer"}, 404, 200, "commitment"),
+    "commitment-milestone": ({"partner_officer", "hq_secretary"}, 404, 201, "commitment"),
+    "commitment-milestone-done": ({"partner_officer", "hq_secretary"}, 404, 200, "commitment"),
+    "idea-create": ({"resident"}, 201, 201, None),  # a call is public: any open call
+}
+# Who sees the row a service-guarded write names in its URL (SEES_OWN's rule).
+SEES_WRITE_ROW = {
+    "resolution": SEES_OWN["resolution"],
+    "hq-resolution": AREA_READERS | {"partner_officer"},  # not the centres' staff
+    "commitment": SEES_OWN["commitment"],
+}
+
+
+def _hq_rows(side: dict) -> tuple:
+    """A resolution of the side's HQ meeting and a commitment that HQ follows, promised
+    by the side's partner (built inside the test: rolled back with it)."""
+    centre = side["centre"]
+    hq = Headquarters.objects.get(city=centre.city)
+    resolution = make_resolution(make_meeting(hq), responsible=side["partner"])
+    commitment = commitment_create(
+        title="پیاده‌رو",
+        promised_by="شهردار منطقه",
+        promiser_partner=side["partner"],
+        neighbourhood=centre.neighbourhoods.get(),
+        headquarters=hq,
+        due_date=local_today() + datetime.timedelta(days=60),
+    )
+    milestone = commitment_milestone_add(
+        commitment=commitment, title="کوچه اول", due_date=commitment.due_date
+    )
+    return resolution, commitment, milestone
+
+
+def _write_request(name: str, side: dict, tag: str, role: str) -> tuple[str, str, dict]:
+    rows = side["rows"]
+    today = "2025-03-20"
+    if name == "trainee-create":
+        code = national_code(93_000 + (1 if tag == "own" else 2))
+        return (
+            "post",
+            reverse("api:trainee-list"),
+            {
+                "first_name": "زهرا",
+                "last_name": "کریمی",
+                "national_code": code,
+                "gender": "female",
+                "registered_at": side["centre"].pk,
+            },
+        )
+    if name == "trainee-update":
+        url = reverse("api:trainee-detail", args=[rows["trainee"].pk])
+        return "patch", url, {"father_name": "حسن"}
+    if name == "enrolment-create":
+        trainee = TraineeFactory(registered_at=side["centre"])
+        body = {"trainee": trainee.pk, "cohort": rows["cohort"].pk}
+        return "post", reverse("api:enrolment-list"), body
+    if name == "enrolment-drop-out":
+        url = reverse("api:enrolment-drop-out", args=[rows["enrolment"].pk])
+        return "post", url, {"drop_reason": "مهاجرت"}
+    if name == "outcome-create":
+        body = {
+            "trainee": rows["trainee"].pk,
+            "enrolment": rows["enrolment"].pk,
+            "kind": "home_business",
+            "date": today,
+            "follow_up_round": 12,
+        }
+        return "post", reverse("api:outcome-list"), body
+    if name == "attendance-batch":
+        mark = {
+            "client_uuid": str(uuid.uuid4()),
+            "session": rows["session"].pk,
+            "enrolment": rows["enrolment"].pk,
+            "status": "absent",
+        }
+        return "post", reverse("api:attendance-list"), {"marks": [mark]}
+    if name == "resolution-follow-up":
+        url = reverse("api:resolution-follow-ups", args=[rows["resolution"].pk])
+        return "post", url, {"progress": 30, "note": "در جریان"}
+    resolution, commitment, milestone = _hq_rows(side)
+    if name == "hq-resolution-follow-up":
+        url = reverse("api:resolution-follow-ups", args=[resolution.pk])
+        return "post", url, {"progress": 30, "note": "در جریان"}
+    if name == "commitment-progress":
+        url = reverse("api:commitment-progress", args=[rows["commitment"].pk])
+        return "post", url, {"progress": 40}
+    if name == "commitment-milestone":
+        url = reverse("api:commitment-milestones", args=[commitment.pk])
+        return "post", url, {"title": "کوچه دوم", "due_date_jalali": "1404-01-15"}
+    if name == "commitment-milestone-done":
+        url = reverse("api:commitment-milestone-done", args=[commitment.pk, milestone.pk])
+        return "post", url, {"evidence": "عکس"}
+    if name == "idea-create":
+        body = {
+            "call": rows["idea-call"].pk,
+            "title": "نان محلی",
+            "summary": "پخت نان",
+            "submitter_name": "زهرا کریمی",
+        }
+        if role == "administrator":
+            body["submitter_mobile"] = "09121234567"  # on a resident's behalf: their number
+        return "post", reverse("api:idea-list"), body
+    raise AssertionError(name)
+
+
+def _expected_write(name: str, role: str, own: bool):
+    writers, foreign_answer, success, row = WRITES[name]
+    if role == "anonymous":
+        return 401
+    if role == "administrator":
+        return success
+    if role in writers:
+        return success if own else foreign_answer
+    if row is not None and not (own and role in SEES_WRITE_ROW[row]):
+        return 404
+    return 403
+
+
+@pytest.mark.parametrize("side", ["own", "foreign"])
+@pytest.mark.parametrize("name", sorted(WRITES))
+@pytest.mark.parametrize("role", ROLES)
+def test_write_table(world, name, role, side):
+    method, url, body = _write_request(name, world[side], side, role)
+    response = getattr(_client(world["users"][role]), method)(url, body, format="json")
+    answer = response.status_code
+    if name == "attendance-batch" and answer == 200 and response.json()["refused"]:
+        answer = "refused"
+    expected = _expected_write(name, role, side == "own")
+    assert answer == expected, (response.status_code, response.content[:300])
+    if isinstance(answer, int) and answer >= 400:
+        assert set(response.json()) == {"detail", "code", "errors"}

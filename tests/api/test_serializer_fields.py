@@ -7,7 +7,7 @@ import pytest
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
-from centres.api.base.serializers import IsoDateField, MaskedField
+from centres.api.base.serializers import IsoDateField, MaskedField, Serializer
 from empowerment.kernel.masking import mask
 from tests.centres.factories import UserFactory, staff_user
 
@@ -27,7 +27,9 @@ def test_a_date_is_read_in_iso_or_jalali_with_any_digits(given, expected):
     assert IsoDateField().to_internal_value(given) == expected
 
 
-@pytest.mark.parametrize("given", ["1403-12-31", "2025-02-30", "17/03/2025", "tomorrow"])
+@pytest.mark.parametrize(
+    "given", ["1403-12-31", "2025-02-30", "17/03/2025", "tomorrow", "0002-01-01", "0621-01-01"]
+)
 def test_an_impossible_date_is_refused(given):
     with pytest.raises(serializers.ValidationError):
         IsoDateField().to_internal_value(given)
@@ -65,3 +67,48 @@ def test_staff_and_administrators_get_the_numbers(demo_centres):
 
 def test_mask_keeps_nothing_of_a_short_value():
     assert mask("12", keep_start=1, keep_end=1) == "**"
+
+
+class _Report(Serializer):
+    on = IsoDateField()
+    until = IsoDateField(required=False, allow_null=True)
+
+    class Meta:
+        jalali_fields = ["on", "until"]
+
+
+@pytest.mark.parametrize(
+    "data, valid, expected",
+    [
+        ({"on": "2025-03-20"}, True, datetime.date(2025, 3, 20)),
+        ({"on_jalali": "1403-12-30"}, True, datetime.date(2025, 3, 20)),  # a leap year
+        ({"on_jalali": "۱۴۰۳-۱۲-۳۰"}, True, datetime.date(2025, 3, 20)),
+        ({"on_jalali": "1402-12-30"}, False, "on_jalali"),  # not a leap year
+        ({"on_jalali": "0000-01-01"}, False, "on_jalali"),
+        ({"on_jalali": "1403-1-5x"}, False, "on_jalali"),
+        ({"on_jalali": 14031230}, False, "on_jalali"),
+        ({"on": "2025-03-20", "on_jalali": "1403-12-30"}, False, "on_jalali"),
+        ({}, False, "on"),  # required: by either
+    ],
+)
+def test_a_writable_date_takes_iso_or_its_jalali_companion_never_both(data, valid, expected):
+    serializer = _Report(data=data)
+    assert serializer.is_valid() is valid, serializer.errors
+    if valid:
+        assert serializer.validated_data["on"] == expected
+    else:
+        assert set(serializer.errors) == {expected}
+
+
+def test_a_companion_is_read_only_beside_a_read_only_date():
+    class Shown(Serializer):
+        on = IsoDateField(read_only=True)
+
+        class Meta:
+            jalali_fields = ["on"]
+
+    assert Shown(data={"on_jalali": "1403-12-30"}).fields["on_jalali"].read_only
+    assert Shown({"on": datetime.date(2025, 3, 20)}).data == {
+        "on": "2025-03-20",
+        "on_jalali": "1403-12-30",
+    }

@@ -78,6 +78,37 @@ def test_admin_stores_one_national_code_however_its_digits_are_written(client, t
     assert Trainee.objects.count() == 1
 
 
+def test_api_registers_one_national_code_however_its_digits_are_written(two_centres):
+    """The API's registration is the admin's service: the same normaliser, the same one
+    person per code (a 409 in the API, a form error in the admin)."""
+    api = APIClient()
+    api.force_authenticate(two_centres["staff_isfahan"])
+    code = national_code(903)
+    body = {"first_name": "نرگس", "last_name": "لاجوردی", "gender": "female"}
+    first = api.post(
+        reverse("api:trainee-list"),
+        {
+            **body,
+            "national_code": written(code, FULL_WIDTH),
+            "mobile": "09" + written(MOBILE[2:], DEVANAGARI),
+            "birth_date_jalali": written("1375-06-21", BENGALI),
+        },
+        format="json",
+    )
+    assert first.status_code == 201, first.json()
+    trainee = Trainee.objects.get()
+    assert (trainee.national_code, trainee.mobile) == (code, MOBILE)
+    assert trainee.birth_date == jdatetime.date(1375, 6, 21)
+    for script in (DEVANAGARI, BENGALI):
+        again = api.post(
+            reverse("api:trainee-list"),
+            {**body, "national_code": written(code, script)},
+            format="json",
+        )
+        assert again.status_code == 409 and again.json()["code"] == "national_code_registered"
+    assert Trainee.objects.count() == 1
+
+
 def test_api_search_finds_a_national_code_written_in_another_script(two_centres):
     trainee = TraineeFactory(registered_at=two_centres["isfahan"], national_code=national_code(902))
     api = APIClient()

@@ -6,8 +6,10 @@ from centres.api.base.serializers import (
     MaskedField,
     ModelSerializer,
     ScopedPrimaryKeyRelatedField,
+    Serializer,
     caller_sees_masked,
 )
+from centres.models import Centre, Neighbourhood
 from empowerment.kernel import masking
 from empowerment.kernel.jalali import iso_jalali, today_jalali
 from programs.models import Cohort
@@ -153,6 +155,49 @@ class TraineeSerializer(ModelSerializer):
     )
 
 
+class TraineeWriteSerializer(ModelSerializer):
+    """What staff send to register or correct a trainee. Only shapes are checked here; the
+    registry service (trainees/services/registry.py, the admin's and the importer's too)
+    normalises (Persian digits, +98 mobiles, Arabic letters), checks the national code and
+    the scope, refuses a second registration of a code (409) and flags possible duplicates.
+    The answer is the trainee as GET returns it (masked as for any read)."""
+
+    # Plain strings: the model's validators run in the service, after normalisation, so
+    # "۰۰۱۲۳۴۵۶۷۸" or "+98 912 ..." are accepted as the admin accepts them.
+    national_code = serializers.CharField(max_length=20)
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    registered_at = ScopedPrimaryKeyRelatedField(
+        queryset=Centre.objects.all(),
+        required=False,
+        help_text="The registering centre; left out, the caller's only centre. Not changed "
+        "by a correction.",
+    )
+    neighbourhood = ScopedPrimaryKeyRelatedField(
+        queryset=Neighbourhood.objects.all(), required=False, allow_null=True
+    )
+    birth_date = IsoDateField(required=False, allow_null=True)
+
+    class Meta:
+        model = Trainee
+        fields = [
+            "first_name",
+            "last_name",
+            "father_name",
+            "national_code",
+            "mobile",
+            "gender",
+            "birth_date",
+            "neighbourhood",
+            "education",
+            "employment_status",
+            "referral_source",
+            "registered_at",
+        ]
+        jalali_fields = ["birth_date"]
+        # The unique national code is the service's rule, answered 409 there.
+        validators = []
+
+
 class EnrolmentSerializer(ModelSerializer):
     trainee = ScopedPrimaryKeyRelatedField(queryset=Trainee.objects.all())
     trainee_name = serializers.CharField(source="trainee.full_name", read_only=True)
@@ -199,6 +244,16 @@ class EnrolmentSerializer(ModelSerializer):
         jalali_fields = ["enrolled_on", "certificate_issued_on", "dropped_on"]
         # The unique (trainee, cohort) pair is the service's rule, answered 409 there.
         validators = []
+
+
+class DropOutSerializer(Serializer):
+    """A trainee leaves a cohort: why, and since when (today when left out)."""
+
+    drop_reason = serializers.CharField(help_text="Why the trainee dropped out.")
+    dropped_on = IsoDateField(required=False, help_text="Today when left out.")
+
+    class Meta:
+        jalali_fields = ["dropped_on"]
 
 
 class AttendanceSerializer(ModelSerializer):

@@ -8,9 +8,17 @@ from rest_framework.response import Response
 
 from centres.api.base.filters import FilterBackend, FilterSet, IdFilter, OrderingFilter
 from centres.api.base.pagination import CursorPagination
-from centres.api.base.views import ScopedModelViewSet, ScopedReadOnlyModelViewSet
+from centres.api.base.views import ScopedModelViewSet
+from centres.models import Centre
 from trainees.models import Attendance, Enrolment, Outcome, Trainee
-from trainees.services import attendance_record_batch, enrolment_create, outcome_record
+from trainees.services import (
+    attendance_record_batch,
+    enrolment_create,
+    enrolment_drop,
+    outcome_record,
+    trainee_register,
+    trainee_update,
+)
 
 from .filters import TraineeSearchFilter
 from .serializers import (
@@ -18,9 +26,11 @@ from .serializers import (
     AttendanceBatchSerializer,
     AttendanceMarkSerializer,
     AttendanceSerializer,
+    DropOutSerializer,
     EnrolmentSerializer,
     OutcomeSerializer,
     TraineeSerializer,
+    TraineeWriteSerializer,
 )
 
 # Marks one batch may carry: a session of a large cohort, many times over.
@@ -59,8 +69,26 @@ class TraineeFilter(FilterSet):
         tags=["trainees"],
     ),
     retrieve=extend_schema(summary="One trainee", tags=["trainees"]),
+    create=extend_schema(
+        summary="Register a trainee (centre staff)",
+        description="The admin's and the importer's rules (trainees/services/registry.py): "
+        "digits of any script, +98 mobiles, the national code's check digit, possible "
+        "duplicates flagged for a person to decide. 409 `national_code_registered` when the "
+        "code is registered already (the same request sent twice registers one person).",
+        request=TraineeWriteSerializer,
+        responses={201: TraineeSerializer},
+        tags=["trainees"],
+    ),
+    partial_update=extend_schema(
+        summary="Correct a trainee's record (the registering centre's staff)",
+        description="409 `registered_elsewhere` for a person registered at another centre "
+        "(enrolled here): their record is changed only where they were registered.",
+        request=TraineeWriteSerializer,
+        responses={200: TraineeSerializer},
+        tags=["trainees"],
+    ),
 )
-class TraineeViewSet(ScopedReadOnlyModelViewSet):
+class TraineeViewSet(ScopedModelViewSet):
     # Only the serialised columns, and no model ordering: the cursor's is the ORDER BY.
     queryset = Trainee.objects.only(*TraineeSerializer.LIST_ONLY).order_by()
     serializer_class = TraineeSerializer
@@ -70,6 +98,50 @@ class TraineeViewSet(ScopedReadOnlyModelViewSet):
     search_fields = ["name_key"]  # the filter's own logic; listed so the schema shows it
     ordering_fields = ["id", "created_at"]
     ordering = ["-id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return TraineeWriteSerializer
+        return TraineeSerializer
+
+    def _answer(self, trainee: Trainee, status_code: int) -> Response:
+        # The record as GET shows it to this caller (masking and details by role).
+        body = TraineeSerializer(trainee, context=self.get_serializer_context()).data
+        return Response(body, status=status_code)
+
+    def _only_centre(self) -> Centre:
+        centres = list(Centre.objects.visible_to(self.request.user)[:2])
+        if len(centres) != 1:
+            raise DRFValidationError(
+                {"registered_at": [_("Say at which centre the trainee is registered.")]},
+                code="required",
+            )
+        return centres[0]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        centre = data.pop("registered_at", None) or self._only_centre()
+        trainee = trainee_register(centre=centre, by=request.user, **data)
+        return self._answer(trainee, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        found = self.get_object()  # outside the caller's scope: 404
+        serializer = self.get_serializer(found, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        centre = changes.pop("registered_at", None)
+        if centre is not None and centre.pk != found.registered_at_id:
+            raise DRFValidationError(
+                {"registered_at": [_("A correction does not move a person to another centre.")]}
+            )
+        # The whole stored row (the list's queryset reads only some columns).
+        trainee = trainee_update(
+            trainee=Trainee.objects.get(pk=found.pk), by=request.user, **changes
+        )
+        return self._answer(trainee, status.HTTP_200_OK)
 
     def get_queryset(self):
         # Whether the caller reads each person's details or, for someone registered at
@@ -116,6 +188,25 @@ class EnrolmentViewSet(ScopedModelViewSet):
     ordering = ["-id"]
     extra_error_statuses = (409,)
 
+    @extend_schema(
+        summary="Record that a trainee dropped out, with the reason",
+        description="The first on the waiting list takes the seat. 409 `not_current` when "
+        "the enrolment is not current (dropped already: a replay records nothing twice).",
+        request=DropOutSerializer,
+        responses={200: EnrolmentSerializer},
+        tags=["trainees"],
+    )
+    @action(detail=True, methods=["post"], url_path="drop-out", url_name="drop-out")
+    def drop_out(self, request, pk=None):
+        enrolment = self.get_object()  # another centre's cohort: 404
+        serializer = DropOutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        enrolment = enrolment_drop(
+            enrolment=enrolment, reason=data["drop_reason"], on=data.get("dropped_on")
+        )
+        return Response(EnrolmentSerializer(enrolment, context=self.get_serializer_context()).data)
+
     def perform_create(self, serializer):
         # The service's refusals are typed (already enrolled: 409 "conflict"; a closed
         # cohort: 409 "cohort_closed"; over capacity without the right: 403): the
@@ -146,6 +237,15 @@ class AttendanceFilter(FilterSet):
         tags=["attendance"],
     ),
     retrieve=extend_schema(summary="One attendance mark", tags=["attendance"]),
+    create=extend_schema(
+        operation_id="attendance_create_batch",
+        summary="Record attendance marks (the same batch as POST /attendance/batch/)",
+        description='One mark is a batch of one: `{"marks": [...]}`, idempotent by each '
+        "mark's `client_uuid`; the answer is 200 with the result per mark.",
+        request=AttendanceBatchSerializer,
+        responses={200: AttendanceBatchAnswerSerializer},
+        tags=["attendance"],
+    ),
 )
 class AttendanceViewSet(ScopedModelViewSet):
     queryset = (

@@ -72,18 +72,53 @@ def trainee_may_change(*, trainee: Trainee, by=None, centre: Centre | None = Non
     return True
 
 
+class NationalCodeRegistered(errors.Duplicate):
+    """A new registration under a national code the registry already holds (the same POST
+    sent twice, or the person registered elsewhere): one person, one record."""
+
+    code = "national_code_registered"
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "A trainee with this national code is already registered: find them and "
+                "enrol them instead of registering them again."
+            ),
+            code=self.code,
+            field="national_code",  # a form or an app shows it beside the field
+        )
+
+
+def trainee_centre_check(*, centre_id: int, by=None) -> None:
+    """A person registers residents at a centre of their own scope only (the admin, the
+    importer and the API alike); raises OutOfScope otherwise. Without `by` (demo seeding,
+    migrations) there is nobody to check."""
+    if by is not None and not Centre.objects.visible_to(by).filter(pk=centre_id).exists():
+        raise errors.OutOfScope(field="registered_at")
+
+
 @transaction.atomic
 def trainee_save(*, trainee: Trainee, by=None, centre: Centre | None = None) -> Trainee:
     """Validate and save a new or changed trainee, then flag possible duplicates.
 
-    The admin's form and the importer both end here, so that the normaliser, the
-    national-code rules, the cross-centre rule and the duplicate check run on every write.
+    The admin's form, the importer (changed rows; new rows take the bulk twin,
+    `trainees_register_many`, with the same field rules) and the API all end here, so
+    that the normaliser (Persian digits, +98), the national-code rules, the scope, the
+    cross-centre rule and the duplicate check run on every write.
     `by` (a person) and `centre` (the centre an import works for) name who is writing;
     demo seeding and migrations pass neither.
     """
     if not trainee_may_change(trainee=trainee, by=by, centre=centre):
         raise TraineeRegisteredElsewhere()
-    trainee.full_clean()
+    if trainee.pk is None and trainee.registered_at_id is not None:
+        trainee_centre_check(centre_id=trainee.registered_at_id, by=by)
+    try:
+        trainee.full_clean()
+    except ValidationError as error:
+        clash = getattr(error, "error_dict", {}).keys() == {"national_code"}
+        if clash and errors.is_unique_clash(error):
+            raise NationalCodeRegistered() from error
+        raise
     trainee.save()
     trainee_flag_duplicates(trainee=trainee)
     return trainee
@@ -104,7 +139,9 @@ def trainee_register(
     employment_status: str = "",
     referral_source: str = "",
     user=None,
+    by=None,
 ) -> Trainee:
+    """Register a resident at `centre` (in `by`'s scope, when a person registers them)."""
     trainee = Trainee(
         registered_at=centre,
         first_name=first_name,
@@ -120,7 +157,7 @@ def trainee_register(
         referral_source=referral_source,
         user=user,
     )
-    return trainee_save(trainee=trainee)
+    return trainee_save(trainee=trainee, by=by)
 
 
 def trainee_update(
@@ -147,6 +184,7 @@ def trainees_register_many(
     checked one query per row; the national code's uniqueness is enforced by the
     database's unique index (a clash fails the whole transaction).
     """
+    trainee_centre_check(centre_id=centre.pk, by=by)
     trainees = []
     for row in rows:
         trainee = Trainee(registered_at=centre, **row)

@@ -9,7 +9,9 @@ digits accepted on input, masked personal numbers, scoped relations, the error s
         class Meta:
             model = Trainee
             fields = ["id", "full_name", "national_code", "mobile", "birth_date", "cohort"]
-            jalali_fields = ["birth_date"]   # adds birth_date_jalali, read-only
+            jalali_fields = ["birth_date"]   # adds birth_date_jalali
+                                             # (read-only, or a second way in when
+                                             # birth_date is writable: never both)
 """
 
 from __future__ import annotations
@@ -63,7 +65,11 @@ class IsoDateField(serializers.DateField):
                 raise serializers.ValidationError(str(exc), code="invalid") from exc
         if match:
             try:
-                return datetime.date(*(int(part) for part in match.groups()))
+                value = datetime.date(*(int(part) for part in match.groups()))
+                # Stored in a Jalali column: a day before the calendar's year 1 (such as
+                # 0002-01-01) has no Jalali form and is refused here, not by a 500.
+                jdatetime.date.fromgregorian(date=value)
+                return value
             except ValueError:
                 pass
         self.fail("invalid", format="YYYY-MM-DD")
@@ -165,16 +171,103 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset
 
 
+_JALALI_INPUT = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})\s*$")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": JALALI_DATE_PATTERN,
+        "example": "1403-12-30",
+        "description": "Jalali (Solar Hijri) date, YYYY-MM-DD. In a request, instead of the "
+        "ISO field of the same name without `_jalali` (never both); digits of any script.",
+    }
+)
+class JalaliDateInputField(JalaliDateField):
+    """A `<name>_jalali` companion that is also written: a Jalali date checked against the
+    calendar (1403-12-30 is a day, 1402-12-30 is not), stored as the Gregorian date of
+    `<name>`. Its answers are the read-only companion's."""
+
+    default_error_messages = {
+        "invalid": _("Enter a Jalali date as YYYY-MM-DD, for example 1403-12-27."),
+    }
+
+    def __init__(self, **kwargs):
+        serializers.Field.__init__(self, **kwargs)
+
+    def to_internal_value(self, value):
+        text = normalize_digits(str(value)) if isinstance(value, str) else None
+        match = _JALALI_INPUT.match(text) if text is not None else None
+        # Four digits of a year from 1 (parse_jalali would read 0003 as a short 1403).
+        if match is None or int(match.group(1)) < 100:
+            self.fail("invalid")
+        try:
+            return parse_jalali(text).togregorian()
+        except InvalidJalaliDate as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from exc
+        except ValueError:  # year 0000: outside the calendar
+            self.fail("invalid")
+
+
 class JalaliCompanionMixin:
-    """For each name in Meta.jalali_fields, add a read-only `<name>_jalali` field."""
+    """For each name in Meta.jalali_fields, add a `<name>_jalali` field: read-only beside a
+    read-only date; beside a writable one, a second way in (JalaliDateInputField).
+
+    A client sends a date either as ISO 8601 in `<name>` or as Jalali in `<name>_jalali`,
+    never both (a field error on the companion). A required date is satisfied by either.
+    """
 
     def get_fields(self):
         fields = super().get_fields()
+        required = set()
         for name in getattr(self.Meta, "jalali_fields", ()):
             # Before binding, a field's source is what was passed to it (None: its name).
-            source = (fields[name].source if name in fields else None) or name
-            fields[f"{name}_jalali"] = JalaliDateField(source=source)
+            date_field = fields.get(name)
+            source = (date_field.source if date_field is not None else None) or name
+            if date_field is not None and not date_field.read_only:
+                if date_field.required:
+                    date_field.required = False
+                    required.add(name)
+                fields[f"{name}_jalali"] = JalaliDateInputField(
+                    source=source, required=False, allow_null=date_field.allow_null
+                )
+            else:
+                fields[f"{name}_jalali"] = JalaliDateField(source=source)
+        self._jalali_required = required
         return fields
+
+    def to_internal_value(self, data):
+        names = [
+            name
+            for name in getattr(self.Meta, "jalali_fields", ())
+            if f"{name}_jalali" in self.fields and not self.fields[f"{name}_jalali"].read_only
+        ]
+        if names and hasattr(data, "get"):
+            both = {
+                f"{name}_jalali": [
+                    serializers.ErrorDetail(
+                        _("Send the date in “%(iso)s” or in “%(jalali)s”, not both.")
+                        % {"iso": name, "jalali": f"{name}_jalali"},
+                        code="both_dates",
+                    )
+                ]
+                for name in names
+                if data.get(name) not in (None, "") and data.get(f"{name}_jalali") not in (None, "")
+            }
+            missing = {
+                name: [
+                    serializers.ErrorDetail(
+                        str(serializers.Field.default_error_messages["required"]), code="required"
+                    )
+                ]
+                for name in getattr(self, "_jalali_required", ())
+                if not self.partial
+                and data.get(name) in (None, "")
+                and data.get(f"{name}_jalali") in (None, "")
+            }
+            if both or missing:
+                raise serializers.ValidationError({**missing, **both})
+        return super().to_internal_value(data)
 
 
 class PersonalDetailsMixin:
@@ -204,6 +297,13 @@ class ClockTimeField(serializers.TimeField):
     schema, not RFC 3339's `time` (which requires an offset the portal never sends)."""
 
 
+class Serializer(JalaliCompanionMixin, serializers.Serializer):
+    """Base of the API's plain (input) serializers: Meta.jalali_fields as in ModelSerializer."""
+
+    class Meta:
+        jalali_fields: tuple[str, ...] = ()
+
+
 class ModelSerializer(PersonalDetailsMixin, JalaliCompanionMixin, serializers.ModelSerializer):
     """Base of every API model serializer: Jalali model fields map to ISO fields."""
 
@@ -215,6 +315,16 @@ class ModelSerializer(PersonalDetailsMixin, JalaliCompanionMixin, serializers.Mo
         jmodels.jDateTimeField: IsoDateTimeField,
         db_models.TimeField: ClockTimeField,
     }
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        # DRF drops `allow_blank` from read-only fields, so a blank choice ("" for an
+        # education left out) would be declared as the enum alone, which generated clients
+        # refuse to parse. The schema says what the answers hold: the enum or blank.
+        blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and kwargs.get("read_only") and "choices" in kwargs:
+            kwargs["allow_blank"] = True
+        return kwargs
 
 
 class ErrorSerializer(serializers.Serializer):
