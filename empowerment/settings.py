@@ -486,6 +486,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "centres.api.base.schema.untitled_parameters",
+    ],
     # Several models have a "status" with its own choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "CohortStatusEnum": "programs.models.training.Cohort.Status",

@@ -188,3 +188,50 @@ def test_identifiers_are_ascii(schema):
     assert all(name.isascii() and name.isidentifier() for name in names), names
     assert all(op.isascii() for op in operation_ids)
     assert len(set(operation_ids)) == len(operation_ids)
+
+
+def _names_and_titles(document):
+    """What a client generator names things after: component and enum names, operation
+    ids, parameter and property names, and any schema `title`."""
+    names, titles = set(document["components"]["schemas"]), []
+    for item in document["paths"].values():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            names.add(op["operationId"])
+            names.update(p["name"] for p in op.get("parameters", []))
+
+    def walk(node, under_names=False):
+        if isinstance(node, dict):
+            if not under_names and isinstance(node.get("title"), str):
+                titles.append(node["title"])
+            for key, value in node.items():
+                if key == "properties" and isinstance(value, dict):
+                    names.update(value)
+                walk(value, under_names=not under_names and key in ("properties", "schemas"))
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document["paths"])
+    walk(document["components"], under_names=False)
+    return names, titles
+
+
+def test_a_generated_client_names_things_alike_in_every_language(api_client):
+    """Identifiers come out the same in Persian and English, and no schema carries a
+    title (labels, translated, stay descriptions): a generated client's types are named
+    from ASCII names, not from `TraineesListمیزانتحصیلات`."""
+    documents = {}
+    for language in ("fa", "en"):
+        response = api_client.get(reverse("api:schema"), HTTP_ACCEPT_LANGUAGE=language)
+        documents[language] = yaml.safe_load(response.content)
+    fa_names, fa_titles = _names_and_titles(documents["fa"])
+    en_names, en_titles = _names_and_titles(documents["en"])
+    assert fa_names == en_names
+    assert all(name.isascii() for name in fa_names), sorted(n for n in fa_names if not n.isascii())
+    assert fa_titles == en_titles == []
+    # The labels are still there, translated, as descriptions.
+    trainees = documents["fa"]["paths"]["/api/v1/trainees/"]["get"]["parameters"]
+    education = next(p for p in trainees if p["name"] == "education")
+    assert not education["description"].isascii()

@@ -68,3 +68,51 @@ class AutoSchema(openapi.AutoSchema):
                 ),
             )
         return responses
+
+
+
+def untitled_parameters(result, generator, request, public):
+    """A postprocessing hook: no `title` on any schema (parameters, properties, items).
+
+    django-filter and DRF give each query parameter and field its label as the schema's
+    title (Persian under the default language), and client generators name enum and
+    inline types after titles (`TraineesListمیزانتحصیلات`). Without them they name types
+    from the operation, parameter and property names: ASCII and the same in every
+    language. The label stays as the translated `description` where there is none."""
+
+    def strip(node, *, names: bool = False):
+        # `names`: a map whose keys are names (properties, schemas, paths, responses...),
+        # where a key "title" is a property called title, not a schema's title.
+        if isinstance(node, dict):
+            if not names and isinstance(node.get("title"), str):
+                title = node.pop("title")
+                if title and "description" not in node:
+                    node["description"] = title
+            for key, value in node.items():
+                strip(value, names=not names and key in NAME_MAPS)
+        elif isinstance(node, list):
+            for value in node:
+                strip(value)
+
+    strip(result.get("paths", {}), names=True)
+    strip(result.get("components", {}), names=True)
+    return result
+
+
+# Keys of an OpenAPI document whose value maps names to objects.
+NAME_MAPS = {
+    "properties",
+    "patternProperties",
+    "schemas",
+    "responses",
+    "parameters",
+    "securitySchemes",
+    "headers",
+    "content",
+    "examples",
+    "links",
+    "callbacks",
+    "requestBodies",
+    "encoding",
+    "mapping",
+}
