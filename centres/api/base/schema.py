@@ -69,6 +69,23 @@ class AutoSchema(openapi.AutoSchema):
             )
         return responses
 
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        # Personal details (PersonalDetailsMixin) are left out of the answer for callers
+        # who get none: the schema says they may be absent, as they are.
+        personal = getattr(getattr(serializer, "Meta", None), "personal_fields", ())
+        if personal and direction == "response" and "required" in schema:
+            optional = {*personal, *(f"{name}_jalali" for name in personal)}
+            schema["required"] = [name for name in schema["required"] if name not in optional]
+            for name in optional & set(schema.get("properties", {})):
+                schema["properties"][name]["description"] = (
+                    schema["properties"][name].get("description", "")
+                    + " Left out for callers who see no personal details (council members,"
+                    " viewers)."
+                ).strip()
+            if not schema["required"]:
+                del schema["required"]
+        return schema
 
 
 def untitled_parameters(result, generator, request, public):
