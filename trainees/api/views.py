@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from centres.api.base.filters import FilterBackend, FilterSet, IdFilter, OrderingFilter
 from centres.api.base.pagination import CursorPagination
+from centres.api.base.sync import SyncMixin
 from centres.api.base.views import ScopedModelViewSet, ScopedReadOnlyModelViewSet
 from trainees.models import Attendance, Enrolment, Outcome, Trainee
 from trainees.services import attendance_record_batch, enrolment_create, outcome_record
@@ -60,7 +61,7 @@ class TraineeFilter(FilterSet):
     ),
     retrieve=extend_schema(summary="One trainee", tags=["trainees"]),
 )
-class TraineeViewSet(ScopedReadOnlyModelViewSet):
+class TraineeViewSet(SyncMixin, ScopedReadOnlyModelViewSet):
     # Only the serialised columns, and no model ordering: the cursor's is the ORDER BY.
     queryset = Trainee.objects.only(*TraineeSerializer.LIST_ONLY).order_by()
     serializer_class = TraineeSerializer
@@ -76,7 +77,7 @@ class TraineeViewSet(ScopedReadOnlyModelViewSet):
         # another centre who has not agreed to share, only the name: decided in the same
         # query (the serializer blanks the rest).
         queryset = super().get_queryset().with_details_shared(self.request.user)
-        if self.action == "list":
+        if self.action in ("list", "sync"):
             # Plain rows for the list: building 50 model instances (with deferred fields)
             # cost more than the query itself. The cursor reads its position from a dict.
             return queryset.values(*TraineeSerializer.LIST_ONLY, "details_shared")
@@ -106,7 +107,7 @@ class EnrolmentFilter(FilterSet):
         tags=["trainees"],
     ),
 )
-class EnrolmentViewSet(ScopedModelViewSet):
+class EnrolmentViewSet(SyncMixin, ScopedModelViewSet):
     queryset = Enrolment.objects.select_related("trainee", "cohort").order_by("-id")
     serializer_class = EnrolmentSerializer
     http_method_names = ["get", "post", "head", "options"]
@@ -147,7 +148,7 @@ class AttendanceFilter(FilterSet):
     ),
     retrieve=extend_schema(summary="One attendance mark", tags=["attendance"]),
 )
-class AttendanceViewSet(ScopedModelViewSet):
+class AttendanceViewSet(SyncMixin, ScopedModelViewSet):
     queryset = (
         Attendance.objects.select_related("session", "enrolment")
         .only(
