@@ -10,19 +10,21 @@ cascades, raw SQL imports. Triggers are (re)installed after every migrate
 (`--no-migrations`) has them too.
 
 **PostgreSQL.** A row's version is its writing transaction's id (`pg_current_xact_id()`,
-64 bits with the epoch: it never wraps). A sync reads the rows with versions in
-[since, upper), where `upper` is the oldest transaction still in flight when the sync
-started (`pg_snapshot_xmin(pg_current_snapshot())`): every transaction below it has
-finished, so the window is closed, nothing can be added to it later, and the next window
-starts at `upper`. A transaction that was still running when a cursor was handed out has
-an id >= upper, so it is read next time however late it commits, although its rows'
-timestamps (updated_at) are older than the cursor. A lagging replica answers with its own
-(lower) `upper`: what it has not replayed is read next time, and a window opened on a
-more advanced server is narrowed to what this one has replayed (`Window.narrowed`).
+64 bits with the epoch: it never wraps). A sync takes the database's snapshot first
+(`pg_current_snapshot()`: the ids below its xmax that are not in flight are done) and
+reads the rows whose versions are done in that snapshot and were not done in the
+previous sync's (the cursor carries it). Done transactions are visible to every read that
+follows, and no row can be added to a version that is done: the window is closed. A
+transaction still running when a cursor was handed out is in flight in that cursor's
+snapshot, so it is read next time however late it commits, although its rows' timestamps
+(updated_at) are older than the cursor. A long transaction delays nothing but itself.
+A lagging replica answers with its own snapshot: what it has not replayed is read next
+time, and a window opened on a more advanced server is cut down to what this one has
+(`Window.narrowed`).
 
 **SQLite** (the embedded default): one writer at a time, so a plain counter is exact:
 each write takes the next value of `SyncClock` in its own transaction, and a sync's
-`upper` is the last value committed plus one. Limitations: the counter is one more write
+snapshot is "everything up to the last value committed". Limitations: the counter is one more write
 per written row, and there is no replica; it is not a design for concurrent writers.
 
 What a version does not follow: a row's answer may show a related row's field (an
@@ -160,20 +162,65 @@ def tracked(model) -> Tracked:
 # --- Reading -------------------------------------------------------------------------------
 
 
-def version_ceiling(using: str = "default") -> int:
-    """Every version below this one is of a finished transaction, visible to any read that
-    starts now (one query). PostgreSQL: the oldest transaction in flight; SQLite: the last
-    committed clock value plus one."""
+# A snapshot's list of transactions in flight is carried in cursors; past this many, the
+# snapshot is cut down to below its oldest one (fewer versions count as done: still exact).
+MAX_IN_FLIGHT = 50
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Which versions were done (committed or rolled back) at a moment: those below `xmax`
+    except the ones `in_flight`. PostgreSQL's pg_snapshot; on SQLite nothing is ever in
+    flight for a reader and `xmax` is the clock plus one."""
+
+    xmax: int = 0
+    in_flight: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, xmax: int, in_flight) -> Snapshot:
+        in_flight = tuple(sorted({x for x in in_flight if x < xmax}))
+        if len(in_flight) > MAX_IN_FLIGHT:
+            return cls(in_flight[0], ())
+        return cls(xmax, in_flight)
+
+    def intersect(self, other: Snapshot) -> Snapshot:
+        """The versions done in both."""
+        return Snapshot.of(min(self.xmax, other.xmax), {*self.in_flight, *other.in_flight})
+
+    def done(self, field: str) -> Q:
+        condition = Q(**{f"{field}__lt": self.xmax})
+        if self.in_flight:
+            condition &= ~Q(**{f"{field}__in": self.in_flight})
+        return condition
+
+    def not_done(self, field: str) -> Q:
+        condition = Q(**{f"{field}__gte": self.xmax})
+        if self.in_flight:
+            condition |= Q(**{f"{field}__in": self.in_flight})
+        return condition
+
+
+def current_snapshot(using: str = "default") -> Snapshot:
+    """What is done now, as any read that starts after this one sees it (one query).
+
+    PostgreSQL: the snapshot's xmax and the transactions in flight, the reader's own among
+    them if it has written (its rows are not committed: they come in a later window)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-            return int(cursor.fetchone()[0])
+            cursor.execute(
+                "SELECT pg_snapshot_xmax(s)::text::bigint, "
+                "ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x), "
+                "pg_current_xact_id_if_assigned()::text::bigint "
+                "FROM pg_current_snapshot() AS s"
+            )
+            xmax, in_flight, own = cursor.fetchone()
+            return Snapshot.of(int(xmax), [*in_flight, *([own] if own else [])])
         cursor.execute(
             "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)",
             [_clock_table()],
         )
-        return int(cursor.fetchone()[0]) + 1
+        return Snapshot.of(int(cursor.fetchone()[0]) + 1, ())
 
 
 Position = tuple[int, int] | None  # (version, id) of the last row sent
@@ -181,21 +228,22 @@ Position = tuple[int, int] | None  # (version, id) of the last row sent
 
 @dataclass(frozen=True)
 class Window:
-    """Versions [since, upper) read in (version, id) order; `items` and `tombstones` are the
-    positions of the last row and tombstone sent. `upper` None: not opened yet."""
+    """The versions done at `upper` and not at `since`, read in (version, id) order;
+    `items` and `tombstones` are the positions of the last row and tombstone sent.
+    `upper` None: not opened yet (the answering server opens it at its snapshot)."""
 
-    since: int = 0
-    upper: int | None = None
+    since: Snapshot = Snapshot()
+    upper: Snapshot | None = None
     items: Position = None
     tombstones: Position = None
 
-    def narrowed(self, ceiling: int) -> Window:
-        """The window as this server can answer it: opened at its ceiling, or, when it has
-        replayed less than the server that opened it (a lagging replica), cut down to what
-        it has. What is cut off is read in the next window."""
-        if self.upper is None or ceiling < self.upper:
-            return Window(self.since, max(ceiling, 0), self.items, self.tombstones)
-        return self
+    def narrowed(self, current: Snapshot) -> Window:
+        """The window as this server can answer it: opened at its snapshot, or, when it has
+        not finished everything the server that opened the window had (a lagging replica),
+        cut down to what both have. The window only loses versions (the positions stay
+        valid); they are read in the next window."""
+        upper = current if self.upper is None else self.upper.intersect(current)
+        return Window(self.since, upper, self.items, self.tombstones)
 
     def next(self, items: Position, tombstones: Position, more: bool) -> Window:
         if more:
@@ -205,7 +253,7 @@ class Window:
 
 
 def _in_window(queryset, window: Window, position: Position, version: str, key: str):
-    queryset = queryset.filter(**{f"{version}__gte": window.since, f"{version}__lt": window.upper})
+    queryset = queryset.filter(window.since.not_done(version) & window.upper.done(version))
     if position is not None:
         after_version, after_id = position
         queryset = queryset.filter(
@@ -364,22 +412,22 @@ def trigger_sql(vendor: str, quote) -> list[str]:
     return statements
 
 
-def install_triggers(using: str = "default") -> None:
+def install_triggers(using: str = "default") -> bool:
     """(Re)install the triggers, then version the rows that have none (rows written before
-    the triggers existed: the UPDATE goes through them)."""
+    the triggers existed: the UPDATE goes through them). False: not installed (yet)."""
     connection = connections[using]
     if connection.vendor not in ("postgresql", "sqlite"):
-        return
+        return False
     tomb = _tombstone_model()
     if not _has_column(connection, tomb._meta.db_table, "version"):
-        return  # the centres migrations have not reached the tombstones yet
+        return False  # the centres migrations have not reached the tombstones yet
     models_ready = [
         item
         for item in _TRACKED.values()
         if _has_column(connection, item.model._meta.db_table, VERSION_FIELD)
     ]
     if len(models_ready) != len(_TRACKED):
-        return  # a partial migrate: the next full one installs them
+        return False  # a partial migrate: the next full one installs them
     with connection.cursor() as cursor:
         for statement in trigger_sql(connection.vendor, connection.ops.quote_name):
             cursor.execute(statement)
@@ -388,8 +436,18 @@ def install_triggers(using: str = "default") -> None:
             cursor.execute(
                 f"UPDATE {table} SET {VERSION_FIELD} = NULL WHERE {VERSION_FIELD} IS NULL"
             )
+    return True
+
+
+# Databases this process has installed the triggers in. A flush (the test suite's, after
+# each transactional test) sends post_migrate again but leaves triggers in place.
+_INSTALLED: set[tuple[str, str]] = set()
 
 
 def install_triggers_on_migrate(sender, using="default", **kwargs) -> None:
-    """post_migrate receiver (centres/apps.py)."""
-    install_triggers(using)
+    """post_migrate receiver (centres/apps.py): once per database and process."""
+    key = (using, str(connections[using].settings_dict["NAME"]))
+    if key in _INSTALLED:
+        return
+    if install_triggers(using):
+        _INSTALLED.add(key)

@@ -16,11 +16,15 @@ from empowerment.kernel.jalali import local_today
 from programs.models import CohortSession
 from programs.models.ideas import Idea
 from tests.api.world import ROLES, build_world
+from tests.centres.factories import CentreFactory, staff_user
 from tests.programs.factories import CohortSessionFactory
 from tests.trainees.factories import EnrolmentFactory, TraineeFactory
 from trainees.models import Attendance, Enrolment, Outcome, Trainee
 
-pytestmark = pytest.mark.django_db
+# Transactional where a test writes between syncs: each write commits, as the app's do.
+# (Inside one test transaction every row carries the test's own transaction id, in flight
+# for every sync on PostgreSQL.)
+transactional = pytest.mark.django_db(transaction=True)
 
 SYNCED = ["session", "trainee", "enrolment", "attendance", "idea"]
 
@@ -48,7 +52,7 @@ def sync_all(client, endpoint, cursor=None, **params):
 
 
 @pytest.fixture
-def world(db):
+def world(transactional_db):
     return build_world()
 
 
@@ -57,6 +61,13 @@ def staff(world, client_for):
     return client_for(world["own"]["users"]["centre_staff"])
 
 
+@pytest.fixture
+def someone(db, client_for):
+    """A centre's staff member, for the refusals (no rows needed)."""
+    return client_for(staff_user("staff.refused", "centre_staff", CentreFactory()))
+
+
+@transactional
 @pytest.mark.parametrize("endpoint", SYNCED)
 def test_first_sync_is_the_callers_list_then_only_what_changed(world, staff, endpoint):
     own, foreign = world["own"]["rows"][endpoint], world["foreign"]["rows"][endpoint]
@@ -75,12 +86,14 @@ def test_first_sync_is_the_callers_list_then_only_what_changed(world, staff, end
     assert sync_all(staff, endpoint, cursor)[:2] == (set(), set())
 
 
+@transactional
 def test_the_answer_is_the_lists_rows(world, staff):
     listed = staff.get(reverse("api:attendance-list")).json()["results"]
     synced = sync_once(staff, "attendance")["results"]
     assert synced == listed
 
 
+@transactional
 def test_pages_follow_has_more_to_every_row(world, staff):
     cohort = world["own"]["rows"]["cohort"]
     sessions = CohortSessionFactory.create_batch(5, cohort=cohort)
@@ -94,6 +107,7 @@ def test_pages_follow_has_more_to_every_row(world, staff):
     assert changed == {sessions[0].pk}
 
 
+@transactional
 def test_bulk_writes_and_raw_sql_are_versioned(world, staff):
     own = world["own"]["rows"]
     _changed, _deleted, cursor = sync_all(staff, "attendance")
@@ -125,6 +139,7 @@ def _delete(row):
     row.delete()
 
 
+@transactional
 @pytest.mark.parametrize("endpoint", SYNCED)
 def test_a_deletion_is_a_tombstone_for_those_who_saw_the_row_only(world, client_for, endpoint):
     users = world["users"]
@@ -145,6 +160,7 @@ def test_a_deletion_is_a_tombstone_for_those_who_saw_the_row_only(world, client_
         assert (foreign_pk in deleted) is (role == "administrator"), role
 
 
+@transactional
 def test_a_cascade_leaves_tombstones(world, staff):
     own = world["own"]["rows"]
     _changed, _deleted, cursor = sync_all(staff, "attendance")
@@ -153,6 +169,7 @@ def test_a_cascade_leaves_tombstones(world, staff):
     assert deleted == {own["attendance"].pk}
 
 
+@transactional
 def test_an_enrolment_opens_a_trainee_registered_elsewhere(world, staff):
     own, foreign = world["own"], world["foreign"]
     _changed, _deleted, cursor = sync_all(staff, "trainee")
@@ -162,6 +179,7 @@ def test_an_enrolment_opens_a_trainee_registered_elsewhere(world, staff):
     assert changed == {stranger.pk}
 
 
+@transactional
 def test_a_resident_syncs_their_own_rows(world, client_for):
     resident = client_for(world["users"]["resident"])
     own = world["own"]["rows"]
@@ -177,14 +195,19 @@ def test_a_resident_syncs_their_own_rows(world, client_for):
         "garbage",
         "",  # empty is a first sync, not an error: checked below
         "W1swLG51bGxdXQ:1tQ1Zx:forged-signature",
-        signing.dumps([1, 0, None, None, None, None, None], salt="another salt"),
-        signing.dumps([2, 0, None, None, None, None, None], salt="empowerment.api.sync:session"),
+        signing.dumps([1, 0, [], None, None, None, None, None, None], salt="another salt"),
+        signing.dumps(
+            [2, 0, [], None, None, None, None, None, None], salt="empowerment.api.sync:session"
+        ),
+        signing.dumps(
+            [1, 0, ["x"], None, None, None, None, None, None], salt="empowerment.api.sync:session"
+        ),
         signing.dumps(["x", "y"], salt="empowerment.api.sync:session"),
         "۱۲۳",
     ],
 )
-def test_a_forged_or_garbled_cursor_is_a_400_in_the_error_shape(world, staff, cursor):
-    response = staff.get(reverse("api:session-sync"), {"updated_since": cursor})
+def test_a_forged_or_garbled_cursor_is_a_400_in_the_error_shape(someone, cursor):
+    response = someone.get(reverse("api:session-sync"), {"updated_since": cursor})
     if cursor == "":
         assert response.status_code == 200
         return
@@ -194,31 +217,32 @@ def test_a_forged_or_garbled_cursor_is_a_400_in_the_error_shape(world, staff, cu
     assert set(body) == {"detail", "code", "errors"} and "updated_since" in body["errors"]
 
 
-def test_a_cursor_belongs_to_its_list(world, staff):
-    cursor = sync_once(staff, "session")["next_cursor"]
-    response = staff.get(reverse("api:attendance-sync"), {"updated_since": cursor})
+def test_a_cursor_belongs_to_its_list(someone):
+    cursor = sync_once(someone, "session")["next_cursor"]
+    response = someone.get(reverse("api:attendance-sync"), {"updated_since": cursor})
     assert response.status_code == 400 and response.json()["code"] == "invalid_cursor"
 
 
 @pytest.mark.parametrize("size", ["0", "501", "1.5", "x"])
-def test_a_bad_page_size_is_a_400(world, staff, size):
-    response = staff.get(reverse("api:session-sync"), {"page_size": size})
+def test_a_bad_page_size_is_a_400(someone, size):
+    response = someone.get(reverse("api:session-sync"), {"page_size": size})
     assert response.status_code == 400 and "page_size" in response.json()["errors"]
 
 
-def test_anonymous_is_refused(world, api_client):
+def test_anonymous_is_refused(db, api_client):
     assert api_client.get(reverse("api:session-sync")).status_code == 401
 
 
+@transactional
 def test_a_lagging_replica_narrows_the_window_and_misses_nothing(world, staff, monkeypatch):
     """A cursor handed out by a server ahead of the one answering the next request: the
     rows that one has not replayed come in a later window, never skipped."""
     own = world["own"]["rows"]
     _changed, _deleted, cursor = sync_all(staff, "session")
-    ahead = sync.version_ceiling()
+    behind = sync.current_snapshot()
     session = CohortSessionFactory(cohort=own["cohort"])
-    # The replica answering next is behind: its ceiling is below the new row's version.
-    monkeypatch.setattr(sync, "version_ceiling", lambda using="default": ahead)
+    # The replica answering next is behind: it has not replayed the new row.
+    monkeypatch.setattr(sync, "current_snapshot", lambda using="default": behind)
     changed, _deleted, cursor = sync_all(staff, "session", cursor)
     assert changed == set()
     monkeypatch.undo()
@@ -251,12 +275,13 @@ def _many_rows(world, n):
         )
 
 
-# 1 the caller's staff roles (scope), 2 the version ceiling, 3 the changed rows with the
+# 1 the caller's staff roles (scope), 2 the database's snapshot, 3 the changed rows with the
 # list's joins (and, for trainees, whether their details are shared, in the same query),
 # 4 the tombstones in scope.
 SYNC_QUERIES = 4
 
 
+@transactional
 @pytest.mark.parametrize("endpoint", SYNCED)
 def test_a_sync_costs_the_same_queries_whatever_the_rows(
     world, client_for, django_assert_num_queries, endpoint
@@ -280,6 +305,7 @@ def test_a_sync_costs_the_same_queries_whatever_the_rows(
         sync_once(client, endpoint)
 
 
+@transactional
 def test_rows_written_before_the_triggers_get_a_version(world, staff):
     """Rows that existed when the sync was installed (no version) come in the first sync:
     installing the triggers versions them."""

@@ -38,10 +38,13 @@ MAX_PAGE_SIZE = 500
 
 
 def dump_cursor(window: sync.Window, list_name: str) -> str:
+    upper = window.upper
     value = [
         CURSOR_FORMAT,
-        window.since,
-        window.upper,
+        window.since.xmax,
+        list(window.since.in_flight),
+        upper.xmax if upper else None,
+        list(upper.in_flight) if upper else None,
         *(window.items or (None, None)),
         *(window.tombstones or (None, None)),
     ]
@@ -55,19 +58,38 @@ def _invalid():
     )
 
 
+def _ints(values, *, nullable=False) -> bool:
+    return all(
+        (v is None and nullable) or (isinstance(v, int) and not isinstance(v, bool))
+        for v in values
+    )
+
+
 def load_cursor(text: str, list_name: str) -> sync.Window:
     try:
         value = signing.loads(text, salt=f"{_SALT}:{list_name}")
     except (signing.BadSignature, ValueError, TypeError, UnicodeError) as exc:
         raise _invalid() from exc
-    if not (isinstance(value, list) and len(value) == 7 and value[0] == CURSOR_FORMAT):
+    if not (isinstance(value, list) and len(value) == 9 and value[0] == CURSOR_FORMAT):
         raise _invalid()
-    _format, since, upper, item_version, item_id, tomb_version, tomb_id = value
-    if not all(isinstance(v, int) or v is None for v in value[1:]) or not isinstance(since, int):
+    _format, since, since_flight, upper, upper_flight, *positions = value
+    if not (
+        _ints([since])
+        and isinstance(since_flight, list)
+        and _ints(since_flight)
+        and _ints([upper], nullable=True)
+        and (upper_flight is None or (isinstance(upper_flight, list) and _ints(upper_flight)))
+        and (upper is None) is (upper_flight is None)
+        and _ints(positions, nullable=True)
+    ):
         raise _invalid()
-    items = (item_version, item_id) if item_id is not None else None
-    tombstones = (tomb_version, tomb_id) if tomb_id is not None else None
-    return sync.Window(since, upper, items, tombstones)
+    item_version, item_id, tomb_version, tomb_id = positions
+    return sync.Window(
+        sync.Snapshot.of(since, since_flight),
+        sync.Snapshot.of(upper, upper_flight) if upper is not None else None,
+        (item_version, item_id) if item_id is not None and item_version is not None else None,
+        (tomb_version, tomb_id) if tomb_id is not None and tomb_version is not None else None,
+    )
 
 
 def _page_size(request) -> int:
@@ -101,7 +123,7 @@ class SyncMixin:
     """Adds `sync/` to a scoped list (centres/api/base/views.py): rows of the list's queryset
     (its scope, its joins, its serializer) changed within the cursor's window, and the
     tombstones of rows deleted. Four queries whatever the number of rows: the caller's
-    roles, the version ceiling, the rows, the tombstones."""
+    roles, the database's snapshot, the rows, the tombstones."""
 
     @extend_schema(
         summary="What changed since the last sync (rows and deletions)",
@@ -117,9 +139,9 @@ class SyncMixin:
         size = _page_size(request)
         model = self.queryset.model
         scope = scope_for(request.user)
-        # The ceiling before the rows: everything below it has finished and is visible to
-        # the reads that follow, whatever committed in between.
-        window = window.narrowed(sync.version_ceiling())
+        # The snapshot before the rows: what is done in it is visible to the reads that
+        # follow, whatever commits in between (that is read next time).
+        window = window.narrowed(sync.current_snapshot())
         rows = list(sync.changed(self.get_queryset(), window)[: size + 1])
         gone = list(sync.tombstones(model, scope, window)[: size + 1])
         more = len(rows) > size or len(gone) > size
