@@ -67,10 +67,9 @@ def load(count: int):
     import uuid
 
     import jdatetime
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection, transaction
-
-    from django.contrib.auth import get_user_model
 
     from centres.models import Centre, City, District, Neighbourhood, Province
     from centres.services import centre_create, staff_role_assign

@@ -21,6 +21,4 @@ class CentresConfig(AppConfig):
         )
         # The sync's version and tombstone triggers, also on a database built from the
         # models without migrations (the test suite's quick runs).
-        post_migrate.connect(
-            sync.install_triggers_on_migrate, dispatch_uid="centres_sync_triggers"
-        )
+        post_migrate.connect(sync.install_triggers_on_migrate, dispatch_uid="centres_sync_triggers")

@@ -247,7 +247,9 @@ class Window:
 
     def next(self, items: Position, tombstones: Position, more: bool) -> Window:
         if more:
-            return Window(self.since, self.upper, items or self.items, tombstones or self.tombstones)
+            return Window(
+                self.since, self.upper, items or self.items, tombstones or self.tombstones
+            )
         # Caught up: the next sync opens the window that starts where this one ended.
         return Window(since=self.upper or self.since)
 
@@ -329,7 +331,10 @@ def trigger_sql(vendor: str, quote) -> list[str]:
     clock = quote(_clock_table())
     # SQLite: take the next clock value (AUTOINCREMENT: never reused) and forget the older
     # ones; within the trigger, last_insert_rowid() is that value.
-    tick = f"INSERT INTO {clock} (id) VALUES (NULL); DELETE FROM {clock} WHERE id < last_insert_rowid();"
+    tick = (
+        f"INSERT INTO {clock} (id) VALUES (NULL); "
+        f"DELETE FROM {clock} WHERE id < last_insert_rowid();"
+    )
     if pg:
         statements.append(
             "CREATE OR REPLACE FUNCTION sync_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -358,7 +363,9 @@ def trigger_sql(vendor: str, quote) -> list[str]:
                 f"FOR EACH ROW EXECUTE FUNCTION sync_tombstone_{name}()",
             ]
         else:
-            stamp = f"UPDATE {table} SET {VERSION_FIELD} = last_insert_rowid() WHERE {pk} = NEW.{pk};"
+            stamp = (
+                f"UPDATE {table} SET {VERSION_FIELD} = last_insert_rowid() WHERE {pk} = NEW.{pk};"
+            )
             for event in ("insert", "update"):
                 statements += [
                     f"DROP TRIGGER IF EXISTS sync_stamp_{event}_{name}",

@@ -71,3 +71,6 @@ class SyncClock(models.Model):
     class Meta:
         verbose_name = _("sync clock")
         verbose_name_plural = _("sync clocks")
+
+    def __str__(self) -> str:
+        return str(self.pk)

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
-from centres.models import Centre, Neighbourhood, TimeStamped
 from centres import sync
+from centres.models import Centre, Neighbourhood, TimeStamped
 from centres.scope import Scope, ScopedQuerySet
 from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
 from empowerment.kernel.jalali import local_today

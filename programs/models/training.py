@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
-from centres.models import Centre, Partner, TimeStamped
 from centres import sync
+from centres.models import Centre, Partner, TimeStamped
 from centres.scope import ScopedQuerySet
 from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
 from empowerment.kernel.jalali import format_jalali

@@ -62,6 +62,12 @@ class AutoSchema(openapi.AutoSchema):
     def _is_sync(self) -> bool:
         return getattr(self.view, "action", None) == "sync" and self.method == "GET"
 
+    def get_operation_id(self) -> str:
+        operation_id = super().get_operation_id()
+        if self._is_sync():
+            return operation_id.removesuffix("_retrieve")  # trainees_sync
+        return operation_id
+
     def get_response_serializers(self):
         # A list's sync answers its rows, tombstones and the next cursor (centres/api/base/sync.py).
         if self._is_sync():

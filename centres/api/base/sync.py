@@ -21,7 +21,6 @@ from django.core import signing
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -60,8 +59,7 @@ def _invalid():
 
 def _ints(values, *, nullable=False) -> bool:
     return all(
-        (v is None and nullable) or (isinstance(v, int) and not isinstance(v, bool))
-        for v in values
+        (v is None and nullable) or (isinstance(v, int) and not isinstance(v, bool)) for v in values
     )
 
 
