@@ -112,7 +112,7 @@ UPDATED_SINCE = OpenApiParameter(
 )
 PAGE_SIZE = OpenApiParameter(
     "page_size",
-    OpenApiTypes.INT,
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
     description=f"Rows (and tombstones) per answer, at most {MAX_PAGE_SIZE}.",
 )
 
