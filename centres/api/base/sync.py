@@ -121,7 +121,7 @@ class SyncMixin:
     """Adds `sync/` to a scoped list (centres/api/base/views.py): rows of the list's queryset
     (its scope, its joins, its serializer) changed within the cursor's window, and the
     tombstones of rows deleted. Four queries whatever the number of rows: the caller's
-    roles, the database's snapshot, the rows, the tombstones."""
+    roles, the database's snapshot, the rows, the tombstones (none on a first sync)."""
 
     @extend_schema(
         summary="What changed since the last sync (rows and deletions)",
@@ -141,7 +141,9 @@ class SyncMixin:
         # follow, whatever commits in between (that is read next time).
         window = window.narrowed(sync.current_snapshot())
         rows = list(sync.changed(self.get_queryset(), window)[: size + 1])
-        gone = list(sync.tombstones(model, scope, window)[: size + 1])
+        # A first sync has nothing to delete: no tombstones (nor their query).
+        first = window.since == sync.Snapshot()
+        gone = [] if first else list(sync.tombstones(model, scope, window)[: size + 1])
         more = len(rows) > size or len(gone) > size
         rows, gone = rows[:size], gone[:size]
         last_row = _position(rows[-1]) if rows else None
