@@ -24,8 +24,12 @@ time, and a window opened on a more advanced server is cut down to what this one
 
 **SQLite** (the embedded default): one writer at a time, so a plain counter is exact:
 each write takes the next value of `SyncClock` in its own transaction, and a sync's
-snapshot is "everything up to the last value committed". Limitations: the counter is one more write
-per written row, and there is no replica; it is not a design for concurrent writers.
+snapshot is "everything up to the last value committed". Limitations: the counter is one
+more write per written row, there is no replica, and it relies on SQLite serialising
+writers; it is not a design for a database with concurrent writers.
+
+Tombstones are kept (no purge yet): a retention period would need cursors older than it
+to be refused (the client then syncs from the start).
 
 What a version does not follow: a row's answer may show a related row's field (an
 enrolment shows its trainee's name); renaming the trainee does not make the enrolment
