@@ -11,7 +11,7 @@ class CentresConfig(AppConfig):
 
     def ready(self) -> None:
         # Models are loaded only now, so the modules that use them are imported here.
-        from centres import scope, services, tasks  # noqa: F401 (tasks: registers them)
+        from centres import scope, services, sync, tasks  # noqa: F401 (tasks: registers them)
 
         # The kernel asks for a person's roles (masking, the second factor) through this.
         roles.register(scope.scope_for)
@@ -19,3 +19,6 @@ class CentresConfig(AppConfig):
         post_migrate.connect(
             services.roles_sync_on_migrate, dispatch_uid="centres_sync_role_groups"
         )
+        # The sync's version and tombstone triggers, also on a database built from the
+        # models without migrations (the test suite's quick runs).
+        post_migrate.connect(sync.install_triggers_on_migrate, dispatch_uid="centres_sync_triggers")

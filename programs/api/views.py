@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from centres.api.base.filters import DateFilter, FilterSet, IdFilter
+from centres.api.base.sync import SyncMixin
 from centres.api.base.views import ScopedModelViewSet, ScopedReadOnlyModelViewSet
 from empowerment.kernel.jalali import local_today
 from empowerment.kernel.residents import user_is_resident
@@ -87,7 +88,7 @@ class SessionFilter(FilterSet):
     list=extend_schema(summary="Class sessions in the caller's scope", tags=["programmes"]),
     retrieve=extend_schema(summary="One session", tags=["programmes"]),
 )
-class CohortSessionViewSet(ScopedReadOnlyModelViewSet):
+class CohortSessionViewSet(SyncMixin, ScopedReadOnlyModelViewSet):
     queryset = CohortSession.objects.all()
     serializer_class = CohortSessionSerializer
     filterset_class = SessionFilter
@@ -154,6 +155,7 @@ class IdeaFilter(FilterSet):
     create=extend_schema(summary="Residents: submit an idea to an open call", tags=["ideas"]),
 )
 class IdeaViewSet(
+    SyncMixin,
     mixins.CreateModelMixin,
     ScopedReadOnlyModelViewSet,
 ):

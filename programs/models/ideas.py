@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
+from centres import sync
 from centres.models import Centre, Neighbourhood, TimeStamped
 from centres.scope import Scope, ScopedQuerySet
 from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
@@ -252,14 +253,16 @@ class Idea(TimeStamped):
     )
     follow_up_note = PersianTextField(_("follow-up note"), blank=True)
     business_opened_on = jmodels.jDateField(_("business opened on"), null=True, blank=True)
+    sync_version = sync.version_field()
 
     objects = models.Manager.from_queryset(IdeaQuerySet)()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[sync.VERSION_FIELD])
 
     class Meta:
         verbose_name = _("idea")
         verbose_name_plural = _("ideas")
         ordering = ["-created_at"]
+        indexes = [sync.version_index("idea_sync_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(follow_up="") | Q(status="accepted"),
@@ -279,6 +282,28 @@ class Idea(TimeStamped):
         if self.status in self.DECIDED and not self.call.decisions_published:
             return str(self.Status.UNDER_REVIEW.label)
         return self.get_status_display()
+
+
+def _reviewed_calls(scope: Scope) -> Q | None:
+    """Tombstones of ideas a reviewer could read: those of the calls they review."""
+    centres = scope.role_ids("centre", roles={REVIEWER})
+    if not (centres and scope.user_id):
+        return None
+    calls = IdeaCall.objects.filter(reviewers=scope.user_id, centre__in=centres).values("pk")
+    return Q(call_id__in=calls)
+
+
+# Synced to mobile clients (centres/sync.py), by the rules of CallScopedQuerySet: the call's
+# centre (not a reviewer's), its city and province, the submitter, a reviewer's calls.
+sync.track(
+    Idea,
+    centre="call__centre",
+    owner="submitter",
+    call="call",
+    kinds=("self", "centre", "city", "province"),
+    excluded_roles=(REVIEWER,),
+    extra=_reviewed_calls,
+)
 
 
 class IdeaReviewQuerySet(CallScopedQuerySet):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
+from centres import sync
 from centres.models import Centre, Partner, TimeStamped
 from centres.scope import ScopedQuerySet
 from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
@@ -223,14 +224,16 @@ class CohortSession(TimeStamped):
     # Set by `cohort_session_cancel`; a cancelled session gets no reminder.
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     cancel_reason = PersianCharField(_("reason for cancelling"), max_length=300, blank=True)
+    sync_version = sync.version_field()
 
     objects = models.Manager.from_queryset(CohortSessionQuerySet)()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[sync.VERSION_FIELD])
 
     class Meta:
         verbose_name = _("cohort session")
         verbose_name_plural = _("cohort sessions")
         ordering = ["cohort", "date", "start_time"]
+        indexes = [sync.version_index("cohortsession_sync_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["cohort", "date", "start_time"], name="cohortsession_unique_time"
@@ -251,3 +254,9 @@ class CohortSession(TimeStamped):
             raise ValidationError(
                 {"date": _("The session date must fall between the cohort's start and end.")}
             )
+
+
+# Synced to mobile clients (centres/sync.py): a deleted session keeps its cohort's centre.
+sync.track(
+    CohortSession, centre="cohort__centre", kinds=("centre", "city", "province", "headquarters")
+)

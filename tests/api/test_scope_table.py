@@ -13,6 +13,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from centres import sync
 from centres.meetings import commitment_create, commitment_milestone_add
 from centres.models import Headquarters
 from empowerment.kernel.jalali import local_today
@@ -138,6 +139,39 @@ def test_scope_table(world, endpoint, role):
             hidden = role in NO_DETAILS_ROLES
             assert all((name in answer) is not hidden for name in DETAILS[endpoint])
             assert answer["age_band"] in {"u18", "18-24", "25-34", "35-44", "45-54", "55+"}
+
+
+# The lists a mobile client keeps offline: `<list>/sync/` (centres/api/base/sync.py).
+SYNCED = ("session", "trainee", "enrolment", "attendance", "idea")
+
+
+@pytest.mark.parametrize("endpoint", SYNCED)
+@pytest.mark.parametrize("role", ROLES)
+def test_sync_scope_table(world, endpoint, role, monkeypatch):
+    """A list's sync answers the rows its list shows, as it shows them (masked alike). The
+    tombstones' side: tests/api/test_sync.py."""
+    # Who reads what, not when: the world is written in this module's open transaction,
+    # which every sync would count as in flight, so every version counts as done here.
+    monkeypatch.setattr(sync, "current_snapshot", lambda using="default": sync.Snapshot(2**62))
+    client = _client(world["users"][role])
+    own = world["own"]["rows"][endpoint]
+    foreign = world["foreign"]["rows"][endpoint]
+    url = reverse(f"api:{endpoint}-sync")
+    if role == "anonymous":
+        assert client.get(url).status_code == 401
+        return
+    sees_own = role == "administrator" or role in SEES_OWN[endpoint]
+    answer = client.get(url, {"page_size": 500})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["has_more"] is False
+    ids = _ids(answer)
+    assert (own.pk in ids) is sees_own
+    assert (foreign.pk in ids) is (role == "administrator")
+    if sees_own:
+        listed = client.get(reverse(f"api:{endpoint}-list"), {"page_size": 200}).json()
+        row = next(r for r in listed["results"] if r["id"] == own.pk)
+        assert next(r for r in body["results"] if r["id"] == own.pk) == row
 
 
 @pytest.mark.parametrize("role", ROLES)

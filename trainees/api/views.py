@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from centres.api.base.filters import FilterBackend, FilterSet, IdFilter, OrderingFilter
 from centres.api.base.pagination import CursorPagination
+from centres.api.base.sync import SyncMixin
 from centres.api.base.views import ScopedModelViewSet
 from centres.models import Centre
 from trainees.models import Attendance, Enrolment, Outcome, Trainee
@@ -88,7 +89,7 @@ class TraineeFilter(FilterSet):
         tags=["trainees"],
     ),
 )
-class TraineeViewSet(ScopedModelViewSet):
+class TraineeViewSet(SyncMixin, ScopedModelViewSet):
     # Only the serialised columns, and no model ordering: the cursor's is the ORDER BY.
     queryset = Trainee.objects.only(*TraineeSerializer.LIST_ONLY).order_by()
     serializer_class = TraineeSerializer
@@ -148,7 +149,7 @@ class TraineeViewSet(ScopedModelViewSet):
         # another centre who has not agreed to share, only the name: decided in the same
         # query (the serializer blanks the rest).
         queryset = super().get_queryset().with_details_shared(self.request.user)
-        if self.action == "list":
+        if self.action in ("list", "sync"):
             # Plain rows for the list: building 50 model instances (with deferred fields)
             # cost more than the query itself. The cursor reads its position from a dict.
             return queryset.values(*TraineeSerializer.LIST_ONLY, "details_shared")
@@ -178,7 +179,7 @@ class EnrolmentFilter(FilterSet):
         tags=["trainees"],
     ),
 )
-class EnrolmentViewSet(ScopedModelViewSet):
+class EnrolmentViewSet(SyncMixin, ScopedModelViewSet):
     queryset = Enrolment.objects.select_related("trainee", "cohort").order_by("-id")
     serializer_class = EnrolmentSerializer
     http_method_names = ["get", "post", "head", "options"]
@@ -247,7 +248,7 @@ class AttendanceFilter(FilterSet):
         tags=["attendance"],
     ),
 )
-class AttendanceViewSet(ScopedModelViewSet):
+class AttendanceViewSet(SyncMixin, ScopedModelViewSet):
     queryset = (
         Attendance.objects.select_related("session", "enrolment")
         .only(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
+from centres import sync
 from centres.models import Centre, Neighbourhood, TimeStamped
 from centres.scope import Scope, ScopedQuerySet, scope_for
 from empowerment.kernel import masking
@@ -189,15 +190,19 @@ class Trainee(TimeStamped):
     )
     # The full name folded for search: no ZWNJ, no spaces, Persian letters. Kept by save().
     name_key = models.CharField(max_length=320, editable=False, db_index=True)
+    sync_version = sync.version_field()
 
     objects = models.Manager.from_queryset(TraineeQuerySet)()
-    history = HistoricalRecords(excluded_fields=["name_key"])
+    history = HistoricalRecords(excluded_fields=["name_key", sync.VERSION_FIELD])
 
     class Meta:
         verbose_name = _("trainee")
         verbose_name_plural = _("trainees")
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["name_key", "birth_date"], name="trainee_dup_idx")]
+        indexes = [
+            models.Index(fields=["name_key", "birth_date"], name="trainee_dup_idx"),
+            sync.version_index("trainee_sync_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -340,6 +345,18 @@ class TraineeSharingConsent(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.trainee} · {self.centre}"
+
+
+# Synced to mobile clients (centres/sync.py). A trainee being deleted has no enrolments
+# (they protect it): their scope is the registering centre and their own account.
+sync.track(
+    Trainee,
+    centre="registered_at",
+    owner="user",
+    excluded_roles=PersonalDataQuerySet.excluded_roles,
+)
+# A consent opens the person's details to a centre: the trainee's answer there changes.
+sync.touch(TraineeSharingConsent, "trainee", on_update=True)
 
 
 class PossibleDuplicateQuerySet(PersonalDataQuerySet):

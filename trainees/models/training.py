@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
 from simple_history.models import HistoricalRecords
 
+from centres import sync
 from centres.models import Neighbourhood, TimeStamped
 from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextField
 from empowerment.kernel.validators import (
@@ -66,14 +67,16 @@ class Enrolment(TimeStamped):
     certificate_issued_on = jmodels.jDateField(_("certificate date"), null=True, blank=True)
     dropped_on = jmodels.jDateField(_("drop-out date"), null=True, blank=True)
     drop_reason = PersianTextField(_("drop-out reason"), blank=True)
+    sync_version = sync.version_field()
 
     objects = models.Manager.from_queryset(EnrolmentQuerySet)()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[sync.VERSION_FIELD])
 
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         ordering = ["cohort", "trainee__last_name", "trainee__first_name"]
+        indexes = [sync.version_index("enrolment_sync_idx")]
         constraints = [
             models.UniqueConstraint(fields=["trainee", "cohort"], name="enrolment_once_per_cohort"),
             models.CheckConstraint(
@@ -125,14 +128,16 @@ class Attendance(TimeStamped):
     client_uuid = models.UUIDField(
         _("client's mark id"), null=True, blank=True, unique=True, editable=False
     )
+    sync_version = sync.version_field()
 
     objects = models.Manager.from_queryset(AttendanceQuerySet)()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[sync.VERSION_FIELD])
 
     class Meta:
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         ordering = ["session", "enrolment"]
+        indexes = [sync.version_index("attendance_sync_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["enrolment", "session"], name="attendance_once_per_session"
@@ -141,6 +146,24 @@ class Attendance(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.enrolment.trainee} · {self.session} · {self.get_status_display()}"
+
+
+# Synced to mobile clients (centres/sync.py): deletions keep the cohort's centre and, for
+# an enrolment, the resident's account.
+sync.track(
+    Enrolment,
+    centre="cohort__centre",
+    owner="trainee__user",
+    excluded_roles=PersonalDataQuerySet.excluded_roles,
+)
+sync.track(
+    Attendance,
+    centre="session__cohort__centre",
+    kinds=("centre", "city", "province", "headquarters"),
+    excluded_roles=PersonalDataQuerySet.excluded_roles,
+)
+# An enrolment opens the trainee to the enrolling centre (TraineeQuerySet.scope_paths).
+sync.touch(Enrolment, "trainee")
 
 
 class CohortInterestQuerySet(PersonalDataQuerySet):

@@ -10,7 +10,8 @@ remember to declare them:
   permissions go beyond "signed in";
 - 404 on operations with a path parameter (another centre's row is a 404) and on paginated
   lists (a page past the end);
-- 409 on writes to models (a unique or protected row).
+- 409 on writes to models (a unique or protected row);
+- 400 on a list's `sync/` (a cursor the server did not give).
 
 A view may add more through `extra_error_statuses = (409,)`.
 """
@@ -19,7 +20,7 @@ from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions
 
-from centres.api.base.serializers import ErrorSerializer
+from centres.api.base.serializers import ErrorSerializer, answer_serializer
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: `errors` has the messages per field.",
@@ -53,8 +54,25 @@ class AutoSchema(openapi.AutoSchema):
                 codes.add(404)
         if unsafe and getattr(view, "queryset", None) is not None:
             codes.add(409)
+        if self._is_sync():
+            codes.add(400)
         codes |= set(getattr(view, "extra_error_statuses", ()))
         return codes
+
+    def _is_sync(self) -> bool:
+        return getattr(self.view, "action", None) == "sync" and self.method == "GET"
+
+    def get_operation_id(self) -> str:
+        operation_id = super().get_operation_id()
+        if self._is_sync():
+            return operation_id.removesuffix("_retrieve")  # trainees_sync
+        return operation_id
+
+    def get_response_serializers(self):
+        # A list's sync answers its rows, tombstones and the next cursor (centres/api/base/sync.py).
+        if self._is_sync():
+            return answer_serializer(self.view.get_serializer_class())
+        return super().get_response_serializers()
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

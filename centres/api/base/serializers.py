@@ -336,3 +336,43 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text=_("Per field of the request, its messages; empty unless the input was invalid."),
     )
+
+
+class TombstoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="object_id", help_text=_("The deleted row's id."))
+    deleted = serializers.SerializerMethodField(help_text=_("Always true: the row is gone."))
+    deleted_at = IsoDateTimeField()
+
+    def get_deleted(self, obj) -> bool:
+        return True
+
+
+_ANSWERS: dict[type, type] = {}
+
+
+def answer_serializer(item_serializer: type[serializers.Serializer]) -> type:
+    """The sync answer of a list whose rows are `item_serializer`'s (one class per list, so
+    the schema names it: `TraineeSyncAnswer`)."""
+    if item_serializer not in _ANSWERS:
+        name = item_serializer.__name__.removesuffix("Serializer") + "SyncAnswerSerializer"
+        _ANSWERS[item_serializer] = type(
+            name,
+            (serializers.Serializer,),
+            {
+                "__module__": "centres.api.base.sync",
+                "__doc__": "Rows changed and rows deleted since the cursor.",
+                "results": item_serializer(
+                    many=True, help_text=_("Rows created or changed since the cursor.")
+                ),
+                "tombstones": TombstoneSerializer(
+                    many=True, help_text=_("Rows deleted since the cursor.")
+                ),
+                "next_cursor": serializers.CharField(
+                    help_text=_("Send as `updated_since` next time (at once if `has_more`).")
+                ),
+                "has_more": serializers.BooleanField(
+                    help_text=_("More changes wait: ask again at once with `next_cursor`.")
+                ),
+            },
+        )
+    return _ANSWERS[item_serializer]
