@@ -161,6 +161,12 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     # Tests read the replica alias on the test database itself.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["empowerment.kernel.replicas.PrimaryReplicaRouter"]
+# Behind PgBouncer in transaction mode (README, "How to grow") each transaction may get another
+# server connection: a server-side cursor (QuerySet.iterator() on PostgreSQL) held across them
+# would be lost, so the rows are fetched client-side in chunks instead.
+if env_bool("DATABASE_PGBOUNCER", False):
+    for _alias in DATABASES:
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Longer than the replica's replay lag at its worst ordinary moment (it is milliseconds on a
 # healthy pair; a few seconds under a bulk import).
 DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
