@@ -9,7 +9,9 @@ that `ReplicaRoutingMiddleware` opens around the request:
   request asks for, never a default.
 - A GET or HEAD request outside the admin (dashboards, public pages, API reads) reads from
   the replica, until the request writes anything: from then on its reads go to the primary,
-  which has what it just wrote. A POST, PUT, PATCH or DELETE reads from the primary throughout.
+  which has what it just wrote. A read inside a transaction on the primary goes there too
+  (a service that reads, then writes what it read, reads what it will write over). A POST,
+  PUT, PATCH or DELETE reads from the primary throughout.
 - A person who wrote is kept on the primary for DATABASE_REPLICA_PIN_SECONDS after it (the
   replica replays the write a moment later): a cookie carries the moment for browsers
   (residents without an account too), and the cache, keyed by the user, for API clients that
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 
 PRIMARY = "default"
 REPLICA = "replica"
@@ -111,6 +114,7 @@ def read_alias(model=None) -> str:
         or not state.replica_allowed
         or state.wrote
         or _primary_model(model)
+        or connections[PRIMARY].in_atomic_block
         or _pinned(state)
     ):
         return PRIMARY

@@ -75,7 +75,9 @@ def test_the_admin_reads_the_primary():
     assert _serve(_get("/admin/trainees/trainee/"), _reads)[0]["trainee"] == PRIMARY
 
 
-def test_a_read_after_a_write_in_the_same_request_goes_to_the_primary_and_pins_the_person(db):
+# transactional_db: the test's own transaction would send every read to the primary.
+@pytest.mark.django_db(transaction=True)
+def test_a_read_after_a_write_in_the_same_request_goes_to_the_primary_and_pins_the_person():
     user = User.objects.create(username="writer")
 
     def view(request):
@@ -96,7 +98,8 @@ def test_a_read_after_a_write_in_the_same_request_goes_to_the_primary_and_pins_t
     assert _serve(_get(user=other), _reads)[0]["trainee"] == REPLICA
 
 
-def test_writes_of_fresh_models_pin_no_one(db):
+@pytest.mark.django_db(transaction=True)
+def test_writes_of_fresh_models_pin_no_one():
     user = User.objects.create(username="reader")
 
     def view(request):
@@ -115,6 +118,12 @@ def test_writes_of_fresh_models_pin_no_one(db):
 def test_a_stale_or_forged_pin_cookie_is_ignored(value):
     # Forged far ahead it would only cost the replica a reader; it is bounded anyway.
     assert _serve(_get(HTTP_COOKIE=f"{PIN_COOKIE}={value}"), _reads)[0]["trainee"] == REPLICA
+
+
+@pytest.mark.django_db
+def test_a_read_inside_a_transaction_on_the_primary_reads_the_primary():
+    # (The test's own transaction is open: a service's atomic block is the same case.)
+    assert _serve(_get(), _reads)[0]["trainee"] == PRIMARY
 
 
 def test_without_a_replica_the_middleware_steps_aside(monkeypatch):
