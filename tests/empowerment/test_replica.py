@@ -86,7 +86,7 @@ class Cluster:
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
 
 @pytest.fixture
@@ -121,6 +121,8 @@ def streaming_pair(django_db_setup):
             max_wal_senders=4,
             fsync="off",
             shared_buffers="32MB",
+            # Shared memory segments as files in the data directory, deleted with it.
+            dynamic_shared_memory_type="mmap",
         )
         # Trust on the loopback for this throw-away pair, replication included.
         (primary.data / "pg_hba.conf").write_text(
