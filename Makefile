@@ -10,7 +10,7 @@ PORT ?= 8000
 # development targets ask for debug explicitly. The production build is bin/build.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: lock run test test-fast lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api bench-sync prod-check backup restore restore-drill
+.PHONY: lock run test test-fast lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api bench-sync bench-hasher bench-workers prod-check backup restore restore-drill
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -91,6 +91,14 @@ bench-api: install
 # DATABASE_URL on PostgreSQL; uses (and creates) the database <name>_syncbench.
 bench-sync: install
 	$(PY) bench/sync_bench.py $(BENCH_ARGS)
+
+# Milliseconds per password check for each hasher, in one run (bench/hasher_bench.py), and
+# sync against gthread gunicorn workers during a sign-in rush (bench/worker_model_bench.py).
+bench-hasher: install
+	$(PY) bench/hasher_bench.py $(BENCH_ARGS)
+
+bench-workers: install
+	$(PY) bench/worker_model_bench.py $(BENCH_ARGS)
 
 # The production path end to end on PostgreSQL and Redis (DATABASE_URL, REDIS_URL): bin/build
 # into a fresh venv, gunicorn + worker + beat with debug off, every kind of page, a real

@@ -15,6 +15,14 @@ wsgi_app = "empowerment.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000").split(",")
 # Processes × threads: requests mostly wait on PostgreSQL, so a few threads per process
 # serve more readers than more processes would, for less memory.
+#
+# gthread, named (issue 18, "the morning rush"): a password check holds its thread for the
+# whole hash, but the hash runs in C without the Python lock, so the process's other threads
+# go on serving. With sync workers every request that lands on a worker busy signing someone
+# in waits for the whole check: bench/worker_model_bench.py measured a light page's median at
+# 4.4 s (PBKDF2) and 548 ms (Argon2id) with sync workers during a rush of six clients signing
+# in, 55 ms and 73 ms with gthread, on a loaded 2-CPU machine.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 workers = _int("GUNICORN_WORKERS", 3)
 threads = _int("GUNICORN_THREADS", 4)
 # A request slower than this is killed and logged; spreadsheet imports and the summary

@@ -101,6 +101,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every record of the request, other middleware's included, carries its id.
     "empowerment.middleware.RequestLogMiddleware",
+    # Reads on the replica or the primary for the whole request (kernel/replicas.py).
+    "empowerment.kernel.replicas.ReplicaRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -147,6 +149,41 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# --- A streaming replica for reads (issue 18, empowerment/kernel/replicas.py): dashboards, public
+# pages and API reads (GET/HEAD) go to it; writes, the admin, tasks, commands and a person's
+# reads for DATABASE_REPLICA_PIN_SECONDS after they wrote go to the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    # Tests read the replica alias on the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["empowerment.kernel.replicas.PrimaryReplicaRouter"]
+# Behind PgBouncer in transaction mode (README, "How to grow") each transaction may get another
+# server connection: a server-side cursor (QuerySet.iterator() on PostgreSQL) held across them
+# would be lost, so the rows are fetched client-side in chunks instead.
+if env_bool("DATABASE_PGBOUNCER", False):
+    for _alias in DATABASES:
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Longer than the replica's replay lag at its worst ordinary moment (it is milliseconds on a
+# healthy pair; a few seconds under a bulk import).
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
+# Requests under these paths read from the primary whatever their method.
+DATABASE_REPLICA_PRIMARY_PATHS = ["/admin/"]
+# Always read on the primary (app labels or "app.model"): what must be fresh to be safe.
+DATABASE_REPLICA_PRIMARY_MODELS = frozenset(
+    {
+        "sessions",
+        "auth",
+        "axes",
+        "otp_totp",
+        "otp_static",
+        "token_blacklist",
+        "empowerment.accessrecord",
+    }
+)
 
 # --- Redis: Celery broker and cache when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -206,6 +243,13 @@ SIGNIN_DELAY_ENABLED = env_bool("SIGNIN_DELAY_ENABLED", True)
 SIGNIN_DELAY_FREE_FAILURES = int(os.environ.get("SIGNIN_DELAY_FREE_FAILURES", "3"))
 SIGNIN_DELAY_MAX_SECONDS = min(int(os.environ.get("SIGNIN_DELAY_MAX_SECONDS", "900")), 900)
 SIGNIN_DELAY_MEMORY_SECONDS = int(os.environ.get("SIGNIN_DELAY_MEMORY_SECONDS", "86400"))
+# Argon2id first (empowerment/kernel/hashers.py, measured by bench/hasher_bench.py); PBKDF2 kept so
+# that the hashes stored before are still checked, and re-hashed with Argon2id at sign-in.
+PASSWORD_HASHERS = [
+    "empowerment.kernel.hashers.OWASPArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -303,6 +347,42 @@ STORAGES["imports"] = {
         "base_url": "/private-import-files-are-not-served/",
     },
 }
+# --- Uploads on an object store (issue 18): with DJANGO_MEDIA_STORAGE=s3, media (news covers)
+# and import uploads live in an S3-compatible store (django-storages), so that any web node or
+# worker reads a file another received. The code opens them only through their storage
+# (`storage.open`, `FieldFile.open`), never by a local path. Imports go under their own prefix
+# (or bucket), never public: every address of theirs is signed, and none is ever handed out.
+MEDIA_STORAGE = os.environ.get("DJANGO_MEDIA_STORAGE", "local")
+if MEDIA_STORAGE == "s3":
+    _S3 = {
+        "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+        "file_overwrite": False,
+    }
+    if not _S3["bucket_name"]:
+        raise ImproperlyConfigured("DJANGO_MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        # Covers are public: the bucket's policy makes media/ readable, addresses unsigned.
+        "OPTIONS": {**_S3, "location": "media", "querystring_auth": False},
+    }
+    STORAGES["imports"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            "bucket_name": os.environ.get("AWS_IMPORTS_BUCKET_NAME") or _S3["bucket_name"],
+            "location": "private-imports",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "custom_domain": None,
+        },
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured("DJANGO_MEDIA_STORAGE is 'local' or 's3'.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

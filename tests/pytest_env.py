@@ -15,6 +15,11 @@ os.environ.setdefault(
 )
 
 
+# A replica lags its primary: tests read and write one database (the replica's test alias
+# mirrors it anyway). tests/empowerment/test_replica.py gives its subprocess a real pair.
+os.environ.pop("DATABASE_REPLICA_URL", None)
+
+
 def _redis_db_for_worker(url: str, worker: str) -> str:
     """The Redis URL of one pytest-xdist worker: worker gwK uses database N-K (modulo 16)
     of REDIS_URL's N. The tests flush their cache and Celery uses the broker, so two workers

@@ -212,3 +212,4 @@ def test_gunicorn_config_is_driven_by_the_environment(monkeypatch):
     assert config["bind"] == ["127.0.0.1:8111"]
     assert config["accesslog"] is None
     assert config["wsgi_app"] == "empowerment.wsgi:application"
+    assert config["worker_class"] == "gthread"  # sign-ins must not hold the others up
