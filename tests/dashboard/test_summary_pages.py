@@ -254,10 +254,19 @@ def test_the_beat_schedule_refreshes_within_five_minutes():
     assert entry["schedule"] <= 300
 
 
-def test_the_refresh_task_rebuilds_the_tables(demo):
-    from empowerment.dashboards.tasks import dashboards_refresh_summaries
+def test_the_weekly_task_rebuilds_the_tables_and_the_refresh_task_follows_changes(demo):
+    from empowerment.dashboards.tasks import (
+        dashboards_rebuild_summaries,
+        dashboards_refresh_summaries,
+    )
 
+    entry = celery_app.conf.beat_schedule["dashboards-rebuild-summaries"]
+    assert entry["task"] == "empowerment.dashboards.tasks.dashboards_rebuild_summaries"
     TrainingSummary.objects.all().delete()
+    dashboards_rebuild_summaries.delay()
+    enrolled = TrainingSummary.objects.aggregate(n=Sum("enrolled"))["n"]
+    assert enrolled == Enrolment.objects.exclude(status="waitlisted").count()
+    EnrolmentFactory(cohort=Enrolment.objects.first().cohort)
     dashboards_refresh_summaries.delay()
     enrolled = TrainingSummary.objects.aggregate(n=Sum("enrolled"))["n"]
     assert enrolled == Enrolment.objects.exclude(status="waitlisted").count()
