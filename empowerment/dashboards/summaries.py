@@ -144,13 +144,10 @@ def _age_band(event: str, birth: str) -> str:
 
 
 def _dirty_condition(dimensions: dict[str, str]) -> str:
-    """SQL: the row's cell is one of the dirty ones. The centre alone first, so that the
-    planner starts from the few dirty centres' cohorts (indexed) rather than every row."""
+    """SQL: the row's cell is one of the dirty ones (the sources already start from the
+    dirty centres' cohorts, enrolments and trainees: `_dirty_sets`)."""
     centre, period = dimensions["centre_id"], dimensions["period"]
-    return (
-        f"{centre} IN (SELECT centre_id FROM {DIRTY}) AND "
-        f"({centre}, {period}) IN (SELECT centre_id, period FROM {DIRTY})"
-    )
+    return f"({centre}, {period}) IN (SELECT centre_id, period FROM {DIRTY})"
 
 
 def _select(
@@ -175,6 +172,22 @@ def _span_period(day: str, kind: str) -> str:
     return (
         f"CASE {kind} WHEN 0 THEN {day}.period "
         f"WHEN 1 THEN {day}.year * 100 + 12 + ({day}.month + 2) / 3 ELSE {day}.year * 100 END"
+    )
+
+
+HELD = "s.cancelled_at IS NULL AND s.date <= %(today)s"
+
+
+def _marks_sql(sessions: str) -> str:
+    """SQL: the attendance marks of the sessions held, per enrolment and month."""
+    present, absent = Attendance.Status.PRESENT, Attendance.Status.ABSENT
+    return (
+        "SELECT a.enrolment_id, d.period, "
+        f"SUM(CASE WHEN a.status = '{present}' THEN 1 ELSE 0 END) AS present, "
+        f"SUM(CASE WHEN a.status IN ('{present}', '{absent}') THEN 1 ELSE 0 END) AS counted "
+        f"FROM {sessions} JOIN {_t(Attendance)} a ON a.session_id = s.id "
+        f"JOIN {_t(JalaliDay)} d ON d.date = s.date WHERE {HELD} "
+        "GROUP BY a.enrolment_id, d.period"
     )
 
 
@@ -206,13 +219,27 @@ def _training_sources(*, dirty: bool) -> list[str]:
         "gender": "t.gender",
         "age_band": _age_band("ev", "bd"),
     }
+    # With `dirty`, each source starts from the small working sets of the dirty centres
+    # (`_dirty_sets`: their cohorts, enrolments, and the trainees whose outcomes count
+    # there), joined by primary key: the planner walks a few thousand rows by index
+    # instead of scanning millions and filtering.
+    if dirty:
+        enrolments = f"{DIRTY}_enrolments de JOIN {_t(Enrolment)} e ON e.id = de.id"
+        cohorts = f"{DIRTY}_cohorts dc JOIN {_t(Cohort)} c ON c.id = dc.id"
+        sessions = f"{DIRTY}_cohorts dc JOIN {_t(CohortSession)} s ON s.cohort_id = dc.id"
+        outcomes = f"{DIRTY}_trainees dt JOIN {_t(Outcome)} o ON o.trainee_id = dt.id"
+        products = f"JOIN {DIRTY}_cohorts dc ON dc.id = p.cohort_id "
+    else:
+        enrolments, cohorts = f"{_t(Enrolment)} e", f"{_t(Cohort)} c"
+        sessions, outcomes = f"{_t(CohortSession)} s", f"{_t(Outcome)} o"
+        products = ""
     people = (
         f"JOIN {_t(Trainee)} t ON t.id = e.trainee_id "
         f"JOIN {_t(Centre)} ce ON ce.id = c.centre_id JOIN {_t(City)} ci ON ci.id = ce.city_id "
         f"LEFT JOIN {_t(Neighbourhood)} nb ON nb.id = t.neighbourhood_id "
         f"LEFT JOIN {cal} bd ON bd.date = t.birth_date "
     )
-    enrolment_from = f"FROM {_t(Enrolment)} e JOIN {_t(Cohort)} c ON c.id = e.cohort_id " + people
+    enrolment_from = f"FROM {enrolments} JOIN {_t(Cohort)} c ON c.id = e.cohort_id " + people
     sources = []
     sources.append(
         _select(
@@ -224,23 +251,17 @@ def _training_sources(*, dirty: bool) -> list[str]:
         )
     )
     # Sessions held: not cancelled, dated up to the day of the refresh.
-    held = "s.cancelled_at IS NULL AND s.date <= %(today)s"
+    held = HELD
     # In training: per cohort and span (month, quarter, year) the first and last session
     # held in it; an enrolment is in training in a span when it was enrolled by the span's
     # last session and had not dropped out before its first (an enrolment counts once per
     # span, however many months of it the cohort ran).
-    span_filter = (
-        f" AND s.cohort_id IN (SELECT id FROM {_t(Cohort)} WHERE centre_id IN "
-        f"(SELECT centre_id FROM {DIRTY}))"
-        if dirty
-        else ""
-    )
     spans = (
         "SELECT cohort_id, period, MIN(date) AS first_date, MAX(date) AS last_date FROM ("
         f"SELECT s.cohort_id AS cohort_id, {_span_period('d', 'k.k')} AS period, s.date AS date "
-        f"FROM {_t(CohortSession)} s JOIN {cal} d ON d.date = s.date "
+        f"FROM {sessions} JOIN {cal} d ON d.date = s.date "
         "CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2) k "
-        f"WHERE {held}{span_filter}) x GROUP BY cohort_id, period"
+        f"WHERE {held}) x GROUP BY cohort_id, period"
     )
     sources.append(
         _select(
@@ -267,37 +288,29 @@ def _training_sources(*, dirty: bool) -> list[str]:
         "age_band": "''",
     }
     cohort_from = (
-        f"FROM {_t(Cohort)} c JOIN {_t(Centre)} ce ON ce.id = c.centre_id "
+        f"FROM {cohorts} JOIN {_t(Centre)} ce ON ce.id = c.centre_id "
         f"JOIN {_t(City)} ci ON ci.id = ce.city_id "
     )
     sources.append(
         _select(
             centre_level,
             {"sessions_held": "1"},
-            f"FROM {_t(CohortSession)} s JOIN {_t(Cohort)} c ON c.id = s.cohort_id "
+            f"FROM {sessions} JOIN {_t(Cohort)} c ON c.id = s.cohort_id "
             f"JOIN {_t(Centre)} ce ON ce.id = c.centre_id JOIN {_t(City)} ci ON ci.id = ce.city_id "
             f"JOIN {cal} ev ON ev.date = s.date",
             [held],
             dirty,
         )
     )
-    present, absent = Attendance.Status.PRESENT, Attendance.Status.ABSENT
     # Attendance: the marks of the sessions held, summed per enrolment and month first
     # (eight sessions a cohort, millions of marks: the union carries one row per enrolment
     # and month), in the resident's cells (age at enrolment, as for in training).
-    marks = (
-        "SELECT a.enrolment_id, d.period, "
-        f"SUM(CASE WHEN a.status = '{present}' THEN 1 ELSE 0 END) AS present, "
-        f"SUM(CASE WHEN a.status IN ('{present}', '{absent}') THEN 1 ELSE 0 END) AS counted "
-        f"FROM {_t(Attendance)} a JOIN {_t(CohortSession)} s ON s.id = a.session_id "
-        f"JOIN {cal} d ON d.date = s.date WHERE {held}{span_filter} "
-        "GROUP BY a.enrolment_id, d.period"
-    )
+    marks = f"{DIRTY}_marks" if dirty else f"({_marks_sql(sessions)})"
     sources.append(
         _select(
             {**resident, "period": "am.period"},
             {"attendance_present": "am.present", "attendance_counted": "am.counted"},
-            f"FROM ({marks}) am JOIN {_t(Enrolment)} e ON e.id = am.enrolment_id "
+            f"FROM {enrolments} JOIN {marks} am ON am.enrolment_id = e.id "
             f"JOIN {_t(Cohort)} c ON c.id = e.cohort_id "
             + people
             + f"JOIN {cal} ev ON ev.date = e.enrolled_on",
@@ -341,7 +354,7 @@ def _training_sources(*, dirty: bool) -> list[str]:
         "ROW_NUMBER() OVER (PARTITION BY o.trainee_id, o.kind ORDER BY o.date, o.id) AS rn, "
         "FIRST_VALUE(o.employees_count) OVER (PARTITION BY o.trainee_id, o.kind "
         "ORDER BY o.date DESC, o.id DESC) AS latest_employees "
-        f"FROM {_t(Outcome)} o WHERE o.kind IN "
+        f"FROM {outcomes} WHERE o.kind IN "
         f"('{kind.EMPLOYED}', '{kind.HOME_BUSINESS}', '{kind.EMPLOYER}')"
     )
     sources.append(
@@ -371,7 +384,8 @@ def _training_sources(*, dirty: bool) -> list[str]:
             centre_level,
             {"products_sold": "s.quantity", "sales_rials": "s.amount_rials"},
             f"FROM {_t(Sale)} s JOIN {_t(Product)} p ON p.id = s.product_id "
-            f"JOIN {_t(Cohort)} c ON c.id = p.cohort_id "
+            + products
+            + f"JOIN {_t(Cohort)} c ON c.id = p.cohort_id "
             f"JOIN {_t(Centre)} ce ON ce.id = c.centre_id "
             f"JOIN {_t(City)} ci ON ci.id = ce.city_id JOIN {cal} ev ON ev.date = s.date",
             [],
@@ -593,13 +607,16 @@ def _training_cells_clear(cursor) -> None:
         )
 
 
-def _marks_take(cursor) -> set[str]:
+def _marks_take(cursor, today: datetime.date) -> set[str]:
     """Take the change marks (deleting them) into the dirty tables; the kinds of the
     whole-table marks seen. Only marks this statement can see are deleted: one committed
     later stays for the next refresh (which then does its cell again: harmless)."""
     cal, change = _t(JalaliDay), _t(SummaryChange)
     # A second refresh in the same transaction (tests) finds the tables of the first.
-    cursor.execute(f"DROP TABLE IF EXISTS summary_marks, {DIRTY}, {DIRTY}_places")
+    cursor.execute(
+        f"DROP TABLE IF EXISTS summary_marks, {DIRTY}, {DIRTY}_places, {DIRTY}_cohorts, "
+        f"{DIRTY}_enrolments, {DIRTY}_trainees, {DIRTY}_marks"
+    )
     cursor.execute(
         "CREATE TEMPORARY TABLE summary_marks (kind varchar(16), centre_id integer, "
         "period integer) ON COMMIT DROP"
@@ -623,9 +640,38 @@ def _marks_take(cursor) -> set[str]:
         f"SELECT DISTINCT ci.province_id, x.period FROM {DIRTY} x "
         f"JOIN {_t(Centre)} ce ON ce.id = x.centre_id JOIN {_t(City)} ci ON ci.id = ce.city_id"
     )
-    cursor.execute(f"ANALYZE {DIRTY}")
-    cursor.execute(f"ANALYZE {DIRTY}_places")
+    _dirty_sets(cursor, today)
     return kinds
+
+
+def _dirty_sets(cursor, today: datetime.date) -> None:
+    """The rows the dirty cells are summed from, by centre: the dirty centres' cohorts,
+    their enrolments, and the trainees whose outcomes count there (enrolled there, or
+    registered there for an outcome of no enrolment; all of a trainee's outcomes, as the
+    first of a kind is chosen among them). Analyzed, so that the planner knows they are
+    small."""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {DIRTY}_cohorts ON COMMIT DROP AS SELECT id FROM "
+        f"{_t(Cohort)} WHERE centre_id IN (SELECT DISTINCT centre_id FROM {DIRTY})"
+    )
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {DIRTY}_enrolments ON COMMIT DROP AS SELECT e.id, "
+        f"e.trainee_id FROM {DIRTY}_cohorts dc JOIN {_t(Enrolment)} e ON e.cohort_id = dc.id"
+    )
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {DIRTY}_trainees ON COMMIT DROP AS SELECT trainee_id AS id "
+        f"FROM {DIRTY}_enrolments UNION SELECT t.id FROM {_t(Trainee)} t WHERE "
+        f"t.registered_at_id IN (SELECT DISTINCT centre_id FROM {DIRTY})"
+    )
+    # The dirty enrolments' attendance per month, ahead: an aggregate inside the big query
+    # is estimated at a few rows and joined by a nested loop over every centre.
+    sessions = f"{DIRTY}_cohorts dc JOIN {_t(CohortSession)} s ON s.cohort_id = dc.id"
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {DIRTY}_marks ON COMMIT DROP AS {_marks_sql(sessions)}",
+        {"today": today},
+    )
+    for name in ("", "_places", "_cohorts", "_enrolments", "_trainees", "_marks"):
+        cursor.execute(f"ANALYZE {DIRTY}{name}")
 
 
 def _sessions_since(cursor, last: datetime.date, today: datetime.date) -> None:
@@ -745,7 +791,7 @@ def summaries_refresh(*, today: datetime.date | None = None) -> SummaryState:
             if last_day < today:
                 _sessions_since(cursor, last_day, today)
             _work_mem(cursor)
-            kinds = _marks_take(cursor)
+            kinds = _marks_take(cursor, today)
             if "all" in kinds:
                 return summaries_rebuild(today=today)
             _training_cells_clear(cursor)
