@@ -648,29 +648,29 @@ def _dirty_sets(cursor, today: datetime.date) -> None:
     """The rows the dirty cells are summed from, by centre: the dirty centres' cohorts,
     their enrolments, and the trainees whose outcomes count there (enrolled there, or
     registered there for an outcome of no enrolment; all of a trainee's outcomes, as the
-    first of a kind is chosen among them). Analyzed, so that the planner knows they are
-    small."""
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {DIRTY}_cohorts ON COMMIT DROP AS SELECT id FROM "
-        f"{_t(Cohort)} WHERE centre_id IN (SELECT DISTINCT centre_id FROM {DIRTY})"
-    )
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {DIRTY}_enrolments ON COMMIT DROP AS SELECT e.id, "
-        f"e.trainee_id FROM {DIRTY}_cohorts dc JOIN {_t(Enrolment)} e ON e.cohort_id = dc.id"
-    )
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {DIRTY}_trainees ON COMMIT DROP AS SELECT trainee_id AS id "
-        f"FROM {DIRTY}_enrolments UNION SELECT t.id FROM {_t(Trainee)} t WHERE "
-        f"t.registered_at_id IN (SELECT DISTINCT centre_id FROM {DIRTY})"
-    )
-    # The dirty enrolments' attendance per month, ahead: an aggregate inside the big query
-    # is estimated at a few rows and joined by a nested loop over every centre.
+    first of a kind is chosen among them), and the dirty enrolments' attendance per month
+    (an aggregate inside the big query is estimated at a few rows and joined by a nested
+    loop over every centre). Each analyzed as soon as made, so that the planner knows it
+    is small when it makes the next (by index, not by scanning millions of rows)."""
     sessions = f"{DIRTY}_cohorts dc JOIN {_t(CohortSession)} s ON s.cohort_id = dc.id"
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {DIRTY}_marks ON COMMIT DROP AS {_marks_sql(sessions)}",
-        {"today": today},
-    )
-    for name in ("", "_places", "_cohorts", "_enrolments", "_trainees", "_marks"):
+    sets = {
+        "": None,
+        "_places": None,
+        "_cohorts": f"SELECT id FROM {_t(Cohort)} WHERE centre_id IN "
+        f"(SELECT DISTINCT centre_id FROM {DIRTY})",
+        "_enrolments": f"SELECT e.id, e.trainee_id FROM {DIRTY}_cohorts dc "
+        f"JOIN {_t(Enrolment)} e ON e.cohort_id = dc.id",
+        "_trainees": f"SELECT trainee_id AS id FROM {DIRTY}_enrolments UNION SELECT t.id "
+        f"FROM {_t(Trainee)} t WHERE t.registered_at_id IN "
+        f"(SELECT DISTINCT centre_id FROM {DIRTY})",
+        "_marks": _marks_sql(sessions),
+    }
+    for name, select in sets.items():
+        if select is not None:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {DIRTY}{name} ON COMMIT DROP AS {select}",
+                {"today": today},
+            )
         cursor.execute(f"ANALYZE {DIRTY}{name}")
 
 
