@@ -10,7 +10,7 @@ PORT ?= 8000
 # development targets ask for debug explicitly. The production build is bin/build.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: lock run test test-fast lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-api bench-sync bench-hasher bench-workers prod-check backup restore restore-drill
+.PHONY: lock run test test-fast lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-refresh bench-api bench-sync bench-hasher bench-workers prod-check backup restore restore-drill
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -82,6 +82,11 @@ bench-import: install
 # (PostgreSQL; created and dropped): median page time and query count per size.
 bench-dashboard: install
 	$(PY) bench/dashboard_bench.py $(BENCH_ARGS)
+
+# The incremental summary refresh after one edit against the full rebuild, at a million
+# trainees (BENCH_ARGS="--trainees N"); needs DATABASE_URL on PostgreSQL, makes <name>_refresh.
+bench-refresh: install
+	$(PY) bench/refresh_bench.py $(BENCH_ARGS)
 
 # Needs DATABASE_URL on PostgreSQL; uses (and creates) the database <name>_bench.
 bench-api: install

@@ -13,4 +13,13 @@ class DashboardsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the refresh task by its name (models are loaded only now).
-        from empowerment.dashboards import tasks  # noqa: F401
+        from django.db import connections
+        from django.db.models.signals import post_migrate
+
+        from empowerment.dashboards import outbox, tasks  # noqa: F401
+
+        def install_triggers(sender, using="default", **kwargs) -> None:
+            # The summaries' change triggers follow the code: (re)made after every migrate.
+            outbox.install(connections[using])
+
+        post_migrate.connect(install_triggers, sender=self, weak=False)

@@ -45,6 +45,14 @@ def _ref(model: str, name: str, null: bool = True):
     )
 
 
+# A summary row's `period` is a Jalali month (year * 100 + month, 1 to 12); the rows that
+# carry `in_training` for a longer span have a code of their own outside 1-12, so that a
+# month range never takes them: the year is year * 100, quarter q is year * 100 + 12 + q.
+def period_span(year: int, quarter: int | None = None) -> int:
+    """The `period` of the rows counting a whole Jalali year or quarter."""
+    return year * 100 + (0 if quarter is None else 12 + quarter)
+
+
 class SummaryQuerySet(ScopedQuerySet):
     scope_paths = {
         "centre": "centre",
@@ -79,12 +87,21 @@ class TrainingMeasures(models.Model):
     age_band = models.CharField(_("age band"), max_length=8, blank=True)
     # Enrolments, by enrolment month.
     enrolled = models.PositiveIntegerField(default=0)
+    # Enrolments in training: in a cohort that held sessions in the row's period (see
+    # `period_span`: a month's row counts that month; a quarter's or year's row, the
+    # enrolments in training at any time in it, each once). Read from the row of the span
+    # asked for, never summed over months.
     in_training = models.PositiveIntegerField(default=0)
-    # Completions, by completion month (certificate date, else the cohort's end).
+    # Sessions held (not cancelled, dated up to the refresh), by session month; attendance
+    # marks of those sessions (present, and present or absent: an excused absence counts
+    # neither way, as in an enrolment's attendance rate).
+    sessions_held = models.PositiveIntegerField(default=0)
+    attendance_present = models.PositiveIntegerField(default=0)
+    attendance_counted = models.PositiveIntegerField(default=0)
+    # Completions by the cohort's end; certificates by their date (see
+    # `summaries.COMPLETIONS`).
     completed = models.PositiveIntegerField(default=0)
     certified = models.PositiveIntegerField(default=0)
-    attendance_sum = models.DecimalField(max_digits=14, decimal_places=1, default=0)
-    attendance_count = models.PositiveIntegerField(default=0)
     # Drop-outs, by drop-out month.
     dropped = models.PositiveIntegerField(default=0)
     # Outcomes: a person counted once per kind, in the month it was first recorded.
@@ -470,11 +487,36 @@ class JalaliDay(models.Model):
         return f"{self.year}/{self.month:02d}/{self.day:02d}"
 
 
+class SummaryChange(models.Model):
+    """The outbox of the incremental refresh: a mark that the summary cells of a centre
+    and Jalali month (`kind` training) changed, or that a whole smaller summary must be
+    rebuilt (`kind` ideas, headquarters, indicators; `all` for a change of geography).
+
+    Written by PostgreSQL triggers on the source tables (`empowerment.dashboards.outbox`),
+    so every write path (admin, API, imports, tasks, bulk updates, raw SQL) leaves one;
+    read and deleted by `summaries_refresh`."""
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=16)
+    centre_id = models.IntegerField(null=True)
+    period = models.IntegerField(null=True)
+
+    class Meta:
+        app_label = "empowerment"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.centre_id} {self.period}"
+
+
 class SummaryState(models.Model):
     """One row: when the summaries were last rebuilt (and the lock a rebuild takes)."""
 
     refreshed_at = models.DateTimeField(null=True)
     duration_ms = models.PositiveIntegerField(default=0)
+    # When the last full rebuild ran, and whether the last refresh was one.
+    rebuilt_at = models.DateTimeField(null=True)
+    full = models.BooleanField(default=True)
 
     class Meta:
         app_label = "empowerment"

@@ -69,7 +69,11 @@ class OverviewDashboard(SummaryPage):
     permission = "empowerment.view_trainingsummary"
     form_class = TrainingFilterForm
     latest_condition = (
-        Q(enrolled__gt=0) | Q(completed__gt=0) | Q(employed__gt=0) | Q(sales_rials__gt=0)
+        Q(enrolled__gt=0)
+        | Q(completed__gt=0)
+        | Q(sessions_held__gt=0)
+        | Q(employed__gt=0)
+        | Q(sales_rials__gt=0)
     )
 
     def get_figures(self, filters):
@@ -94,15 +98,18 @@ class OverviewDashboard(SummaryPage):
             rows=[
                 {"label": _("Trainees trained (completed)"), "value": total["completed"]},
                 {"label": _("Trainees in training"), "value": total["in_training"]},
+                {"label": _("Sessions held"), "value": total["sessions_held"]},
                 {"label": _("Enrolments"), "value": total["enrolled"]},
                 {"label": _("Certificates"), "value": total["certified"]},
                 {"label": _("Dropped out"), "value": total["dropped"]},
                 {"label": _("Cohorts running"), "value": cohorts},
             ],
             note=_(
-                "Completions are counted in the month of the certificate (or of the cohort's "
-                "end), enrolments in the month of enrolment; a trainee in two cohorts counts "
-                "in each. Cohorts running: those under way at any time in the period."
+                "In training: enrolled in a cohort that held sessions in the period, each "
+                "once however many months; a trainee in two cohorts counts in each. "
+                "Completions are counted in the month of the cohort's end, certificates in "
+                "the month of their date, enrolments in the month of enrolment. Cohorts "
+                "running: those under way at any time in the period."
             ),
         )
         rates = Figure(
@@ -116,13 +123,14 @@ class OverviewDashboard(SummaryPage):
                 },
                 {
                     "label": _("Attendance rate"),
-                    "value": _rate(total["attendance_sum"] / 100, total["attendance_count"]),
+                    "value": _rate(total["attendance_present"], total["attendance_counted"]),
                 },
             ],
             y_max=100,
             note=_(
                 "Completion rate: completed out of those who completed or dropped out in the "
-                "period. Attendance rate: mean attendance of those who completed."
+                "period. Attendance rate: present out of the marks taken at the sessions "
+                "held in the period (an excused absence counts neither way)."
             ),
         )
         outcomes = Figure(
@@ -218,9 +226,7 @@ class OverviewDashboard(SummaryPage):
         )
         for row in programmes:
             row["completion_rate"] = _rate(row["completed"], row["completed"] + row["dropped"])
-            row["attendance_rate"] = _rate(
-                (row["attendance_sum"] or 0) / 100, row["attendance_count"]
-            )
+            row["attendance_rate"] = _rate(row["attendance_present"], row["attendance_counted"])
         by_programme = Figure(
             slug="programmes",
             title=_("By programme"),
@@ -229,11 +235,16 @@ class OverviewDashboard(SummaryPage):
                 Column("enrolled", _("Enrolments"), **COUNT),
                 Column("completed", _("Trained"), **COUNT),
                 Column("in_training", _("In training"), **COUNT),
+                Column("sessions_held", _("Sessions held"), "int"),
                 Column("certified", _("Certificates"), "int"),
                 Column("completion_rate", _("Completion rate (%)"), "decimal"),
                 Column("attendance_rate", _("Attendance rate (%)"), "decimal"),
             ],
-            rows=[r for r in programmes if r["enrolled"] or r["completed"] or r["in_training"]],
+            rows=[
+                r
+                for r in programmes
+                if r["enrolled"] or r["completed"] or r["in_training"] or r["sessions_held"]
+            ],
         )
         trend_rows = []
         for period in periods:
@@ -242,6 +253,11 @@ class OverviewDashboard(SummaryPage):
                 {
                     "label": _month_label(period),
                     "enrolled": row.get("enrolled") or 0,
+                    "in_training": row.get("in_training") or 0,
+                    "sessions_held": row.get("sessions_held") or 0,
+                    "attendance_rate": _rate(
+                        row.get("attendance_present") or 0, row.get("attendance_counted") or 0
+                    ),
                     "completed": row.get("completed") or 0,
                     "outcomes": sum(
                         row.get(k) or 0 for k in ("employed", "home_business", "employers")
@@ -257,6 +273,9 @@ class OverviewDashboard(SummaryPage):
             columns=[
                 Column("label", _("Month")),
                 Column("enrolled", _("Enrolments"), **COUNT),
+                Column("in_training", _("In training"), **COUNT),
+                Column("sessions_held", _("Sessions held"), "int"),
+                Column("attendance_rate", _("Attendance rate (%)"), "decimal"),
                 Column("completed", _("Trained"), **COUNT),
                 Column("outcomes", _("Jobs and businesses"), **COUNT),
                 Column("products_sold", _("Items sold"), "int"),
@@ -265,7 +284,8 @@ class OverviewDashboard(SummaryPage):
             rows=trend_rows,
             note=_("Jalali months: Farvardin to Esfand."),
         )
-        if not total["enrolled"] and not total["completed"] and not total["sales_rials"]:
+        busy = ("enrolled", "completed", "sales_rials", "in_training", "sessions_held")
+        if not any(total[key] for key in busy):
             if not (total["employed"] or total["home_business"] or total["employers"]):
                 # Nothing in the period: one message instead of empty charts.
                 return [

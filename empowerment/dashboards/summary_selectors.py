@@ -36,6 +36,7 @@ from empowerment.dashboards.models import (
     SummaryState,
     TrainingRollup,
     TrainingSummary,
+    period_span,
     rollup_covers,
 )
 from empowerment.dashboards.summaries import TRAINING_MEASURES
@@ -76,6 +77,23 @@ def _limited(rows: QuerySet, limit: int | None) -> list[dict]:
 
 def summary_state() -> SummaryState | None:
     return SummaryState.objects.filter(pk=1).first()
+
+
+def _span(filters: DashboardFilterForm) -> int:
+    """The `period` of the rows that count the people in training in the whole period."""
+    return period_span(filters.period.year, filters.period.quarter)
+
+
+def _in_period(filters: DashboardFilterForm) -> Q:
+    """The month rows of the period, and the row of its span (in training: a distinct
+    count, read from that row alone, never summed over the months)."""
+    first, last = _period_range(filters)
+    return Q(period__gte=first, period__lte=last) | Q(period=_span(filters))
+
+
+def _months_only(filters: DashboardFilterForm) -> Q:
+    first, last = _period_range(filters)
+    return Q(period__gte=first, period__lte=last)
 
 
 def _period_range(filters: DashboardFilterForm) -> tuple[int, int]:
@@ -128,14 +146,17 @@ def latest_period(model, *, user, condition: Q | None = None) -> int | None:
     return rows.aggregate(latest=Max("period"))["latest"]
 
 
-DECIMAL_MEASURES = {"attendance_sum", "meeting_hours"}
+DECIMAL_MEASURES = {"meeting_hours"}
 
 
-def _sums(*names: str) -> dict:
-    """Sum of each measure, 0 (not NULL) where no cell matched."""
+def _sums(*names: str, span: int | None = None) -> dict:
+    """Sum of each measure, 0 (not NULL) where no cell matched. With `span`, the people in
+    training are read from the rows of that span only (the others are months)."""
     return {
         name: Coalesce(
-            Sum(name),
+            Sum(name, filter=Q(period=span))
+            if span is not None and name == "in_training"
+            else Sum(name),
             Value(Decimal(0)) if name in DECIMAL_MEASURES else Value(0),
             output_field=DecimalField() if name in DECIMAL_MEASURES else IntegerField(),
         )
@@ -149,8 +170,7 @@ def _sums(*names: str) -> dict:
 def _rollup_filter(filters: DashboardFilterForm, *, programme: bool = True) -> Q:
     """The province and programme chosen, on a rollup (nothing finer is chosen there)."""
     chosen = filters.selection
-    first, last = _period_range(filters)
-    condition = Q(period__gte=first, period__lte=last)
+    condition = _in_period(filters)
     if "province" in chosen:
         condition &= Q(province=chosen["province"])
     if programme and "programme" in chosen:
@@ -164,9 +184,8 @@ def _training(*, user, filters: DashboardFilterForm, by_neighbourhood: bool = Fa
         if by_neighbourhood:
             level = Level.NEIGHBOURHOOD  # keyed by province too: scope and filter apply
         return TrainingRollup.objects.visible_to(user).at(level).filter(_rollup_filter(filters))
-    first, last = _period_range(filters)
     return TrainingSummary.objects.visible_to(user).filter(
-        _place_filter(filters), period__gte=first, period__lte=last
+        _place_filter(filters), _in_period(filters)
     )
 
 
@@ -175,14 +194,16 @@ def training_by_person(*, user, filters: DashboardFilterForm) -> list[dict]:
     return list(
         _training(user=user, filters=filters)
         .values("gender", "age_band")
-        .annotate(**_sums(*TRAINING_MEASURES))
+        .annotate(**_sums(*TRAINING_MEASURES, span=_span(filters)))
         .order_by("gender", "age_band")
     )
 
 
 def training_by_month(*, user, filters: DashboardFilterForm) -> list[dict]:
+    """Per Jalali month of the period, every measure of that month."""
     return list(
         _training(user=user, filters=filters)
+        .filter(_months_only(filters))
         .values("period")
         .annotate(**_sums(*TRAINING_MEASURES))
         .order_by("period")
@@ -197,7 +218,16 @@ def training_by_neighbourhood(
         _training(user=user, filters=filters, by_neighbourhood=True)
         .filter(neighbourhood__isnull=False)
         .values("neighbourhood", name=F("neighbourhood__name"))
-        .annotate(**_sums("completed", "in_training", "employed", "home_business", "employers"))
+        .annotate(
+            **_sums(
+                "completed",
+                "in_training",
+                "employed",
+                "home_business",
+                "employers",
+                span=_span(filters),
+            )
+        )
         .annotate(busy=F("completed") + F("in_training"))
         .order_by("-busy", "name", "neighbourhood"),
         limit,
@@ -209,7 +239,7 @@ def training_by_programme(*, user, filters: DashboardFilterForm) -> list[dict]:
         _training(user=user, filters=filters)
         .filter(programme__isnull=False)
         .values("programme", name=F("programme__title"))
-        .annotate(**_sums(*TRAINING_MEASURES))
+        .annotate(**_sums(*TRAINING_MEASURES, span=_span(filters)))
         .order_by("name")
     )
 
