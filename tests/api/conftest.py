@@ -1,6 +1,10 @@
 import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from rest_framework.test import APIClient
 
+from empowerment.wsgi import application
 from tests.centres.factories import CentreFactory, CityFactory, staff_user
 
 
@@ -37,3 +41,15 @@ def demo_centres(db):
         "staff_karaj": staff_user("staff.karaj", "centre_staff", karaj),
         "council_isfahan": staff_user("council.isfahan", "council_member", isfahan_city),
     }
+
+
+@pytest.fixture
+def api_schema(db):
+    # Calling the WSGI app directly fires request_started/finished, whose
+    # close_old_connections would close the test's open transaction on PostgreSQL; Django's
+    # own test client disconnects it the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/schema/", application)
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

@@ -8,13 +8,9 @@ not match the schema. Runs in-process through WSGI inside the test's transaction
 import os
 
 import pytest
-import schemathesis
-from django.core import signals
-from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from empowerment.wsgi import application
 from tests.centres.factories import CentreFactory, staff_user
 
 pytestmark = pytest.mark.fuzz
@@ -22,18 +18,6 @@ pytestmark = pytest.mark.fuzz
 # Examples per operation: the API has about 40 operations, so a few each keeps the run
 # to a minute or so; FUZZ_EXAMPLES=100 for a deeper run.
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
-
-
-@pytest.fixture
-def api_schema(db):
-    # Calling the WSGI app directly fires request_started/finished, whose
-    # close_old_connections would close the test's open transaction on PostgreSQL; Django's
-    # own test client disconnects it the same way.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi("/api/schema/", application)
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
