@@ -67,6 +67,12 @@ def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
+def demo(demo_once, db):
+    """The demo for a test that reads it: built once for the module (`demo_once`), each
+    test's own writes rolled back after it."""
+
+
+@pytest.fixture
 def password():
     return DEMO_PASSWORD
 

@@ -27,11 +27,6 @@ SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"""<[^>]+\son[a-z]+\s*=""", re.IGNORECASE)
 
 
-@pytest.fixture
-def demo(demo_once, db):
-    """The demo, built once for the module (tests/conftest.py)."""
-
-
 def signed_in(username: str) -> Client:
     # A page that fails (500) is another class's bug; here it must still carry the policy.
     client = Client(raise_request_exception=False)
