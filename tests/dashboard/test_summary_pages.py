@@ -18,7 +18,7 @@ from empowerment.dashboards.models import SummaryState, TrainingSummary
 from empowerment.dashboards.summaries import summaries_refresh
 from empowerment.kernel.jalali import local_today, to_jalali
 from programs.models import Idea, Programme
-from tests.once import built_once, seed_demo
+from tests.once import built_once
 from tests.trainees.factories import EnrolmentFactory
 from trainees.models import Enrolment, Outcome, Sale
 
@@ -32,11 +32,9 @@ HQ = reverse("dashboard:headquarters")
 def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo and its summaries, built once for the module's tests."""
 
-    def build():
-        seed_demo()
-        summaries_refresh()
-
-    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), build)
+    yield from built_once(
+        django_db_blocker, tmp_path_factory.mktemp("demo"), summaries_refresh, demo=True
+    )
 
 
 @pytest.fixture
