@@ -10,7 +10,7 @@ from django.utils.translation import trans_real
 
 from centres.demo import DEMO_PASSWORD
 from tests.centres.factories import CentreFactory, staff_user
-from tests.once import built_once, imports_storage, seed_demo, settings_for_tests
+from tests.once import built_once, imports_storage, settings_for_tests
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER_TESTS = ROOT / "tests" / "browser"
@@ -63,7 +63,7 @@ def _fast_and_isolated(settings, tmp_path):
 @pytest.fixture(scope="module")
 def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo portal (`seed_demo`), built once for the module (see built_once)."""
-    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), seed_demo)
+    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), demo=True)
 
 
 @pytest.fixture
