@@ -21,10 +21,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if BROWSER_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
+
+
+def pytest_collection_finish(session):
     # Only the wording tests read the Persian catalogues; every other test checks codes and
     # states, and runs without them. Compile any catalogue that is missing or older than its
-    # .po when the run has a wording test, so that a bare `pytest` runs as `make test` does.
-    if any(item.get_closest_marker("wording") for item in items):
+    # .po when the run (after -m and -k) has a wording test, so that a bare `pytest` runs as
+    # `make test` does.
+    if any(item.get_closest_marker("wording") for item in session.items):
         compile_catalogues()
 
 
