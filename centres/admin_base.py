@@ -150,6 +150,25 @@ class ServiceWritesMixin:
             self.refusal_message(request, refusal)
             return HttpResponseRedirect(request.get_full_path())
 
+    def save_inline_through(self, formset, create) -> None:
+        """Save an inline formset whose new rows go through a service: `create(inline_form)`
+        makes the row of a new inline form (valid) and returns it. Deletions and edits of
+        rows already saved are single-row changes (the model's own rules hold them). Fills
+        the lists the admin's change message reads, as formset.save() would."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.deleted_forms:
+            if inline_form.instance.pk:
+                formset.deleted_objects.append(inline_form.instance)
+                inline_form.instance.delete()
+        for inline_form in formset.forms:
+            if inline_form in formset.deleted_forms or not inline_form.has_changed():
+                continue
+            if inline_form.instance.pk is None:
+                formset.new_objects.append(create(inline_form))
+            else:
+                formset.changed_objects.append((inline_form.instance, inline_form.changed_data))
+                inline_form.save()
+
     def refusal_message(self, request, refusal: ValidationError, about=None) -> None:
         """A refusal as an error message (about one row, when given); its code rides along
         as the message's extra tag, where the page keeps it and nobody reads it."""

@@ -10,7 +10,7 @@ from django.utils.translation import trans_real
 
 from centres.demo import DEMO_PASSWORD
 from tests.centres.factories import CentreFactory, staff_user
-from tests.once import built_once, imports_storage, seed_demo, settings_for_tests
+from tests.once import built_once, imports_storage, settings_for_tests
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER_TESTS = ROOT / "tests" / "browser"
@@ -21,10 +21,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if BROWSER_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
+
+
+def pytest_collection_finish(session):
     # Only the wording tests read the Persian catalogues; every other test checks codes and
     # states, and runs without them. Compile any catalogue that is missing or older than its
-    # .po when the run has a wording test, so that a bare `pytest` runs as `make test` does.
-    if any(item.get_closest_marker("wording") for item in items):
+    # .po when the run (after -m and -k) has a wording test, so that a bare `pytest` runs as
+    # `make test` does.
+    if any(item.get_closest_marker("wording") for item in session.items):
         compile_catalogues()
 
 
@@ -63,7 +67,13 @@ def _fast_and_isolated(settings, tmp_path):
 @pytest.fixture(scope="module")
 def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo portal (`seed_demo`), built once for the module (see built_once)."""
-    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), seed_demo)
+    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), demo=True)
+
+
+@pytest.fixture
+def demo(demo_once, db):
+    """The demo for a test that reads it: built once for the module (`demo_once`), each
+    test's own writes rolled back after it."""
 
 
 @pytest.fixture

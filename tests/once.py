@@ -1,5 +1,6 @@
 """Rows built once for many tests, and the settings every test runs with."""
 
+import sqlite3
 import sys
 from contextlib import contextmanager
 
@@ -7,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import storages
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 
 from trainees.models import TraineeImport
@@ -55,22 +56,27 @@ def imports_storage():
         field.storage = before
 
 
-def built_once(django_db_blocker, tmp_path, build):
+def built_once(django_db_blocker, tmp_path, build=None, *, demo: bool = False):
     """Body of a module-scoped fixture: run `build()` once, inside a transaction that stays
     open for the module's tests and is rolled back after the last one. Each test's `db`
     runs in a savepoint inside it and rolls back to the built rows (Django's setUpTestData).
+    `demo`: on the demo portal (`seed_demo`), which `build` (if any) extends.
 
     Only for modules without transactional tests (live_server, transactional_db): those
     would run inside the open transaction."""
     with django_db_blocker.unblock():
+        before = _demo_copied_in(tmp_path) if demo and _in_memory() else None
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
             with override_settings(**settings_for_tests(settings, tmp_path)), imports_storage():
                 cache.clear()
-                built = build()
+                if demo and before is None:
+                    seed_demo()
+                built = build() if build else None
         except BaseException:
             atomic.__exit__(*sys.exc_info())
+            _put_back(before)
             raise
     try:
         yield built
@@ -78,6 +84,52 @@ def built_once(django_db_blocker, tmp_path, build):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            _put_back(before)
+
+
+# The demo portal, built once per process (each pytest-xdist worker) on SQLite in memory:
+# its database copied aside once seeded, and copied in for each module that reads it (the
+# SQLite backup API copies pages: milliseconds, where seeding takes seconds).
+_DEMO_COPY: list[sqlite3.Connection] = []
+
+
+def _in_memory() -> bool:
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
+
+
+def _copy(source: sqlite3.Connection, target: sqlite3.Connection | None = None):
+    target = target or sqlite3.connect(":memory:", check_same_thread=False)
+    source.backup(target)
+    return target
+
+
+def _demo_copied_in(tmp_path) -> sqlite3.Connection:
+    """Put the demo into the test database (seeding it the first time); return a copy of
+    the database as it was, for `_put_back` after the module."""
+    connection.ensure_connection()
+    raw = connection.connection
+    before = _copy(raw)
+    if _DEMO_COPY:
+        _copy(_DEMO_COPY[0], raw)
+        return before
+    try:
+        with override_settings(**settings_for_tests(settings, tmp_path)), imports_storage():
+            cache.clear()
+            with transaction.atomic():
+                seed_demo()
+                # As inside a test's transaction, work queued for the commit never runs.
+                connection.run_on_commit.clear()
+    except BaseException:
+        _put_back(before)
+        raise
+    _DEMO_COPY.append(_copy(raw))
+    return before
+
+
+def _put_back(before: sqlite3.Connection | None) -> None:
+    if before is not None:
+        _copy(before, connection.connection)
+        before.close()
 
 
 def committed_once(django_db_blocker, tmp_path, build):

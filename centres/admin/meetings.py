@@ -117,29 +117,18 @@ class MeetingAdmin(ScopedAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Resolution:
             return super().save_formset(request, form, formset, change)
-        # The admin's change message reads these lists, which formset.save() would fill.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for inline_form in formset.deleted_forms:
-            if inline_form.instance.pk:
-                formset.deleted_objects.append(inline_form.instance)
-                inline_form.instance.delete()
-        for inline_form in formset.forms:
-            if inline_form in formset.deleted_forms or not inline_form.has_changed():
-                continue
-            data = inline_form.cleaned_data
-            if inline_form.instance.pk is None:
-                created = resolution_create(
-                    meeting=form.instance,
-                    number=data.get("number"),
-                    text=data["text"],
-                    responsible=data["responsible"],
-                    cooperating=data.get("cooperating") or (),
-                    deadline=data.get("deadline"),
-                )
-                formset.new_objects.append(created)
-            else:
-                formset.changed_objects.append((inline_form.instance, inline_form.changed_data))
-                inline_form.save()
+        # New resolutions through the service, which numbers them in the meeting.
+        self.save_inline_through(
+            formset,
+            lambda inline_form: resolution_create(
+                meeting=form.instance,
+                number=inline_form.cleaned_data.get("number"),
+                text=inline_form.cleaned_data["text"],
+                responsible=inline_form.cleaned_data["responsible"],
+                cooperating=inline_form.cleaned_data.get("cooperating") or (),
+                deadline=inline_form.cleaned_data.get("deadline"),
+            ),
+        )
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from empowerment.kernel import outbox
-from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.admin_columns import ReadOnlyAdminMixin, jalali_column
 from empowerment.kernel.models import OneTimeCode, OutboxMessage
 from empowerment.kernel.privacy.admin import (
     AccessRecordAdmin,  # noqa: F401 (registers it)
@@ -20,7 +20,7 @@ admin.site.index_title = _("Administration")
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(AccessRecordedMixin, SimpleHistoryAdmin):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, AccessRecordedMixin, SimpleHistoryAdmin):
     """Read-mostly: messages are written by the outbox services; staff may only retry.
 
     Not a ScopedAdmin: outgoing messages are not scoped to a centre, so only
@@ -50,12 +50,6 @@ class OutboxMessageAdmin(AccessRecordedMixin, SimpleHistoryAdmin):
     def shown_text(self, obj):
         return _("[hidden: sign-in code]") if obj.sensitive else obj.text
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_change_permission(self, request, obj=None):
         # The change page is a read-only view; the retry action needs change rights.
         return request.user.is_superuser
@@ -72,7 +66,7 @@ class OutboxMessageAdmin(AccessRecordedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(OneTimeCode)
-class OneTimeCodeAdmin(AccessRecordedMixin, admin.ModelAdmin):
+class OneTimeCodeAdmin(ReadOnlyAdminMixin, AccessRecordedMixin, admin.ModelAdmin):
     """Read only, for administrators answering "my code did not come": when codes were sent
     to a number, whether one was used, how many wrong tries. The code itself is never
     stored, only its keyed hash, which is not shown."""
@@ -92,12 +86,3 @@ class OneTimeCodeAdmin(AccessRecordedMixin, admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         self.record_search(request, search_term)
         return super().get_search_results(request, queryset, normalize_mobile(search_term))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,4 +1,4 @@
-"""Columns for admin lists, shared by every app."""
+"""Columns for admin lists, and the read-only admin, shared by every app."""
 
 import datetime
 
@@ -22,3 +22,17 @@ def jalali_column(field_name: str, description=None, ordering: str | None = None
     column.short_description = description or _("date")
     column.admin_order_field = ordering or field_name
     return column
+
+
+class ReadOnlyAdminMixin:
+    """An admin that shows rows and never adds, changes or deletes them (rows the code
+    keeps: access records, one-time codes, the outbox); its change page is a view."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

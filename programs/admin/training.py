@@ -114,23 +114,16 @@ class CohortAdmin(ScopedAdmin):
             return super().save_formset(request, form, formset, change)
         # New sessions go through the service (a closed cohort takes none); corrections of a
         # session's date or topic are single-row edits.
-        rows = formset.save(commit=False)
-        for session in formset.deleted_objects:
-            session.delete()
-        formset.new_objects = []
-        for session in rows:
-            if session.pk is not None:
-                session.save()
-                continue
-            formset.new_objects.append(
-                cohort_session_create(
-                    cohort=form.instance,
-                    date=session.date,
-                    start_time=session.start_time,
-                    hours=session.hours,
-                    topic=session.topic,
-                )
-            )
+        self.save_inline_through(
+            formset,
+            lambda inline_form: cohort_session_create(
+                cohort=form.instance,
+                date=inline_form.instance.date,
+                start_time=inline_form.instance.start_time,
+                hours=inline_form.instance.hours,
+                topic=inline_form.instance.topic,
+            ),
+        )
 
 
 @admin.register(CohortSession)

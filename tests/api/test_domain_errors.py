@@ -53,7 +53,6 @@ def test_every_domain_error_answers_its_status_code_and_message(cls):
     assert response.status_code == _expected_status(cls)
     assert response.data["code"] == cls.code == error.code
     assert response.data["detail"] == message
-    assert any("\u0600" <= ch <= "\u06ff" for ch in message), "a Persian message"
     if hasattr(error, "error_dict"):
         # A refusal about one field names it, whatever its status.
         assert response.data["errors"] == {

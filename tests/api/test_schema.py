@@ -6,13 +6,16 @@ import pytest
 import yaml
 from django.urls import reverse
 from drf_spectacular.validation import validate_schema
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def schema(api_client):
-    response = api_client.get(reverse("api:schema"))
+@pytest.fixture(scope="module")
+def schema(django_db_setup, django_db_blocker):
+    """The schema, generated once for the module: it follows from the code, not the data."""
+    with django_db_blocker.unblock():
+        response = APIClient().get(reverse("api:schema"))
     assert response.status_code == 200
     return yaml.safe_load(response.content)
 

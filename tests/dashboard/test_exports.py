@@ -26,6 +26,7 @@ def rows_below_header(sheet):
     return [list(r) for r in sheet.iter_rows(min_row=6, values_only=True)]
 
 
+@pytest.mark.wording
 def test_district_export_has_persian_headers_and_the_figures(council_client):
     sheet = export(council_client, "districts", year=1403)
     assert sheet.sheet_view.rightToLeft
@@ -42,6 +43,7 @@ def test_district_export_has_persian_headers_and_the_figures(council_client):
     assert sheet["A2"].value == "سال ۱۴۰۳"
 
 
+@pytest.mark.wording
 def test_neighbourhood_export_has_jalali_dates(council_client):
     sheet = export(council_client, "neighbourhoods", year=1403)
     headers = [c.value for c in sheet[5]]

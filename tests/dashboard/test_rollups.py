@@ -25,7 +25,7 @@ from empowerment.dashboards.pages import TrainingFilterForm
 from empowerment.dashboards.summaries import summaries_refresh
 from programs.models import Programme
 from tests.centres.factories import staff_user
-from tests.once import built_once, seed_demo
+from tests.once import built_once
 from tests.trainees.factories import EnrolmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,11 +38,9 @@ HQ = reverse("dashboard:headquarters")
 def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo and its summaries, built once for the module's tests."""
 
-    def build():
-        seed_demo()
-        summaries_refresh()
-
-    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), build)
+    yield from built_once(
+        django_db_blocker, tmp_path_factory.mktemp("demo"), summaries_refresh, demo=True
+    )
 
 
 @pytest.fixture

@@ -68,6 +68,7 @@ def test_healthz_stays_up_when_redis_is_down_and_readyz_says_so(client, settings
     assert response.json()["redis"].startswith("error")
 
 
+@pytest.mark.wording
 @pytest.mark.django_db
 def test_admin_speaks_persian_right_to_left(client):
     from tests.centres.factories import staff_user

@@ -39,17 +39,17 @@ def test_valid_national_codes(code):
 
 
 @pytest.mark.parametrize(
-    ("code", "message"),
+    ("code", "error_code"),
     [
-        ("0499370898", "رقم کنترل"),
-        ("1111111111", "تکرار یک رقم"),
-        ("049937089", "دقیقاً ۱۰ رقم"),
+        ("0499370898", "national_code_checksum"),
+        ("1111111111", "national_code_repeated"),
+        ("049937089", "national_code_length"),
     ],
 )
-def test_invalid_national_codes(code, message):
+def test_invalid_national_codes(code, error_code):
     with pytest.raises(ValidationError) as excinfo:
         validate_national_code(code)
-    assert message in str(excinfo.value.messages[0])
+    assert excinfo.value.code == error_code
 
 
 @pytest.mark.parametrize(

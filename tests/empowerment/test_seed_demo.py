@@ -26,11 +26,6 @@ from trainees.models import Enrolment, Outcome, Sale
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(demo_once, db):
-    """The demo, built once for the module (tests/conftest.py)."""
-
-
 def every_count() -> dict[str, int]:
     return {
         model._meta.label: model._default_manager.count()

@@ -116,9 +116,8 @@ def test_submission_is_refused_after_closing_with_a_clear_message(centre_people)
     call = make_call(centre=centre_people["centre"], open_days=(-30, -1))
     with pytest.raises(ValidationError) as excinfo:
         make_idea(call)
-    message = excinfo.value.messages[0]
-    assert call.title in message
-    assert "ارسال" in message or "submitted" in message
+    assert excinfo.value.code == "call_not_open"
+    assert call.title in excinfo.value.messages[0]  # it names the call
     assert not Idea.objects.exists()
 
 
@@ -165,7 +164,7 @@ def test_manager_of_another_centre_cannot_decide(centre_people):
     foreign_manager = staff_user("manager.other", "centre_manager", CentreFactory())
     with pytest.raises(PermissionDenied) as excinfo:
         idea_decide(idea=idea, user=foreign_manager, accept=True)
-    assert "مدیر" in str(excinfo.value) or "manager" in str(excinfo.value)
+    assert excinfo.value.code == "not_allowed"
     idea.refresh_from_db()
     assert idea.status == Idea.Status.UNDER_REVIEW
 

@@ -3,6 +3,8 @@ is recorded after the SMS code, never as an enrolment."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from empowerment.kernel.jalali import format_jalali
 from empowerment.kernel.sms import ConsoleSMSBackend
@@ -46,7 +48,9 @@ def test_centre_page_lists_only_cohorts_open_for_registration(
     body = response.content.decode()
     assert reverse("public_cohort_interest", args=[planned_cohort.pk]) in body
     assert "دوره در حال برگزاری" not in body and "دوره مرکز دیگر" not in body
-    assert "۱ از ۲" in body  # seats left of capacity, in Persian digits
+    assert response.context["cohorts"][0].seats_left == 1
+    with translation.override("fa"):  # seats left of capacity, in Persian digits
+        assert f"۱ {gettext('of')} ۲" in body
     assert format_jalali(planned_cohort.start_date, persian_digits=True) in body
 
 

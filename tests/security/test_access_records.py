@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 ADDRESS = "10.20.30.40"
 
 
-@pytest.fixture
-def demo(demo_once, db):
-    """The demo, built once for the module (tests/conftest.py)."""
-
-
 def signed_in(username: str) -> Client:
     client = Client(REMOTE_ADDR=ADDRESS)
     assert client.login(username=username, password=DEMO_PASSWORD)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from centres.models import Centre
 from centres.scope import ScopedQuerySet, forget_scope
-from tests.once import built_once, seed_demo
+from tests.once import built_once
 from trainees.models import CohortInterest, PossibleDuplicate, Trainee, TraineeImport
 
 pytestmark = pytest.mark.django_db
@@ -106,11 +106,12 @@ def _fill_models_the_demo_leaves_empty():
 def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo and a row of every model it leaves empty, built once for the module's tests."""
 
-    def build():
-        seed_demo()
-        _fill_models_the_demo_leaves_empty()
-
-    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("demo"), build)
+    yield from built_once(
+        django_db_blocker,
+        tmp_path_factory.mktemp("demo"),
+        _fill_models_the_demo_leaves_empty,
+        demo=True,
+    )
 
 
 @pytest.fixture

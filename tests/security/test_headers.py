@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib import admin
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
@@ -25,11 +26,6 @@ NOT_PAGES = {"dashboard:logout", "set_language"}
 HREF = re.compile(r"""href=["']([^"'#]+)""")
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"""<[^>]+\son[a-z]+\s*=""", re.IGNORECASE)
-
-
-@pytest.fixture
-def demo(demo_once, db):
-    """The demo, built once for the module (tests/conftest.py)."""
 
 
 def signed_in(username: str) -> Client:
@@ -68,15 +64,16 @@ def view_name(path: str) -> str | None:
 
 
 def crawl(client: Client, starts: list[str], prefixes: tuple[str, ...], limit: int = 120):
-    """GET the start pages and every same-site link under `prefixes` found on them."""
-    seen: dict[str, int] = {}
+    """GET the start pages and every same-site link under `prefixes` found on them; the
+    answers by URL."""
+    seen: dict[str, HttpResponse] = {}
     queue = list(starts)
     while queue and len(seen) < limit:
         url = queue.pop(0)
         if url in seen:
             continue
         response = client.get(url)
-        seen[url] = response.status_code
+        seen[url] = response
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         for href in HREF.findall(response.content.decode()):
@@ -104,15 +101,18 @@ def admin_urls(client: Client) -> list[str]:
     return urls
 
 
-def sweep(client: Client, *, starts, prefixes, names) -> list[str]:
-    """The crawled pages plus a placeholder URL for each pattern the crawl did not reach."""
-    urls = list(crawl(client, starts, prefixes))
-    reached = {view_name(url) for url in urls}
+def sweep_answers(client: Client, *, starts, prefixes, names) -> dict[str, HttpResponse]:
+    """The crawled pages plus a placeholder URL for each pattern the crawl did not reach,
+    with the answer to a GET of each (the crawl's own answers: no page is asked twice)."""
+    answers = crawl(client, starts, prefixes)
+    reached = {view_name(url) for url in answers}
     for route, name, _converters in patterns():
         if name in NOT_PAGES or not names(name) or name in reached:
             continue
-        urls.append(placeholder_url(route))
-    return urls
+        url = placeholder_url(route)
+        if url not in answers:
+            answers[url] = client.get(url)
+    return answers
 
 
 def public_and_docs(name: str) -> bool:
@@ -134,6 +134,26 @@ ROLES = {
 def client_for(role: str) -> Client:
     username = ROLES[role][0]
     return signed_in(username) if username else Client(raise_request_exception=False)
+
+
+@pytest.fixture(scope="module")
+def swept():
+    """Each role's pages and their GET answers, asked once for the module's tests (the demo
+    is the module's, and a GET changes nothing either test looks at): {role: answers}."""
+    return {}
+
+
+def role_answers(swept, role: str) -> dict[str, HttpResponse]:
+    if role not in swept:
+        client = client_for(role)
+        _, starts, prefixes, names = ROLES[role]
+        answers = sweep_answers(client, starts=starts, prefixes=prefixes, names=names)
+        if role == "administrator":
+            for url in admin_urls(client):
+                if url not in answers:
+                    answers[url] = client.get(url)
+        swept[role] = answers
+    return swept[role]
 
 
 def csp_directives(header: str) -> dict[str, list[str]]:
@@ -166,15 +186,9 @@ def assert_csp(url: str, response) -> None:
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_page_has_a_strict_csp(demo, role):
-    client = client_for(role)
-    _, starts, prefixes, names = ROLES[role]
-    urls = sweep(client, starts=starts, prefixes=prefixes, names=names)
-    if role == "administrator":
-        urls += admin_urls(client)
+def test_every_page_has_a_strict_csp(demo, swept, role):
     html_pages = 0
-    for url in urls:
-        response = client.get(url)
+    for url, response in role_answers(swept, role).items():
         if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
             html_pages += 1
         assert_csp(url, response)
@@ -203,15 +217,10 @@ def test_csp_on_each_page_kind(demo):
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_head_answers_as_get(demo, role):
-    client = client_for(role)
-    _, starts, prefixes, names = ROLES[role]
-    urls = sweep(client, starts=starts, prefixes=prefixes, names=names)
-    if role == "administrator":
-        urls += admin_urls(client)
+def test_head_answers_as_get(demo, swept, role):
+    client = client_for(role)  # signed in again: the sessions of earlier tests are undone
     answered = 0
-    for url in urls:
-        got = client.get(url)
+    for url, got in role_answers(swept, role).items():
         head = client.head(url)
         assert head.status_code == got.status_code, f"HEAD {url}: {head.status_code}"
         assert head.content == b"", url

@@ -5,6 +5,8 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
 from empowerment.kernel.jalali import today_jalali
@@ -45,7 +47,8 @@ def test_the_public_page_shows_the_seats_left(client, taken):
     taken.end_date = today_jalali() + datetime.timedelta(days=60)
     taken.save()
     body = client.get(reverse("centre_detail", args=[taken.centre_id])).content.decode()
-    assert "۱ از ۳" in body  # one seat left of three
+    with translation.override("fa"):  # one seat left of three, in Persian digits
+        assert f"۱ {gettext('of')} ۳" in body
 
 
 def test_enrolling_takes_the_seat_left_then_the_waiting_list(taken):

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from empowerment.kernel.admin_columns import ReadOnlyAdminMixin
 from empowerment.kernel.exports import xlsx_response
 from empowerment.kernel.jalali import format_jalali
 from empowerment.kernel.models import AccessRecord
@@ -27,7 +28,7 @@ from empowerment.kernel.privacy.services import (
 
 
 @admin.register(AccessRecord)
-class AccessRecordAdmin(admin.ModelAdmin):
+class AccessRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("when", "username", "action", "channel", "model", "object_id", "term")
     list_filter = ("action", "channel", "model")
     search_fields = ("username", "object_id")
@@ -65,15 +66,6 @@ class AccessRecordAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AccessRecordedMixin:
