@@ -4,6 +4,8 @@ served from the app's own static files).
 A new resource is one line here: `router.register("cohorts", CohortViewSet)`.
 """
 
+import threading
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -19,6 +21,19 @@ from programs.api.views import (
     ProgrammeViewSet,
 )
 from trainees.api.views import AttendanceViewSet, EnrolmentViewSet, OutcomeViewSet, TraineeViewSet
+
+
+class SchemaView(SpectacularAPIView):
+    """The schema, built one request at a time per process: drf-spectacular loads its
+    extension classes lazily and not thread-safely, and two first requests at once in a
+    gthread worker answered 500 (found by bench/api_bench.py)."""
+
+    _lock = threading.Lock()
+
+    def _get_schema_response(self, request):
+        with self._lock:
+            return super()._get_schema_response(request)
+
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -49,7 +64,7 @@ v1 = [
 app_name = "api"
 urlpatterns = [
     path("v1/", include(v1)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script as a file (docs/?script=): the page
     # then has no inline script, as the Content-Security-Policy requires.
     path(

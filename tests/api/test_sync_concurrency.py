@@ -118,7 +118,7 @@ def test_a_bulk_insert_committed_late_comes_next_time(side):
                         start_time=f"{hour:02d}:00",
                         hours=1,
                     )
-                    for hour in (6, 7, 8)
+                    for hour in (20, 21, 22)  # the factory session is in the morning
                 ]
             )
         )

@@ -139,6 +139,11 @@ def admin_complete_cohort(client, world):
         reverse("admin:programs_cohort_changelist"),
         {"action": "complete", "_selected_action": [world["done"].pk]},
     )
+    assert response.status_code == 200  # the confirmation page lists who gets a certificate
+    response = client.post(
+        reverse("admin:programs_cohort_changelist"),
+        {"action": "complete", "_selected_action": [world["done"].pk], "confirm": "1"},
+    )
     assert response.status_code == 302
     assert Enrolment.objects.filter(cohort=world["done"], status="enrolled").count() == 0
 
