@@ -127,6 +127,12 @@ def calendar_ensure() -> int:
         )
         gregorian += one
     JalaliDay.objects.bulk_create(rows, batch_size=5000)
+    if connection.vendor == "postgresql":
+        # The statistics at once: the rebuild that follows joins every source to this
+        # table, and stale ones (a table vacuumed while empty keeps its pages and says
+        # "no rows") make the planner choose nested loops that run for tens of minutes.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {_t(JalaliDay)}")
     return len(rows)
 
 
