@@ -493,6 +493,11 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 # while (README, Operations). JWTs and one-time codes use the current key only.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
+# Counselling notes are sealed at rest (empowerment/kernel/sealed.py): one or more Fernet
+# keys, comma-separated, newest first. Unset: a key derived from SECRET_KEY (development and
+# tests; a system check warns when DEBUG is off).
+COUNSELLING_NOTES_KEY = os.environ.get("COUNSELLING_NOTES_KEY", "")
+
 # --- Backups (empowerment/kernel/backups.py, `make backup`, `make restore FILE=...`): where they
 # are written, and a passphrase that encrypts them with gpg (AES-256) when set.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
