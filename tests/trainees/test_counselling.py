@@ -3,12 +3,15 @@
 referrals (a cohort, a partner, a job)."""
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 
 from centres.models import StaffRole
+from empowerment.celery import app
 from empowerment.kernel.models import OutboxMessage
 from tests.centres.factories import PartnerFactory, UserFactory, staff_user
 from tests.codes import error_codes
@@ -23,6 +26,7 @@ from trainees.models import (
     CounsellingReferral,
     CounsellingTopic,
 )
+from trainees.tasks import counselling_reminders_task
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +43,10 @@ def _codes(excinfo):
 
 
 def test_topics_are_seeded_by_the_migration():
+    # Called directly: a transactional test earlier in the run may have emptied the table.
+    migration = importlib.import_module("trainees.migrations.0011_counsel_seed_topics")
+    migration.seed(django_apps, None)
+    migration.seed(django_apps, None)  # twice: no duplicates
     names = set(CounsellingTopic.objects.values_list("name", flat=True))
     assert {"راهنمایی شغلی", "مشاوره خانواده", "مشاوره حقوقی و بیمه"} <= names
     assert len(names) >= 5
@@ -153,6 +161,14 @@ def test_reminder_the_day_before_once(isfahan, counsellor):
     assert services.counselling_reminders_queue(on=day.date()) == 0
     message = OutboxMessage.objects.get(key=f"counselling-reminder:{booking.pk}")
     assert message.recipient == booking.mobile and isfahan.name in message.text
+
+
+def test_the_reminder_task_is_on_the_beat_schedule(isfahan, counsellor):
+    entry = app.conf.beat_schedule["counselling-reminders"]
+    assert entry["task"] == "trainees.counselling_reminders"
+    booking = book(isfahan)
+    day = booking.starts_at.astimezone(datetime.timezone(datetime.timedelta(hours=3, minutes=30)))
+    assert counselling_reminders_task.apply(kwargs={"on": day.date().isoformat()}).get() == 1
 
 
 def test_no_reminder_for_a_cancelled_booking(isfahan, counsellor):

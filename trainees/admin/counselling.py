@@ -260,7 +260,7 @@ class CounsellingBookingAdmin(ScopedAdmin):
                 mobile=form.cleaned_data.get("mobile") or "",
                 booked_by=request.user,
             )
-            obj.pk = saved.pk
+            obj.__dict__.update(saved.__dict__)
             return
         attended = form.cleaned_data.get("attended")
         notes = form.cleaned_data.get("notes") or ""
@@ -429,7 +429,7 @@ class CounsellingReferralAdmin(ScopedAdmin):
                 request=data.get("request") or "",
                 by=request.user,
             )
-            obj.pk = saved.pk
+            obj.__dict__.update(saved.__dict__)
         else:
             services.counselling_referral_answer(
                 referral=obj,

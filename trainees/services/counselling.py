@@ -458,6 +458,7 @@ def counselling_refer(
 ) -> CounsellingReferral:
     """Refer the resident after their session: to a cohort (a request to join is made on
     their behalf), a partner organisation (its officer answers), or a job."""
+    booking = CounsellingBooking.objects.select_for_update().get(pk=booking.pk)
     if not _is_counsellor_of(by, booking) and not _manages(by, booking):
         raise errors.NotAllowed(_("Only the booking's counsellor or the centre's manager refers."))
     if booking.status != CounsellingBooking.Status.ATTENDED:
