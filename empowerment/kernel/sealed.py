@@ -79,7 +79,19 @@ class SealedTextField(models.TextField):
 
 @checks.register(checks.Tags.security, deploy=False)
 def check_sealed_key(app_configs=None, **kwargs):
-    if settings.DEBUG or configured_keys():
+    if configured_keys():
+        try:
+            fernet()
+        except (ValueError, TypeError):
+            return [
+                checks.Error(
+                    "COUNSELLING_NOTES_KEY holds a value that is not a Fernet key "
+                    "(32 random bytes, URL-safe base64).",
+                    id="empowerment.E_SEALED_KEY",
+                )
+            ]
+        return []
+    if settings.DEBUG:
         return []
     return [
         checks.Warning(
