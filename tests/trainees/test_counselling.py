@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.urls import reverse
 
 from centres.models import StaffRole
 from empowerment.celery import app
@@ -297,3 +298,31 @@ def test_referral_to_a_job_needs_the_job(isfahan, counsellor):
         booking=booking, kind="job", job="کارگاه خیاطی", by=counsellor
     )
     assert referral.job == "کارگاه خیاطی"
+
+
+def test_one_mobile_holds_at_most_two_bookings_ahead(isfahan, counsellor):
+    slots = services.counselling_slots(centre=isfahan)
+    book(isfahan, slot=slots[0])
+    second = book(isfahan, slot=slots[1])
+    with pytest.raises(ValidationError) as refused:
+        book(isfahan, slot=slots[2])
+    assert _codes(refused) == ["too_many_bookings"]
+    services.counselling_cancel(booking=second)
+    book(isfahan, slot=slots[2])
+
+
+def test_booking_changelist_query_count_does_not_grow(
+    client, isfahan, counsellor, manager, django_assert_max_num_queries
+):
+    slots = services.counselling_slots(centre=isfahan)
+    for index, slot in enumerate(slots[:2]):
+        book(isfahan, slot=slot, mobile=f"0912111000{index}")
+    client.force_login(manager)
+    url = reverse("admin:trainees_counsellingbooking_changelist")
+    client.get(url)
+    with django_assert_max_num_queries(40) as few:
+        assert client.get(url).status_code == 200
+    for index, slot in enumerate(slots[2:8]):
+        book(isfahan, slot=slot, mobile=f"0913111000{index}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200

@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 # How far ahead residents may book.
 BOOKING_DAYS_AHEAD = 14
+# Bookings ahead one mobile may hold at one centre: nobody takes the whole week's slots.
+BOOKINGS_AHEAD_PER_MOBILE = 2
 CANCEL_SALT = "counselling.cancel"
 
 
@@ -63,6 +65,16 @@ class BookingClosed(errors.Conflict):
 
     code = "booking_closed"
     default_message = _lazy("This booking is no longer open: it was cancelled or held.")
+
+
+class TooManyBookings(errors.Conflict):
+    """The mobile already holds the most bookings ahead one person may hold at a centre."""
+
+    code = "too_many_bookings"
+    default_message = _lazy(
+        "This mobile already has counselling times booked at this centre. Cancel one to "
+        "book another."
+    )
 
 
 class NotesClosed(errors.NotAllowed):
@@ -247,6 +259,18 @@ def counselling_book(
     booking = counselling_booking_validate(
         centre=centre, slot_key=slot_key, topic=topic, name=name, mobile=mobile, trainee=trainee
     )
+    # Checked here, after the SMS code, not in validate(): before the code it would tell
+    # anyone typing a number whether its owner booked.
+    if booking.mobile and (
+        CounsellingBooking.objects.filter(
+            centre=centre,
+            mobile=booking.mobile,
+            status=CounsellingBooking.Status.BOOKED,
+            starts_at__gt=timezone.now(),
+        ).count()
+        >= BOOKINGS_AHEAD_PER_MOBILE
+    ):
+        raise TooManyBookings()
     booking.user = user
     booking.booked_by = booked_by
     booking.tracking_number = tracking.tracking_number_new(
