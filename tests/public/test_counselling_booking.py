@@ -62,7 +62,9 @@ def test_booking_is_written_after_the_code_with_a_tracking_number(
     assert message_codes(done) == ["booking_received"]
     assert booking.tracking_number in re.sub(r"\D", "", _ascii(done.content.decode()))
     receipt = OutboxMessage.objects.get(key=f"counselling-receipt:{booking.pk}")
-    assert "/counselling/cancel/" in receipt.text
+    assert receipt.sensitive and "/counselling/cancel/" not in receipt.text  # blanked once sent
+    sent = ConsoleSMSBackend.outbox[-1]
+    assert sent["to"] == MOBILE and "/counselling/cancel/" in sent["text"]
     # The tracking page shows the booking's state.
     tracked = client.get(reverse("public_tracked", args=[booking.tracking_number]))
     assert tracked.context["tracked"].status == booking.get_status_display()

@@ -218,8 +218,12 @@ def test_break_glass_needs_a_reason_and_is_recorded(isfahan, counsellor, manager
         booking=booking, user=admin, reason="شکایت رسمی خانواده و دستور مرجع قضایی"
     )
     assert services.counselling_notes_read(booking=booking, user=admin) == SECRET
+    services.counselling_notes_break_glass(
+        booking=booking, user=admin, reason="بار دوم برای همان پرونده قضایی"
+    )
+    assert CounsellingNote.objects.visible_to(admin).count() == 1  # not repeated
     # The manager sees who read and why.
-    assert CounsellingNoteAccess.objects.visible_to(manager).count() == 1
+    assert CounsellingNoteAccess.objects.visible_to(manager).count() == 2
     # Nobody but an administrator breaks the glass.
     with pytest.raises(ValidationError) as refused:
         services.counselling_notes_break_glass(

@@ -295,11 +295,11 @@ class NoteQuerySet(ScopedQuerySet):
         if managed:
             condition |= Q(booking__centre_id__in=managed)
         if ADMINISTRATOR in scope.roles:
-            since = _access_since()
-            condition |= Q(
-                booking__note_accesses__user_id=scope.user_id,
-                booking__note_accesses__created_at__gte=since,
-            )
+            # A subquery, not a join: two readings of one booking must not repeat its note.
+            opened = CounsellingNoteAccess.objects.filter(
+                user_id=scope.user_id, created_at__gte=_access_since()
+            ).values("booking_id")
+            condition |= Q(booking_id__in=opened)
         return condition
 
 

@@ -346,6 +346,8 @@ def booking_receipt_queue(*, booking: CounsellingBooking, cancel_url: str) -> No
         recipient=booking.mobile,
         channel=OutboxMessage.Channel.SMS,
         text=text,
+        # The cancel link acts for the resident: hidden in the admin, blanked once sent.
+        sensitive=True,
     )
 
 
