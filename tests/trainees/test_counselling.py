@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from centres.models import StaffRole
 from empowerment.celery import app
+from empowerment.kernel.jalali import local_today
 from empowerment.kernel.models import OutboxMessage
 from tests.centres.factories import PartnerFactory, UserFactory, staff_user
 from tests.codes import error_codes
@@ -26,6 +27,7 @@ from trainees.models import (
     CounsellingNoteAccess,
     CounsellingReferral,
     CounsellingTopic,
+    CounsellorAvailability,
 )
 from trainees.tasks import counselling_reminders_task
 
@@ -330,3 +332,31 @@ def test_booking_changelist_query_count_does_not_grow(
         book(isfahan, slot=slot, mobile=f"0913111000{index}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_a_taken_slot_is_hidden_whatever_order_the_hours_were_entered(isfahan, counsellor):
+    """An afternoon availability entered before the morning one: the morning's booked slot
+    is still hidden (the bookings are read from the earliest slot, not the first listed)."""
+    CounsellorAvailability.objects.filter(counsellor=counsellor).delete()
+    for start, end in (
+        (datetime.time(14), datetime.time(16)),
+        (datetime.time(9), datetime.time(11)),
+    ):
+        for weekday in range(7):
+            CounsellorAvailability.objects.create(
+                centre=isfahan,
+                counsellor=counsellor,
+                weekday=weekday,
+                start_time=start,
+                end_time=end,
+                slot_minutes=60,
+            )
+    slots = services.counselling_slots(
+        centre=isfahan, start=local_today() + datetime.timedelta(days=1), days=1
+    )
+    morning = min(slots, key=lambda s: s.starts_at)
+    book(isfahan, slot=morning)
+    again = services.counselling_slots(
+        centre=isfahan, start=local_today() + datetime.timedelta(days=1), days=1
+    )
+    assert morning.key not in {s.key for s in again} and len(again) == len(slots) - 1

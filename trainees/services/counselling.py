@@ -169,7 +169,7 @@ def counselling_slots(
             CounsellingBooking.objects.active()
             .filter(
                 counsellor_id__in={s.counsellor_id for s in slots},
-                starts_at__gte=slots[0].starts_at if slots else now,
+                starts_at__gte=min(s.starts_at for s in slots),
             )
             .values_list("counsellor_id", "starts_at")
         )
