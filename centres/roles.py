@@ -80,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
     },
     R.VIEWER: {**READ_GEOGRAPHY, "centres.indicator": "v"},
     R.REVIEWER: {},
+    R.COUNSELLOR: {**READ_GEOGRAPHY},
     R.ADMINISTRATOR: {},
 }
 
@@ -90,6 +91,7 @@ ADMIN_ROLES = {
     R.HQ_SECRETARY,
     R.PARTNER_OFFICER,
     R.REVIEWER,
+    R.COUNSELLOR,
     R.ADMINISTRATOR,
 }
 

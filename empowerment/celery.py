@@ -72,6 +72,12 @@ app.conf.beat_schedule = {
         "task": "trainees.session_reminders",
         "schedule": crontab(minute=0, hour="9-20"),
     },
+    # Tomorrow's counselling bookings, hourly from 09:00 to 20:00 like the sessions': a
+    # booking made later in the day still gets its reminder; the outbox keys each one.
+    "counselling-reminders": {
+        "task": "trainees.counselling_reminders",
+        "schedule": crontab(minute=5, hour="9-20"),
+    },
     # The overdue digest at 08:00, Saturday to Thursday (not on the Friday weekend).
     "overdue-digest": {
         "task": "centres.overdue_digest",

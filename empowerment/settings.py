@@ -299,6 +299,7 @@ DEMO_SEEDERS = [
     "centres.demo_indicators",
     "programs.demo_training",
     "trainees.demo",
+    "trainees.demo_counselling",
     "empowerment.kernel.demo_second_factor",
 ]
 # The label `empowerment` (the kernel's models and the dashboards' summary tables) keeps its
@@ -492,6 +493,13 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 # Rotating DJANGO_SECRET_KEY: the old key(s) here keep sessions and signed links valid for a
 # while (README, Operations). JWTs and one-time codes use the current key only.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
+
+# Counselling notes are sealed at rest (empowerment/kernel/sealed.py): one or more Fernet
+# keys, comma-separated, newest first. Unset: a key derived from SECRET_KEY (development and
+# tests; a system check warns when DEBUG is off).
+COUNSELLING_NOTES_KEY = os.environ.get("COUNSELLING_NOTES_KEY", "")
+# The public portal's address, for links sent by SMS (a counselling booking's cancel link).
+PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://localhost:8000").rstrip("/")
 
 # --- Backups (empowerment/kernel/backups.py, `make backup`, `make restore FILE=...`): where they
 # are written, and a passphrase that encrypts them with gpg (AES-256) when set.

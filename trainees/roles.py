@@ -17,6 +17,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "trainees.traineeimport": "va",
         "trainees.cohortinterest": "vc",
         "trainees.certificate": "v",
+        # Counselling: walk-ins booked for the centre's counsellors; never the notes.
+        "trainees.counsellingtopic": "v",
+        "trainees.counselloravailability": "v",
+        "trainees.counsellingbooking": "vac",
+        "trainees.counsellingreferral": "v",
     },
     R.CENTRE_MANAGER: {
         "trainees.trainee": "vacd",
@@ -31,7 +36,24 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         # Issue (add) and revoke (EXTRA_PERMISSIONS); a certificate is never changed or
         # deleted: a revoked one keeps its page, which says so.
         "trainees.certificate": "va",
+        "trainees.counsellingtopic": "vac",
+        "trainees.counselloravailability": "vacd",
+        "trainees.counsellingbooking": "vac",
+        "trainees.counsellingreferral": "vac",
+        # Who read the centre's counselling notes by break-glass, and why.
+        "trainees.counsellingnoteaccess": "v",
     },
+    # A counsellor works with their own bookings and the centre's: the registry to find a
+    # trainee, the bookings, their sessions' record and referrals.
+    R.COUNSELLOR: {
+        "trainees.trainee": "v",
+        "trainees.counsellingtopic": "v",
+        "trainees.counselloravailability": "v",
+        "trainees.counsellingbooking": "vac",
+        "trainees.counsellingreferral": "vac",
+    },
+    # The partner's officer sees the referrals sent to their organisation and answers them.
+    R.PARTNER_OFFICER: {"trainees.counsellingreferral": "vc"},
 }
 
 EXTRA_PERMISSIONS: dict[str, list[str]] = {

@@ -7,6 +7,7 @@ from celery import shared_task
 from empowerment.kernel.jalali import local_today, to_jalali
 
 from .services import (
+    counselling_reminders_queue,
     session_reminders_queue,
     trainee_import_apply,
     trainee_import_files_purge,
@@ -46,3 +47,13 @@ def session_reminders_task(on: str | None = None) -> int:
 
     day = datetime.date.fromisoformat(on) if on else local_today() + datetime.timedelta(days=1)
     return session_reminders_queue(on=to_jalali(day))
+
+
+@shared_task(name="trainees.counselling_reminders")
+def counselling_reminders_task(on: str | None = None) -> int:
+    """Queue the SMS reminders of tomorrow's counselling bookings (Tehran's tomorrow), or
+    of the bookings on `on` (an ISO date). Safe to run again: each reminder is keyed by its
+    booking in the outbox."""
+
+    day = datetime.date.fromisoformat(on) if on else local_today() + datetime.timedelta(days=1)
+    return counselling_reminders_queue(on=day)

@@ -235,6 +235,7 @@ class StaffRole(TimeStamped):
         COUNCIL_MEMBER = "council_member", _("Council member")
         VIEWER = "viewer", _("Viewer")
         REVIEWER = "reviewer", _("Reviewer")
+        COUNSELLOR = "counsellor", _("Counsellor")
         ADMINISTRATOR = "administrator", _("Administrator")
 
     # Which kind of scope each role is given within.
@@ -242,6 +243,7 @@ class StaffRole(TimeStamped):
         Role.CENTRE_STAFF: ("centre",),
         Role.CENTRE_MANAGER: ("centre",),
         Role.REVIEWER: ("centre",),
+        Role.COUNSELLOR: ("centre",),
         Role.HQ_SECRETARY: ("headquarters",),
         Role.PARTNER_OFFICER: ("partner",),
         Role.COUNCIL_MEMBER: ("city", "province", "headquarters"),

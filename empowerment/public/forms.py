@@ -11,7 +11,7 @@ from empowerment.kernel.tracking import tracking_number_read
 from empowerment.kernel.validators import normalize_mobile, validate_mobile
 from empowerment.public import selectors
 from programs.models import Idea
-from trainees.models import CohortInterest
+from trainees.models import CohortInterest, CounsellingBooking, CounsellingTopic
 
 
 class CommentForm(forms.Form):
@@ -138,6 +138,53 @@ class CohortInterestForm(_ResidentForm):
         # (see trainees.services.cohort_interest_validate); telling it here would tell
         # anyone who types a number.
         pass
+
+
+class CounsellingBookingForm(forms.Form):
+    """A resident books a counselling slot at a centre: the time, the topic, who they are.
+    The slots offered are the free ones now; the service checks again after the code."""
+
+    mobile_field = "mobile"
+
+    slot = forms.ChoiceField(label=_("Time"))
+    topic = forms.ModelChoiceField(
+        label=_("What you want to talk about"),
+        queryset=CounsellingTopic.objects.none(),
+        empty_label=_("— choose —"),
+    )
+    name = forms.CharField(
+        label=_("Your full name"),
+        max_length=CounsellingBooking._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    mobile = MobileField(
+        label=_("Mobile"),
+        help_text=_("A code will be sent to this number to confirm it."),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "tel",
+                "autocomplete": "tel",
+                "dir": "ltr",
+                "placeholder": "09121234567",
+            }
+        ),
+    )
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].choices = [("", _("— choose a time —"))] + [
+            (slot.key, slot.label) for slot in slots
+        ]
+        self.fields["topic"].queryset = CounsellingTopic.objects.active()
+
+    def pending_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "slot": data["slot"],
+            "topic": data["topic"].pk,
+            "name": data["name"],
+            "mobile": data["mobile"],
+        }
 
 
 class CodeForm(forms.Form):

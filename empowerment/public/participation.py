@@ -9,20 +9,28 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from centres.models import Centre
 from empowerment.kernel import errors
 from empowerment.kernel.errors import add_refusal_to_form
 from empowerment.kernel.masking import own_mobile_hint
 from empowerment.kernel.ratelimit import client_address
 from empowerment.public import selectors
 from empowerment.public import services as participation
-from empowerment.public.forms import CodeForm, CohortInterestForm, IdeaForm, TrackForm
-from empowerment.public.services import IDEA, INTEREST, TRACK
+from empowerment.public.forms import (
+    CodeForm,
+    CohortInterestForm,
+    CounsellingBookingForm,
+    IdeaForm,
+    TrackForm,
+)
+from empowerment.public.services import BOOKING, IDEA, INTEREST, TRACK
 from programs.services.ideas import idea_call_require_open
+from trainees import services as registry
 
 
 def _refused(form, error: ValidationError, *, mobile_field: str = "mobile") -> None:
@@ -234,3 +242,61 @@ def tracked(request, number: str):
     if found is None:
         return redirect(reverse("public_track") + f"?number={number}")
     return render(request, "public/tracked.html", {"tracked": found})
+
+
+# --- Counselling -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def counselling_book(request, pk: int):
+    """A centre's free counselling times; the resident picks one, a topic, their name and
+    mobile, then confirms with the SMS code (the same step 2 as ideas)."""
+    centre = get_object_or_404(Centre.objects.active(), pk=pk)
+    slots = registry.counselling_slots(centre=centre)
+    if request.method == "POST":
+        form = CounsellingBookingForm(request.POST, slots=slots)
+        if form.is_valid():
+            answer = _request_code(request, form, kind=BOOKING, target=centre)
+            if answer is not None:
+                return answer
+    else:
+        form = CounsellingBookingForm(slots=slots, initial=_prefill(request, BOOKING, centre.pk))
+    context = {"centre": centre, "form": form, "has_slots": bool(slots)}
+    return render(request, "public/counselling_book.html", context, status=_status(form))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def counselling_cancel(request, token: str):
+    """The link sent by SMS: the booking it names, and a button to cancel it (a GET never
+    cancels: link previewers and SMS apps open links)."""
+    booking = registry.booking_from_cancel_token(token)
+    if booking is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            registry.counselling_cancel(booking=booking)
+        except ValidationError as error:
+            messages.error(request, error.messages[0], extra_tags=errors.refusal_code(error))
+        else:
+            messages.success(request, _("Your booking was cancelled."), extra_tags="cancelled")
+        return redirect("public_counselling_cancel", token=token)
+    context = {
+        "booking": booking,
+        "when": registry.when_label(booking.starts_at),
+        "can_cancel": booking.status == booking.Status.BOOKED,
+    }
+    return render(request, "public/counselling_cancel.html", context)
+
+
+@require_http_methods(["POST"])
+def counselling_cancel_tracked(request, number: str):
+    """Cancel from the tracking page, where the browser proved the mobile by SMS code."""
+    try:
+        booking = participation.booking_cancel_tracked(session=request.session, number=number)
+    except ValidationError as error:
+        messages.error(request, error.messages[0], extra_tags=errors.refusal_code(error))
+        return redirect("public_tracked", number=number)
+    if booking is None:
+        return redirect(reverse("public_track") + f"?number={number}")
+    messages.success(request, _("Your booking was cancelled."), extra_tags="cancelled")
+    return redirect("public_tracked", number=number)

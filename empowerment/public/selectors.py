@@ -25,8 +25,16 @@ from centres.models import (
 from empowerment.kernel import tracking
 from empowerment.kernel.jalali import local_today
 from programs.models import Idea, IdeaCall
-from trainees.models import CohortInterest, Enrolment, Product, Sale
+from trainees.models import (
+    CohortInterest,
+    CounsellingBooking,
+    CounsellorAvailability,
+    Enrolment,
+    Product,
+    Sale,
+)
 from trainees.selectors import cohorts_open_for_registration
+from trainees.services import when_label as counselling_when
 
 # Completed a cohort, with or without a certificate: what "trained" means on the home page.
 TRAINED = (Enrolment.Status.CERTIFIED, Enrolment.Status.NOT_CERTIFIED)
@@ -115,6 +123,11 @@ def served_neighbourhoods(*, centre_id: int) -> QuerySet:
     )
 
 
+def centre_offers_counselling(*, centre) -> bool:
+    """Whether the centre has a counsellor's weekly hours (its page offers booking)."""
+    return CounsellorAvailability.objects.active().filter(centre=centre).exists()
+
+
 # --- What a resident sent, by its tracking number ------------------------------------------
 
 
@@ -157,7 +170,31 @@ def tracked(number: str | None) -> Tracked | None:
             .first()
         )
         return None if interest is None else _tracked_interest(interest)
+    if kind == tracking.BOOKING:
+        booking = (
+            CounsellingBooking.objects.filter(tracking_number=number)
+            .select_related("centre", "topic")
+            .first()
+        )
+        return None if booking is None else _tracked_booking(booking)
     return None
+
+
+def _tracked_booking(booking: CounsellingBooking) -> Tracked:
+    # What the resident booked and its state; never the counsellor's notes or referrals.
+    return Tracked(
+        number=booking.tracking_number,
+        kind=tracking.BOOKING,
+        kind_label=str(_("Counselling booking")),
+        title=f"{booking.topic.name} — {counselling_when(booking.starts_at)}",
+        centre=booking.centre.name,
+        centre_id=booking.centre_id,
+        sent_at=booking.created_at,
+        mobile=booking.mobile,
+        status=booking.get_status_display(),
+        answer="",
+        decided=booking.status != CounsellingBooking.Status.BOOKED,
+    )
 
 
 def _tracked_idea(idea: Idea) -> Tracked:

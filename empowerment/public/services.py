@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from centres.models import Neighbourhood
+from centres.models import Centre, Neighbourhood
 from empowerment.kernel import errors
 from empowerment.kernel import residents as otp
 from empowerment.kernel.models import OutboxMessage
@@ -35,9 +36,11 @@ from empowerment.public import selectors
 from programs.models import Cohort
 from programs.services.ideas import idea_call_require_open, idea_submit
 from trainees import services as registry
+from trainees.models import CounsellingBooking, CounsellingTopic
 
 IDEA = "idea"
 INTEREST = "interest"
+BOOKING = "booking"
 TRACK = "track"
 
 
@@ -138,6 +141,63 @@ class _Interest:
         )
 
 
+class _Booking:
+    """A counselling slot at a centre, booked once the mobile's code is typed."""
+
+    mobile_field = "mobile"
+
+    def target(self, pk: int):
+        return Centre.objects.active().filter(pk=pk).first()
+
+    def form_url(self, pk: int) -> str:
+        return reverse("public_counselling", args=[pk])
+
+    def title(self, target, data: dict) -> str:
+        topic = CounsellingTopic.objects.filter(pk=data.get("topic")).first()
+        return _("Counselling: %(topic)s") % {"topic": topic.name if topic else ""}
+
+    def _fields(self, target, data: dict) -> dict:
+        topic = CounsellingTopic.objects.filter(pk=data.get("topic")).first()
+        if topic is None:
+            raise errors.Invalid(_("Choose what you want to talk about."), field="topic")
+        return {
+            "centre": target,
+            "slot_key": data.get("slot", ""),
+            "topic": topic,
+            "name": data.get("name", ""),
+            "mobile": data.get("mobile", ""),
+        }
+
+    def check(self, target, data: dict) -> None:
+        registry.counselling_booking_validate(**self._fields(target, data))
+
+    def write(self, target, data: dict, user) -> tuple[str, str, str]:
+        booking = registry.counselling_book(**self._fields(target, data), user=user)
+        registry.booking_receipt_queue(booking=booking, cancel_url=booking_cancel_url(booking))
+        message = _("Your counselling time, %(when)s, is booked.") % {
+            "when": registry.when_label(booking.starts_at)
+        }
+        return booking.tracking_number, message, "booking_received"
+
+
+def booking_cancel_url(booking: CounsellingBooking) -> str:
+    """The cancel link sent by SMS (signed: it names the booking and cannot be made up)."""
+    path = reverse("public_counselling_cancel", args=[registry.booking_cancel_token(booking)])
+    return settings.PUBLIC_SITE_URL + path
+
+
+def booking_cancel_tracked(*, session, number: str) -> CounsellingBooking | None:
+    """Cancel the booking `number` tracks, when this browser proved its mobile (it booked
+    it, or typed the SMS code on the tracking page); None when it did not."""
+    number = tracking_number_read(number)
+    if number is None or not waiting.tracking_granted(session, number):
+        return None
+    booking = CounsellingBooking.objects.filter(tracking_number=number).first()
+    if booking is None:
+        return None
+    return registry.counselling_cancel(booking=booking)
+
+
 class _Track:
     """Following what one sent: the tracking number and the mobile it was sent with; the
     SMS code proves the mobile. Nothing is written; the browser may then see the status."""
@@ -171,7 +231,7 @@ class TrackingNotFound(errors.Invalid):
     )
 
 
-KINDS = {IDEA: _Idea(), INTEREST: _Interest(), TRACK: _Track()}
+KINDS = {IDEA: _Idea(), INTEREST: _Interest(), BOOKING: _Booking(), TRACK: _Track()}
 
 
 def _receipt_sms(number: str, mobile: str, title: str) -> None:

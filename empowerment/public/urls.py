@@ -21,6 +21,19 @@ urlpatterns = [
     path(
         "cohorts/<int:pk>/interest/", participation.cohort_interest, name="public_cohort_interest"
     ),
+    path(
+        "centres/<int:pk>/counselling/", participation.counselling_book, name="public_counselling"
+    ),
+    path(
+        "counselling/cancel/<str:token>/",
+        participation.counselling_cancel,
+        name="public_counselling_cancel",
+    ),
+    path(
+        "track/<str:number>/cancel/",
+        participation.counselling_cancel_tracked,
+        name="public_counselling_cancel_tracked",
+    ),
     path("confirm/<str:token>/", participation.confirm, name="public_confirm"),
     path("track/", participation.track, name="public_track"),
     path("track/<str:number>/", participation.tracked, name="public_tracked"),

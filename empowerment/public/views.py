@@ -97,6 +97,7 @@ def centre_detail(request, pk: int):
         "cohorts": selectors.centre_open_cohorts(centre=centre),
         "calls": selectors.open_calls().filter(centre=centre),
         "products": selectors.centre_products(centre=centre),
+        "counselling": selectors.centre_offers_counselling(centre=centre),
     }
     return render(request, "public/centre_detail.html", context)
 

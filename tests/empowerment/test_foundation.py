@@ -46,6 +46,7 @@ def test_check_deploy_reports_nothing_with_production_settings():
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "k3y-" + "x9Qz!7pL#2vRmN4tW8sJ" * 3,
             "DJANGO_ALLOWED_HOSTS": "portal.example.ir",
+            "COUNSELLING_NOTES_KEY": "x" * 43 + "=",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -21,7 +21,14 @@ from centres.models import (
 )
 from centres.selectors import opportunity_meeting_hours
 from programs.models import Cohort, IdeaCall
-from trainees.models import Enrolment, Outcome, Sale
+from trainees.models import (
+    CounsellingBooking,
+    CounsellingNote,
+    CounsellingReferral,
+    Enrolment,
+    Outcome,
+    Sale,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +106,25 @@ def test_the_opening_article_without_comments(demo, client):
     assert 'data-count="published">۰<' in page
     home = client.get("/")
     assert article.title in home.content.decode()
+
+
+def test_counselling_at_the_isfahan_centre(demo, client):
+    """The demo's counsellor, her hours and bookings, one session held with a referral to
+    the Relief Committee; the centre's page offers booking and the booking page opens."""
+    centre = Centre.objects.get(name__contains="مناطق ۱۰ و ۱۴")
+    bookings = CounsellingBooking.objects.filter(centre=centre)
+    assert bookings.filter(status="booked").count() >= 2
+    held = bookings.get(status="attended")
+    assert CounsellingNote.objects.filter(booking=held).exists()
+    assert CounsellingReferral.objects.filter(booking=held, kind="partner").exists()
+    page = client.get(reverse("centre_detail", args=[centre.pk]))
+    assert reverse("public_counselling", args=[centre.pk]) in page.content.decode()
+    booking_page = client.get(reverse("public_counselling", args=[centre.pk]))
+    assert booking_page.status_code == 200
+    assert len(booking_page.context["form"].fields["slot"].choices) > 1
+    # The counsellor signs in and reads her notes; the centre's staff do not.
+    assert client.login(username="counsellor.isfahan", password="demo-pass-1403")
+    url = reverse("admin:trainees_counsellingbooking_change", args=[held.pk])
+    assert "میناکاری" in client.get(url).content.decode()
+    assert client.login(username="staff.isfahan", password="demo-pass-1403")
+    assert "همسرش بیکار" not in client.get(url).content.decode()

@@ -41,6 +41,7 @@ ATTACKERS = [
 ALLOWED_EVERYWHERE: dict[str, str] = {
     "centres.Partner": "partner organisations (Relief Committee...) are reference data",
     "programs.Programme": "the catalogue of training programmes is shared by every centre",
+    "trainees.CounsellingTopic": "the list of counselling topics is shared by every centre",
 }
 
 # URL parameters that name another model than the ModelAdmin's own.

@@ -6,9 +6,11 @@ One module per concern:
 - training: enrolments, attendance, requests to join a cohort
 - outcomes: outcomes, products, sales
 - certificates: certificates and their revocation
+- counselling: topics, counsellors' hours, bookings, sessions' notes and referrals
 """
 
 from .certificates import *  # noqa: F403
+from .counselling import *  # noqa: F403
 from .outcomes import *  # noqa: F403
 from .registry import *  # noqa: F403
 from .registry import _import_upload_to  # noqa: F401 (named by migration 0001)

@@ -1,6 +1,7 @@
 """Writes on the registry, one module per concern; every service is importable from here.
 
 - registry: registering and updating trainees, possible duplicates, residents' accounts
+- counselling: slots, bookings, reminders, the session's record, notes and referrals
 - enrolment: enrolling, the waiting list, dropping out
 - attendance: a session's attendance, offline batches
 - certificates: issuing and revoking certificates, completing a cohort
@@ -13,6 +14,7 @@
 
 from .attendance import *  # noqa: F403
 from .certificates import *  # noqa: F403
+from .counselling import *  # noqa: F403
 from .enrolment import *  # noqa: F403
 from .imports import *  # noqa: F403
 from .interest import *  # noqa: F403
