@@ -117,9 +117,18 @@ def test_the_owning_centre_sees_every_section(client, request, trainee, who):
     assert "کارگاه میناکاری خانگی" in page and "بشقاب میناکاری" in page
     assert reverse("admin:trainees_trainee_history", args=[trainee.pk]) in page
     # The page is Persian and the national code shown whole to the registering centre.
-    assert "پرونده کامل" in page
     assert trainee.national_code in page.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
     assert AccessRecord.objects.filter(user=user, action="view", object_id=str(trainee.pk)).exists()
+
+
+@pytest.mark.wording
+def test_the_story_is_named_in_persian(client, staff, trainee):
+    client.force_login(staff)
+    change = client.get(reverse("admin:trainees_trainee_change", args=[trainee.pk]))
+    assert "پرونده کامل" in change.content.decode()
+    page = client.get(story_url(trainee.pk)).content.decode()
+    assert "پرونده کامل: نرگس لاجوردی" in page
+    assert "محصولات دوره‌های او" in page and "تاریخچهٔ تغییرات" in page
 
 
 def test_the_change_page_links_to_the_story(client, staff, trainee):
