@@ -180,3 +180,15 @@ def test_the_certificate_renders_through_the_kernel():
     assert trainee_documents.render_pdf is kernel_documents.render_pdf
     assert not hasattr(trainee_documents, "FontsOnly")
     assert not hasattr(trainee_documents, "HTML")
+
+
+def test_a_centres_manager_prints_the_centres_own_meeting(client):
+    centre = CentreFactory(name="مرکز توانمندسازی مناطق ۱۰ و ۱۴")
+    meeting = make_meeting(centre, number=12, kind="opportunity", agenda=["فرصت‌های شغلی حصه"])
+    make_resolution(meeting, responsible=PartnerFactory(name="شهرداری منطقه ۱۴"))
+    client.force_login(staff_user("manager.c", "centre_manager", centre))
+    response = client.get(pdf_url(meeting.pk))
+    assert response.status_code == 200
+    assert "۱۲-۱" in pdf_text(response.content)
+    client.force_login(staff_user("manager.d", "centre_manager", CentreFactory()))
+    assert client.get(pdf_url(meeting.pk)).status_code == 404

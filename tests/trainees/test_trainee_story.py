@@ -155,6 +155,11 @@ def test_a_forged_id_is_404(client, staff, trainee):
     client.force_login(staff)
     assert client.get(story_url(trainee.pk + 10_000)).status_code == 404
     assert client.get(f"/admin/trainees/trainee/{trainee.pk}x/story/").status_code in (302, 404)
+    # The id in Persian or Arabic digits is no id (the admin's catch-all sends it away).
+    for digits in ("۰۱۲۳۴۵۶۷۸۹", "٠١٢٣٤٥٦٧٨٩"):
+        forged = str(trainee.pk).translate(str.maketrans("0123456789", digits))
+        response = client.get(f"/admin/trainees/trainee/{forged}/story/")
+        assert response.status_code in (302, 404)
 
 
 def test_a_reviewer_of_the_centre_is_refused(client, isfahan, trainee):
