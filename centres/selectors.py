@@ -1,13 +1,14 @@
 """Reads and figures on meetings, resolutions and commitments, always scoped to the reader."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Min, QuerySet, Sum
 
 from empowerment.kernel.jalali import local_today
 
-from .models import Meeting, Resolution
+from .models import AgendaItem, Meeting, MeetingAttendee, Resolution
 
 
 def opportunity_meeting_hours(*, user) -> QuerySet:
@@ -78,4 +79,49 @@ def overdue_by_partner(*, user, today: datetime.date | None = None) -> QuerySet:
         .values("responsible", "responsible__name")
         .annotate(overdue=Count("pk"), oldest_deadline=Min("deadline"))
         .order_by("-overdue", "responsible__name")
+    )
+
+
+@dataclass
+class MeetingMinutes:
+    """A meeting with what its minutes print, each part read through `visible_to`."""
+
+    meeting: Meeting
+    attendees: list[MeetingAttendee]
+    agenda: list[AgendaItem]
+    resolutions: list[Resolution]
+
+
+def meeting_minutes(*, user, meeting_id: int) -> MeetingMinutes | None:
+    """The meeting's minutes as the user may read them: None for a meeting out of their
+    scope. Five queries: the meeting with its body, attendees with their organisation,
+    agenda, resolutions with the responsible organisation, and their co-operating ones."""
+    meeting = (
+        Meeting.objects.visible_to(user)
+        .select_related("headquarters", "centre")
+        .filter(pk=meeting_id)
+        .first()
+    )
+    if meeting is None:
+        return None
+    attendees = list(
+        MeetingAttendee.objects.visible_to(user)
+        .filter(meeting=meeting)
+        .select_related("partner")
+        .order_by("pk")
+    )
+    agenda = list(
+        AgendaItem.objects.visible_to(user).filter(meeting=meeting).order_by("order", "pk")
+    )
+    resolutions = list(
+        Resolution.objects.visible_to(user)
+        .filter(meeting=meeting)
+        .select_related("responsible")
+        .prefetch_related("cooperating")
+        .order_by("number")
+    )
+    for resolution in resolutions:
+        resolution.meeting = meeting  # its code reads the meeting's number
+    return MeetingMinutes(
+        meeting=meeting, attendees=attendees, agenda=agenda, resolutions=resolutions
     )

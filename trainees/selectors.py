@@ -1,6 +1,7 @@
 """Reads on the registry."""
 
 import datetime
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
@@ -11,6 +12,7 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -18,9 +20,20 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf
 
 from empowerment.kernel.jalali import local_today
-from programs.models import Cohort, CohortSession
+from programs.models import Cohort, CohortSession, Idea
 
-from .models import Attendance, Certificate, Enrolment, TraineeImport
+from .models import (
+    Attendance,
+    Certificate,
+    CohortInterest,
+    Enrolment,
+    Outcome,
+    Product,
+    Sale,
+    Trainee,
+    TraineeImport,
+    hide_unshared,
+)
 
 
 def progress_cache_key(import_id: int) -> str:
@@ -160,4 +173,143 @@ def certificate_by_token(*, token: str) -> Certificate | None:
         )
         .filter(token=token)
         .first()
+    )
+
+
+# --- One trainee's whole story -----------------------------------------------------------
+
+
+@dataclass
+class TraineeStory:
+    """What a member of staff may see of one trainee, section by section: each list is
+    read through `visible_to`, so its length is what this person may count."""
+
+    trainee: Trainee
+    enrolments: list[Enrolment]
+    attendance: list[Attendance]
+    certificates: list[Certificate]
+    outcomes: list[Outcome]
+    ideas: list[Idea]
+    interests: list[CohortInterest]
+    products: list[Product]
+    history: list = field(default_factory=list)
+
+    @property
+    def details_shared(self) -> bool:
+        return self.trainee.details_shared
+
+
+def _sum(queryset: QuerySet, name: str) -> Subquery:
+    # SUM of a correlated subquery, like _count.
+    summed = queryset.order_by().annotate(s=Func(F(name), function="SUM")).values("s")
+    return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
+
+
+HISTORY_SHOWN = 50
+
+
+def trainee_story(*, user, trainee_id: int) -> TraineeStory | None:
+    """One trainee's enrolments (with their attendance rate), attendance marks,
+    certificates, outcomes, ideas, requests to join a cohort, the products of their
+    cohorts with what was sold, and the changes to their record: None when the trainee is
+    not in the user's scope. Nine queries whatever the trainee holds (and the
+    user's roles, once).
+
+    The trainee is read with `details_shared` and passed through `hide_unshared`, as the
+    change page shows it: a person registered at another centre (without consent) has
+    their mobile blanked, so ideas and requests are then found by the resident's account
+    only (a match on the mobile would tell it), and their history stays out (the history
+    view refuses it too).
+    """
+    trainee = (
+        Trainee.objects.visible_to(user)
+        .with_details_shared(user)
+        .select_related("registered_at", "neighbourhood")
+        .filter(pk=trainee_id)
+        .first()
+    )
+    if trainee is None:
+        return None
+    hide_unshared(trainee)
+
+    enrolments = list(
+        with_attendance_rate(
+            Enrolment.objects.visible_to(user)
+            .filter(trainee=trainee)
+            .select_related("cohort__programme", "cohort__centre")
+        ).order_by("-enrolled_on", "-pk")
+    )
+    attendance = list(
+        Attendance.objects.visible_to(user)
+        .filter(enrolment__trainee=trainee)
+        .select_related("session", "enrolment__cohort")
+        .order_by("-session__date", "-session__start_time", "-pk")
+    )
+    certificates = list(
+        Certificate.objects.visible_to(user)
+        .filter(enrolment__trainee=trainee)
+        .select_related("enrolment__cohort__programme")
+        .order_by("-issued_on", "-pk")
+    )
+    outcomes = list(
+        Outcome.objects.visible_to(user)
+        .filter(trainee=trainee)
+        .select_related("enrolment__cohort")
+        .order_by("follow_up_round", "-date", "-pk")
+    )
+
+    # Ideas and requests name a person by their account or the mobile they gave.
+    by_person = Q(pk__in=[])
+    interest_of = Q(pk__in=[])
+    if trainee.user_id:
+        by_person |= Q(submitter_id=trainee.user_id)
+        interest_of |= Q(user_id=trainee.user_id)
+    if trainee.mobile:
+        by_person |= Q(submitter_mobile=trainee.mobile)
+        interest_of |= Q(mobile=trainee.mobile)
+    ideas = list(
+        Idea.objects.visible_to(user)
+        .filter(by_person)
+        .select_related("call")
+        .order_by("-created_at", "-pk")
+    )
+    interests = list(
+        CohortInterest.objects.visible_to(user)
+        .filter(interest_of)
+        .select_related("cohort__centre")
+        .order_by("-created_at", "-pk")
+    )
+
+    # Products are a cohort's, not a person's: those of the trainee's cohorts (as far as
+    # the user sees the enrolments), with what the user may see of their sales.
+    sales = Sale.objects.visible_to(user).filter(product=OuterRef("pk"))
+    products = list(
+        Product.objects.visible_to(user)
+        .filter(cohort_id__in=[e.cohort_id for e in enrolments])
+        .select_related("cohort")
+        .annotate(
+            sold_quantity=_sum(sales, "quantity"),
+            sold_amount=_sum(sales, "amount_rials"),
+            sales_count=_count(sales),
+        )
+        .order_by("cohort__code", "name")
+    )
+
+    history = []
+    if trainee.details_shared:
+        history = list(
+            Trainee.history.filter(id=trainee.pk)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[:HISTORY_SHOWN]
+        )
+    return TraineeStory(
+        trainee=trainee,
+        enrolments=enrolments,
+        attendance=attendance,
+        certificates=certificates,
+        outcomes=outcomes,
+        ideas=ideas,
+        interests=interests,
+        products=products,
+        history=history,
     )

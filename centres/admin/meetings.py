@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,12 +18,14 @@ from django_jalali.admin.filters import JDateFieldListFilter
 from empowerment.kernel.admin_columns import jalali_column
 from empowerment.kernel.persian import normalize_text, to_persian_digits
 
+from .. import selectors
 from ..admin_base import (
     ScopedAdmin,
     ScopedStackedInline,
     ScopedTabularInline,
     add_refusal_to_form,
 )
+from ..documents import minutes_pdf
 from ..meetings import (
     commitment_create,
     commitment_milestone_add,
@@ -94,6 +96,31 @@ class MeetingAdmin(ScopedAdmin):
     @admin.display(description=_("body"))
     def body_display(self, obj):
         return obj.body
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/minutes.pdf",
+                self.admin_site.admin_view(self.minutes_pdf_view),
+                name="centres_meeting_minutes_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def minutes_pdf_view(self, request, object_id):
+        """The meeting's minutes to print (centres/documents.py), read through the scope:
+        the secretary of another headquarters gets a 404."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        minutes = selectors.meeting_minutes(user=request.user, meeting_id=object_id)
+        if minutes is None:
+            raise Http404
+        response = HttpResponse(minutes_pdf(minutes), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="minutes-{minutes.meeting.pk}-{minutes.meeting.number}.pdf"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -310,6 +310,11 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
                 name=f"{info[0]}_{info[1]}_import_preview",
             ),
             path(
+                "<int:object_id>/story/",
+                self.admin_site.admin_view(self.story_view),
+                name=f"{info[0]}_{info[1]}_story",
+            ),
+            path(
                 "<int:object_id>/sharing/<str:step>/",
                 self.admin_site.admin_view(self.sharing_view),
                 name=f"{info[0]}_{info[1]}_sharing",
@@ -337,6 +342,39 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
             *self.export_all_urls(),
         ]
         return urls + super().get_urls()
+
+    def story_view(self, request, object_id):
+        """The trainee's whole story on one page, read-only (selectors.trainee_story): only
+        what the person's scope holds, the rest a 404 as on the change page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        story = selectors.trainee_story(user=request.user, trainee_id=object_id)
+        if story is None:
+            raise Http404
+        self.record_access(request, AccessRecord.Action.VIEW, object_id=str(object_id))
+        trainee = story.trainee
+        user = request.user
+        for enrolment in story.enrolments:
+            enrolment.rate_display = attendance_rate_text(enrolment)
+        personal = masking.sees_personal_details(user) and story.details_shared
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": trainee,
+            "title": gettext("Full record: %(name)s") % {"name": trainee.full_name},
+            "story": story,
+            "national_code": masking.shown(user, masking.NATIONAL_CODE, trainee.national_code),
+            "mobile": masking.shown(user, masking.MOBILE, trainee.mobile),
+            "father_name": trainee.father_name if personal else "",
+            "birth_date": trainee.birth_date if personal else None,
+            "age_band": masking.age_band(trainee.age) if story.details_shared else "",
+            # Follow-up at 3, 6 and 12 months: each round, with what it found (or nothing).
+            "outcome_rounds": [
+                (label, [o for o in story.outcomes if o.follow_up_round == value])
+                for value, label in Outcome.Round.choices
+            ],
+        }
+        return TemplateResponse(request, "admin/trainees/trainee/story.html", context)
 
     def _check_import_permission(self, request):
         if not request.user.has_perm("trainees.import_trainees"):
