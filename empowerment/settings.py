@@ -308,6 +308,10 @@ USE_I18N = True
 TIME_ZONE = "Asia/Tehran"
 USE_TZ = True
 
+# The public site's address as residents reach it, for links sent outside a request: the
+# unsubscribe link in a followed commitment's SMS.
+PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://localhost:8000")
+
 # --- Static and media. Third-party browser assets come from node_modules (npm at set-up),
 # served by the app itself under /static/vendor/: no CDN.
 STATIC_URL = "/static/"

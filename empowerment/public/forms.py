@@ -185,3 +185,26 @@ class TrackForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}),
     )
+
+
+class FollowForm(forms.Form):
+    """Following a commitment: the mobile that gets the news, confirmed by an SMS code."""
+
+    mobile_field = "mobile"
+
+    mobile = MobileField(
+        label=_("Your mobile"),
+        max_length=20,
+        help_text=_("A code will be sent to this number to confirm it."),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "tel",
+                "autocomplete": "tel",
+                "dir": "ltr",
+                "placeholder": "09121234567",
+            }
+        ),
+    )
+
+    def pending_data(self) -> dict:
+        return {"mobile": self.cleaned_data["mobile"]}

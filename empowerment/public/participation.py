@@ -14,14 +14,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from centres import meetings as commitments
 from empowerment.kernel import errors
 from empowerment.kernel.errors import add_refusal_to_form
 from empowerment.kernel.masking import own_mobile_hint
 from empowerment.kernel.ratelimit import client_address
 from empowerment.public import selectors
 from empowerment.public import services as participation
-from empowerment.public.forms import CodeForm, CohortInterestForm, IdeaForm, TrackForm
-from empowerment.public.services import IDEA, INTEREST, TRACK
+from empowerment.public.forms import CodeForm, CohortInterestForm, FollowForm, IdeaForm, TrackForm
+from empowerment.public.services import FOLLOW, IDEA, INTEREST, TRACK
 from programs.services.ideas import idea_call_require_open
 
 
@@ -130,6 +131,64 @@ def cohort_interest(request, pk: int):
         {"cohort": cohort, "form": form},
         status=_status(form),
     )
+
+
+# --- Following a commitment ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def commitment_follow(request, pk: int):
+    """A resident's mobile to follow a commitment (the form is on the promises pages too);
+    an SMS code confirms it, as for ideas."""
+    commitment = selectors.public_commitment(pk=pk)
+    if commitment is None:
+        raise Http404
+    closed_message = closed_code = ""
+    form = None
+    try:
+        commitments.commitment_follow_check(commitment=commitment)
+    except ValidationError as error:
+        closed_message, closed_code = error.messages[0], errors.refusal_code(error)
+    else:
+        if request.method == "POST":
+            form = FollowForm(request.POST)
+            if form.is_valid():
+                answer = _request_code(request, form, kind=FOLLOW, target=commitment)
+                if answer is not None:
+                    return answer
+        else:
+            form = FollowForm(initial=_prefill(request, FOLLOW, commitment.pk))
+    context = {
+        "commitment": commitment,
+        "form": form,
+        "closed_message": closed_message,
+        "closed_code": closed_code,
+    }
+    return render(request, "public/commitment_follow.html", context, status=_status(form))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def commitment_unfollow(request, token: str):
+    """The link in each SMS. Opening it changes nothing (a phone's link preview fetches it
+    too); the one button on the page stops the messages."""
+    status, stopped, invalid = 200, None, None
+    try:
+        follower = commitments.commitment_unfollow_find(token=token)
+    except ValidationError as error:
+        follower, invalid, status = None, error, 404
+    if follower is not None and request.method == "POST":
+        try:
+            stopped = commitments.commitment_unfollow(token=token)
+        except ValidationError as error:
+            invalid, status = error, 404
+    context = {
+        "follower": follower,
+        "commitment": follower.commitment if follower else None,
+        "stopped": stopped,
+        "invalid_code": errors.refusal_code(invalid) if invalid else "",
+        "invalid_message": invalid.messages[0] if invalid else "",
+    }
+    return render(request, "public/commitment_unfollow.html", context, status=status)
 
 
 # --- Step 2: the code --------------------------------------------------------------------

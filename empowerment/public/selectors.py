@@ -273,3 +273,15 @@ def neighbourhood_accountability(*, neighbourhood: Neighbourhood) -> dict:
         "commitments": list(commitments.distinct()),
         "resolutions": list(resolutions.distinct()),
     }
+
+
+def public_commitment(*, pk: int) -> Commitment | None:
+    """A commitment shown on a public page: made to a neighbourhood an active centre serves,
+    or followed by a headquarters of an active centre."""
+    return (
+        Commitment.objects.filter(pk=pk)
+        .filter(Q(neighbourhood__centres__is_active=True) | Q(headquarters__centre__is_active=True))
+        .select_related("neighbourhood")
+        .distinct()
+        .first()
+    )

@@ -13,6 +13,16 @@ urlpatterns = [
         views.neighbourhood_promises,
         name="neighbourhood_promises",
     ),
+    path(
+        "commitments/<int:pk>/follow/",
+        participation.commitment_follow,
+        name="public_commitment_follow",
+    ),
+    path(
+        "unfollow/<str:token>/",
+        participation.commitment_unfollow,
+        name="public_commitment_unfollow",
+    ),
     path("news/", views.news_list, name="news_list"),
     # Slugs are Unicode (Persian titles), which the `slug` converter would refuse.
     path("news/<str:slug>/", views.article_detail, name="article_detail"),

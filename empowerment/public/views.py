@@ -22,7 +22,7 @@ from empowerment.kernel.jalali import local_today
 from empowerment.kernel.persian import normalize_text
 from empowerment.kernel.ratelimit import client_address
 from empowerment.public import selectors
-from empowerment.public.forms import CommentForm
+from empowerment.public.forms import CommentForm, FollowForm
 
 NEWS_PER_PAGE = 10
 LATEST_NEWS = 4
@@ -165,6 +165,7 @@ def centre_promises(request, pk: int):
         "place": centre.name,
         "centre": centre,
         "today": local_today(),
+        "follow_form": FollowForm(),
         **selectors.centre_accountability(centre=centre),
     }
     return render(request, "public/promises.html", context)
@@ -183,6 +184,7 @@ def neighbourhood_promises(request, pk: int):
         "neighbourhood": neighbourhood,
         "centres": Centre.objects.active().filter(neighbourhoods=neighbourhood),
         "today": local_today(),
+        "follow_form": FollowForm(),
         **selectors.neighbourhood_accountability(neighbourhood=neighbourhood),
     }
     return render(request, "public/promises.html", context)
