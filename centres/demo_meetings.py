@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from empowerment.kernel.jalali import local_today
 
 from . import meetings as services
+from . import news
 from .models import Commitment, Meeting
 
 J = jdatetime.date
@@ -166,6 +167,24 @@ def _hesseh_commitment(context: dict) -> Commitment:
         completed_on=J(1400, 12, 10),
         evidence="گزارش بازدید میدانی قرارگاه جهادی حصه",
         photo=_asphalt_photo(),
+    )
+    # Residents' comments: one published by the centre's staff, one waiting for them.
+    published = services.commitment_comment_submit(
+        commitment=commitment,
+        name="یکی از ساکنان حصه",
+        text="کوچه‌های فرعی هنوز خاکی است؛ پیاده‌رو کی ساخته می‌شود؟",
+        ip_address=None,
+    )
+    news.comment_moderate(
+        comments=[published],
+        state=published.State.PUBLISHED,
+        by=context["users"]["manager.isfahan"],
+    )
+    services.commitment_comment_submit(
+        commitment=commitment,
+        name="مریم",
+        text="آسفالت خیابان اصلی خوب انجام شد.",
+        ip_address=None,
     )
     return commitment
 

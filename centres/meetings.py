@@ -29,6 +29,7 @@ from empowerment.kernel.validators import normalize_mobile, validate_mobile
 from .models import (
     Centre,
     Commitment,
+    CommitmentComment,
     CommitmentFollower,
     CommitmentMilestone,
     Headquarters,
@@ -42,7 +43,7 @@ from .models import (
     TrackedStatus,
     local_today,
 )
-from .news import cover_image_prepare
+from .news import CommentRateLimited, comment_rate_take, cover_image_prepare
 from .scope import scope_for
 
 R = StaffRole.Role
@@ -628,3 +629,20 @@ def _commitment_followers_notify(commitment: Commitment) -> None:
             channel=OutboxMessage.Channel.SMS,
             text=text + " " + _("To stop: %(link)s") % {"link": link},
         )
+
+
+# --- Residents' comments on a commitment ---------------------------------------------------
+
+
+def commitment_comment_submit(
+    *, commitment: Commitment, name: str, text: str, ip_address: str | None
+) -> CommitmentComment:
+    """A resident's comment on a public commitment, stored awaiting moderation (the news
+    comments' rules and their rate limit, counted together per address). Raises
+    CommentRateLimited or ValidationError (Persian messages); nothing is stored then."""
+    comment = CommitmentComment(commitment=commitment, name=name, text=text, ip_address=ip_address)
+    comment.full_clean()
+    if not comment_rate_take(ip_address=ip_address):
+        raise CommentRateLimited
+    comment.save()
+    return comment

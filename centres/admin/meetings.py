@@ -42,12 +42,14 @@ from ..models import (
     PENDING_STATUSES,
     AgendaItem,
     Commitment,
+    CommitmentComment,
     CommitmentMilestone,
     Meeting,
     MeetingAttendee,
     Resolution,
     ResolutionFollowUp,
 )
+from .news import ModeratedCommentAdmin
 
 
 class AgendaItemInline(ScopedTabularInline):
@@ -618,3 +620,10 @@ class CommitmentAdmin(ScopedAdmin):
                 )
             else:
                 inline_form.save()
+
+
+@admin.register(CommitmentComment)
+class CommitmentCommentAdmin(ModeratedCommentAdmin):
+    subject = "commitment"
+    search_fields = ["name", "text", "commitment__title"]
+    list_select_related = ["commitment", "moderated_by"]

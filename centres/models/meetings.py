@@ -17,6 +17,7 @@ from empowerment.kernel.jalali import local_today
 
 from ..scope import ScopedQuerySet
 from .geography import Neighbourhood, TimeStamped
+from .news import ModeratedComment
 from .organisations import Centre, Headquarters, Partner
 
 # --- Meetings, resolutions and commitments -----------------------------------------------
@@ -571,3 +572,32 @@ class CommitmentFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment_id} · {self.pk}"
+
+
+class CommitmentCommentQuerySet(ScopedQuerySet):
+    scope_paths = CommitmentMilestoneQuerySet.scope_paths
+
+    def published(self):
+        return self.filter(state=CommitmentComment.State.PUBLISHED)
+
+
+class CommitmentComment(ModeratedComment):
+    """A resident's comment on a public commitment, moderated like news comments by the
+    staff whose scope holds the commitment (its neighbourhood's centre, its headquarters)."""
+
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("commitment"),
+    )
+
+    objects = models.Manager.from_queryset(CommitmentCommentQuerySet)()
+
+    class Meta:
+        verbose_name = _("comment on a commitment")
+        verbose_name_plural = _("comments on commitments")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["commitment", "state"], name="commitment_comment_state"),
+        ]

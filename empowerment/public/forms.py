@@ -95,6 +95,8 @@ class IdeaForm(_ResidentForm):
             "neighbourhood",
             "submitter_name",
             "submitter_mobile",
+            "publish_consent",
+            "publish_name_consent",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 6}),
@@ -111,7 +113,13 @@ class IdeaForm(_ResidentForm):
             "jobs_expected": _("How many people could work in it, you included."),
             "submitter_mobile": _("A code will be sent to this number to confirm it."),
         }
-        labels = {"neighbourhood": _("Your neighbourhood")}
+        labels = {
+            "neighbourhood": _("Your neighbourhood"),
+            "publish_consent": _(
+                "If my idea is accepted, its title and summary may be shown on this page"
+            ),
+            "publish_name_consent": _("and my name with them"),
+        }
 
     def __init__(self, *args, call, **kwargs):
         kwargs.setdefault("instance", Idea(call=call))

@@ -15,13 +15,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from centres import meetings as commitments
+from centres.news import CommentRateLimited
 from empowerment.kernel import errors
 from empowerment.kernel.errors import add_refusal_to_form
 from empowerment.kernel.masking import own_mobile_hint
 from empowerment.kernel.ratelimit import client_address
 from empowerment.public import selectors
 from empowerment.public import services as participation
-from empowerment.public.forms import CodeForm, CohortInterestForm, FollowForm, IdeaForm, TrackForm
+from empowerment.public.forms import (
+    CodeForm,
+    CohortInterestForm,
+    CommentForm,
+    FollowForm,
+    IdeaForm,
+    TrackForm,
+)
 from empowerment.public.services import FOLLOW, IDEA, INTEREST, TRACK
 from programs.services.ideas import idea_call_require_open
 
@@ -96,6 +104,7 @@ def call_detail(request, pk: int):
         "closed_message": closed_message,
         "closed_code": closed_code,
         "form": form,
+        "accepted_ideas": selectors.call_accepted_ideas(call=call),
     }
     return render(request, "public/call_detail.html", context, status=_status(form))
 
@@ -136,35 +145,85 @@ def cohort_interest(request, pk: int):
 # --- Following a commitment ----------------------------------------------------------------
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def commitment_follow(request, pk: int):
-    """A resident's mobile to follow a commitment (the form is on the promises pages too);
-    an SMS code confirms it, as for ideas."""
+def _public_commitment(pk: int):
     commitment = selectors.public_commitment(pk=pk)
     if commitment is None:
         raise Http404
+    return commitment
+
+
+def _commitment_page(request, commitment, *, follow_form=None, comment_form=None, status=200):
+    """The commitment's own page: what was promised, its published comments, the form to
+    follow it (while it is open) and the form to comment."""
     closed_message = closed_code = ""
-    form = None
     try:
         commitments.commitment_follow_check(commitment=commitment)
     except ValidationError as error:
         closed_message, closed_code = error.messages[0], errors.refusal_code(error)
+        follow_form = None
     else:
-        if request.method == "POST":
+        follow_form = follow_form or FollowForm(initial=_prefill(request, FOLLOW, commitment.pk))
+    context = {
+        "commitment": commitment,
+        "form": follow_form,
+        "comment_form": comment_form or CommentForm(),
+        "comments": selectors.commitment_comments_published(commitment=commitment),
+        "closed_message": closed_message,
+        "closed_code": closed_code,
+    }
+    return render(request, "public/commitment_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def commitment_follow(request, pk: int):
+    """A resident's mobile to follow a commitment (the form is on the promises pages too);
+    an SMS code confirms it, as for ideas."""
+    commitment = _public_commitment(pk)
+    form = None
+    if request.method == "POST":
+        try:
+            commitments.commitment_follow_check(commitment=commitment)
+        except ValidationError:
+            pass  # the page says why; nothing is sent
+        else:
             form = FollowForm(request.POST)
             if form.is_valid():
                 answer = _request_code(request, form, kind=FOLLOW, target=commitment)
                 if answer is not None:
                     return answer
+    return _commitment_page(request, commitment, follow_form=form, status=_status(form))
+
+
+@require_http_methods(["POST"])
+def commitment_comment(request, pk: int):
+    """A resident's comment on a commitment, kept for moderation like a news comment."""
+    commitment = _public_commitment(pk)
+    form = CommentForm(request.POST)
+    status = 200
+    accepted = _("Thank you. Your comment will be shown after review.")
+    landing = reverse("public_commitment_follow", args=[commitment.pk]) + "#comments"
+    if form.is_valid():
+        if form.is_spam():
+            # Answer a robot exactly as a person, so it learns nothing; store nothing.
+            messages.success(request, accepted, extra_tags="comment_received")
+            return redirect(landing)
+        try:
+            commitments.commitment_comment_submit(
+                commitment=commitment,
+                name=form.cleaned_data["name"],
+                text=form.cleaned_data["text"],
+                ip_address=client_address(request),
+            )
+        except CommentRateLimited:
+            text = _("You have sent several comments in a short time. Please try again later.")
+            form.add_error(None, ValidationError(text, code="rate_limited"))
+            status = 429
+        except ValidationError as error:
+            add_refusal_to_form(form, error)
         else:
-            form = FollowForm(initial=_prefill(request, FOLLOW, commitment.pk))
-    context = {
-        "commitment": commitment,
-        "form": form,
-        "closed_message": closed_message,
-        "closed_code": closed_code,
-    }
-    return render(request, "public/commitment_follow.html", context, status=_status(form))
+            messages.success(request, accepted, extra_tags="comment_received")
+            return redirect(landing)
+    return _commitment_page(request, commitment, comment_form=form, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -16,6 +16,7 @@ from centres.models import (
     Article,
     Centre,
     Commitment,
+    CommitmentComment,
     CommitmentMilestone,
     Headquarters,
     Neighbourhood,
@@ -210,7 +211,12 @@ def _commitments() -> QuerySet:
             Prefetch(
                 "milestones",
                 queryset=CommitmentMilestone.objects.order_by("due_date", "pk"),
-            )
+            ),
+            Prefetch(
+                "comments",
+                queryset=CommitmentComment.objects.published().order_by("created_at", "pk"),
+                to_attr="published_comments",
+            ),
         )
         .order_by("due_date", "pk")
     )
@@ -284,4 +290,34 @@ def public_commitment(*, pk: int) -> Commitment | None:
         .select_related("neighbourhood")
         .distinct()
         .first()
+    )
+
+
+def commitment_comments_published(*, commitment: Commitment) -> QuerySet:
+    return (
+        CommitmentComment.objects.published()
+        .filter(commitment=commitment)
+        .order_by("created_at", "pk")
+    )
+
+
+def call_accepted_ideas(*, call: IdeaCall) -> list[Idea] | None:
+    """The accepted ideas a decided call shows publicly: only once its decisions are
+    published (None before), and only those whose submitters consented. Only the columns
+    the page may show are read: never the mobile."""
+    if not call.decisions_published:
+        return None
+    return list(
+        Idea.objects.filter(call=call, status=Idea.Status.ACCEPTED, publish_consent=True)
+        .only("pk", "title", "summary", "submitter_name", "publish_name_consent")
+        .order_by("title", "pk")
+    )
+
+
+def decided_calls(*, centre: Centre) -> QuerySet:
+    """A centre's calls whose decisions are published, latest first."""
+    return (
+        IdeaCall.objects.filter(centre=centre, decisions_published_at__isnull=False)
+        .only("pk", "title", "closes_on")
+        .order_by("-closes_on", "-pk")
     )

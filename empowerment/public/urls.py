@@ -19,6 +19,11 @@ urlpatterns = [
         name="public_commitment_follow",
     ),
     path(
+        "commitments/<int:pk>/comments/",
+        participation.commitment_comment,
+        name="public_commitment_comment",
+    ),
+    path(
         "unfollow/<str:token>/",
         participation.commitment_unfollow,
         name="public_commitment_unfollow",

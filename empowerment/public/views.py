@@ -96,6 +96,7 @@ def centre_detail(request, pk: int):
         "latest_news": news.article_list_public(centre=centre)[:LATEST_NEWS],
         "cohorts": selectors.centre_open_cohorts(centre=centre),
         "calls": selectors.open_calls().filter(centre=centre),
+        "decided_calls": selectors.decided_calls(centre=centre),
         "products": selectors.centre_products(centre=centre),
     }
     return render(request, "public/centre_detail.html", context)
