@@ -17,6 +17,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "trainees.traineeimport": "va",
         "trainees.cohortinterest": "vc",
         "trainees.certificate": "v",
+        "trainees.catalogueentry": "vac",
+        "trainees.businessmessage": "vc",
     },
     R.CENTRE_MANAGER: {
         "trainees.trainee": "vacd",
@@ -31,6 +33,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         # Issue (add) and revoke (EXTRA_PERMISSIONS); a certificate is never changed or
         # deleted: a revoked one keeps its page, which says so.
         "trainees.certificate": "va",
+        "trainees.catalogueentry": "vac",
+        "trainees.businessmessage": "vc",
     },
 }
 

@@ -11,7 +11,7 @@ from empowerment.kernel.tracking import tracking_number_read
 from empowerment.kernel.validators import normalize_mobile, validate_mobile
 from empowerment.public import selectors
 from programs.models import Idea
-from trainees.models import CohortInterest
+from trainees.models import BusinessMessage, CohortInterest
 
 
 class CommentForm(forms.Form):
@@ -216,3 +216,33 @@ class FollowForm(forms.Form):
 
     def pending_data(self) -> dict:
         return {"mobile": self.cleaned_data["mobile"]}
+
+
+class BusinessMessageForm(forms.Form):
+    """A resident's message to a business in the catalogue, sent through the centre."""
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=BusinessMessage.NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact = forms.CharField(
+        label=_("How to answer you"),
+        max_length=BusinessMessage.CONTACT_MAX_LENGTH,
+        help_text=_("A phone number or an e-mail address; only the centre's staff see it."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "dir": "ltr"}),
+    )
+    text = forms.CharField(
+        label=_("Your message"),
+        min_length=2,
+        max_length=BusinessMessage.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def is_spam(self) -> bool:
+        return bool(self.cleaned_data.get("website"))

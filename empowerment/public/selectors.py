@@ -26,7 +26,7 @@ from centres.models import (
 from empowerment.kernel import tracking
 from empowerment.kernel.jalali import local_today
 from programs.models import Idea, IdeaCall
-from trainees.models import CohortInterest, Enrolment, Product, Sale
+from trainees.models import CatalogueEntry, CohortInterest, Enrolment, Product, Sale
 from trainees.selectors import cohorts_open_for_registration
 
 # Completed a cohort, with or without a certificate: what "trained" means on the home page.
@@ -320,4 +320,25 @@ def decided_calls(*, centre: Centre) -> QuerySet:
         IdeaCall.objects.filter(centre=centre, decisions_published_at__isnull=False)
         .only("pk", "title", "closes_on")
         .order_by("-closes_on", "-pk")
+    )
+
+
+def centre_catalogue(*, centre: Centre) -> QuerySet:
+    """The home businesses a centre lists, with their owners' consent: only the business's
+    own name and what it makes are read (never the owner or a mobile)."""
+    return (
+        CatalogueEntry.objects.listed()
+        .filter(centre=centre)
+        .only("pk", "name", "description", "centre_id")
+        .order_by("name", "pk")
+    )
+
+
+def public_catalogue_entry(*, pk: int) -> CatalogueEntry | None:
+    return (
+        CatalogueEntry.objects.listed()
+        .select_related("centre")
+        .only("pk", "name", "description", "centre__name", "centre__is_active", "withdrawn_at")
+        .filter(pk=pk)
+        .first()
     )

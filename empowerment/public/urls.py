@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("centres/<int:pk>/", views.centre_detail, name="centre_detail"),
     path("centres/<int:pk>/promises/", views.centre_promises, name="centre_promises"),
+    path("centres/<int:pk>/catalogue/", views.centre_catalogue, name="centre_catalogue"),
+    path("catalogue/<int:pk>/contact/", views.business_contact, name="public_business_contact"),
     path(
         "neighbourhoods/<int:pk>/promises/",
         views.neighbourhood_promises,

@@ -1,4 +1,4 @@
 """Admin for the registry: the centre staff's daily work, one module per concern (importing
 them registers their ModelAdmins). Every write goes through the services."""
 
-from . import certificates, enrolments, filters, outcomes, registry, waiting  # noqa: F401
+from . import catalogue, certificates, enrolments, filters, outcomes, registry, waiting  # noqa: F401

@@ -8,6 +8,7 @@ One module per concern:
 - certificates: certificates and their revocation
 """
 
+from .catalogue import *  # noqa: F403
 from .certificates import *  # noqa: F403
 from .outcomes import *  # noqa: F403
 from .registry import *  # noqa: F403
