@@ -16,7 +16,7 @@ from empowerment.kernel.jalali import local_today
 from empowerment.kernel.models import OutboxMessage
 from empowerment.kernel.sms import ConsoleSMSBackend
 from tests.centres.factories import CentreFactory, HeadquartersFactory, PartnerFactory, staff_user
-from tests.codes import message_codes, page_codes
+from tests.codes import page_codes
 
 from .conftest import MOBILE, last_code
 
@@ -94,8 +94,6 @@ def test_a_change_of_progress_sends_one_sms_per_follower(client, post_and_send, 
     follow(client, post_and_send, commitment, MOBILE)
     follow(client, post_and_send, commitment, OTHER)
     ConsoleSMSBackend.outbox.clear()
-    with_captured = post_and_send  # the SMS leaves after the commit
-    del with_captured
     meetings.commitment_progress_record(commitment=commitment, user=side["secretary"], progress=40)
     messages = list(news_for(commitment))
     assert sorted(m.recipient for m in messages) == sorted([MOBILE, OTHER])
@@ -215,7 +213,6 @@ def test_closed_unknown_or_foreign_commitments_take_no_follower(client, side):
     url = reverse("public_commitment_follow", args=[hidden.pk])
     assert client.post(url, {"mobile": MOBILE}).status_code == 404
     assert client.get(reverse("public_commitment_follow", args=[999999])).status_code == 404
-    assert not message_codes(closed) or True
 
 
 def test_a_bad_mobile_is_refused_on_the_form(client, side):
