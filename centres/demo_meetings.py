@@ -4,12 +4,16 @@ Built through the services; idempotent (each block looks for what it would creat
 """
 
 import datetime
+import io
 
 import jdatetime
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
 
 from empowerment.kernel.jalali import local_today
 
 from . import meetings as services
+from . import news
 from .models import Commitment, Meeting
 
 J = jdatetime.date
@@ -162,8 +166,40 @@ def _hesseh_commitment(context: dict) -> Commitment:
         milestone=commitment.milestones.get(title="آسفالت معابر اصلی"),
         completed_on=J(1400, 12, 10),
         evidence="گزارش بازدید میدانی قرارگاه جهادی حصه",
+        photo=_asphalt_photo(),
+    )
+    # Residents' comments: one published by the centre's staff, one waiting for them.
+    published = services.commitment_comment_submit(
+        commitment=commitment,
+        name="یکی از ساکنان حصه",
+        text="کوچه‌های فرعی هنوز خاکی است؛ پیاده‌رو کی ساخته می‌شود؟",
+        ip_address=None,
+    )
+    news.comment_moderate(
+        comments=[published],
+        state=published.State.PUBLISHED,
+        by=context["users"]["manager.isfahan"],
+    )
+    services.commitment_comment_submit(
+        commitment=commitment,
+        name="مریم",
+        text="آسفالت خیابان اصلی خوب انجام شد.",
+        ip_address=None,
     )
     return commitment
+
+
+def _asphalt_photo() -> SimpleUploadedFile:
+    """A drawn street (no binary committed): grey asphalt, a kerb and white lane marks."""
+    image = Image.new("RGB", (800, 450), (120, 170, 210))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 200, 800, 450), fill=(60, 60, 64))
+    draw.rectangle((0, 185, 800, 200), fill=(190, 180, 160))
+    for x in range(20, 800, 140):
+        draw.rectangle((x, 320, x + 80, 332), fill=(245, 245, 245))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return SimpleUploadedFile("asphalt.png", out.getvalue(), content_type="image/png")
 
 
 def seed(context: dict) -> dict:

@@ -5,21 +5,32 @@ the same app. Every write here is the one path the admin, the API and the demo s
 """
 
 import datetime
+import secrets
 from collections.abc import Iterable
 from decimal import Decimal
 
 import jdatetime
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from empowerment.kernel import errors
 from empowerment.kernel.jalali import format_jalali
+from empowerment.kernel.models import OutboxMessage
+from empowerment.kernel.outbox import message_queue
+from empowerment.kernel.persian import to_persian_digits
+from empowerment.kernel.validators import normalize_mobile, validate_mobile
 
 from .models import (
     Centre,
     Commitment,
+    CommitmentComment,
+    CommitmentFollower,
     CommitmentMilestone,
     Headquarters,
     Meeting,
@@ -32,6 +43,7 @@ from .models import (
     TrackedStatus,
     local_today,
 )
+from .news import CommentRateLimited, comment_rate_take, cover_image_prepare
 from .scope import scope_for
 
 R = StaffRole.Role
@@ -325,6 +337,35 @@ def _commitment_follow_milestones(commitment: Commitment, on) -> None:
     _commitment_set_progress(commitment, round(100 * done / len(milestones)), on)
 
 
+def _evidence_photo(upload):
+    """An evidence photo checked by its content (type, size, pixels: a Persian
+    ValidationError otherwise) and re-encoded as JPEG without its metadata."""
+    return cover_image_prepare(upload)
+
+
+@transaction.atomic
+def commitment_milestone_evidence_add(
+    *, milestone: CommitmentMilestone, evidence: str = "", photo=None, user=None
+) -> CommitmentMilestone:
+    """Add evidence (text, a photo, or both) to a milestone, done or not; its progress
+    does not change. `user`, when a person reports, must be one who may record the
+    commitment's progress."""
+    commitment = Commitment.objects.select_for_update().get(pk=milestone.commitment_id)
+    if user is not None:
+        commitment_reporter_check(user=user, commitment=commitment)
+    _commitment_refuse_if_cancelled(commitment)
+    if not evidence and photo is None:
+        raise errors.Invalid(_("Write the evidence or choose a photo."), field="evidence")
+    milestone = CommitmentMilestone.objects.get(pk=milestone.pk)
+    if evidence:
+        milestone.evidence = evidence
+    if photo is not None:
+        milestone.photo = _evidence_photo(photo)
+    milestone.full_clean()
+    milestone.save()
+    return milestone
+
+
 def _commitment_refuse_if_cancelled(commitment: Commitment) -> None:
     if commitment.status == TrackedStatus.CANCELLED:
         raise errors.Conflict(_("This commitment was cancelled."), code="commitment_cancelled")
@@ -338,11 +379,13 @@ def commitment_milestone_add(
     due_date,
     completed_on=None,
     evidence: str = "",
+    photo=None,
     user=None,
 ) -> CommitmentMilestone:
     """Add a milestone to a commitment (done already, when `completed_on` is given); the
     commitment's progress follows its milestones from then on. `user`, when a person
-    reports (the API), must be one who may record the commitment's progress."""
+    reports (the API), must be one who may record the commitment's progress. `photo`, an
+    uploaded image of evidence, is checked and re-encoded (`cover_image_prepare`)."""
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if user is not None:
         commitment_reporter_check(user=user, commitment=commitment)
@@ -350,6 +393,8 @@ def commitment_milestone_add(
     milestone = CommitmentMilestone(
         commitment=commitment, title=title, due_date=due_date, evidence=evidence
     )
+    if photo is not None:
+        milestone.photo = _evidence_photo(photo)
     milestone.full_clean()
     milestone.save()
     if completed_on:
@@ -370,6 +415,7 @@ def commitment_milestone_remove(*, milestone: CommitmentMilestone) -> None:
 
 
 def _commitment_set_progress(commitment: Commitment, progress: int, on) -> None:
+    before = (commitment.progress, commitment.status)
     commitment.progress = progress
     if progress >= 100:
         commitment.status = TrackedStatus.DONE
@@ -378,6 +424,8 @@ def _commitment_set_progress(commitment: Commitment, progress: int, on) -> None:
         commitment.status = TrackedStatus.IN_PROGRESS
         commitment.completed_on = None
     commitment.save(update_fields=["progress", "status", "completed_on", "updated_at"])
+    if (commitment.progress, commitment.status) != before:
+        _commitment_followers_notify(commitment)
 
 
 @transaction.atomic
@@ -386,6 +434,7 @@ def commitment_milestone_complete(
     milestone: CommitmentMilestone,
     completed_on=None,
     evidence: str = "",
+    photo=None,
     user=None,
     correct: bool = False,
 ) -> CommitmentMilestone:
@@ -415,6 +464,8 @@ def commitment_milestone_complete(
     milestone.completed_on = completed_on
     if evidence:
         milestone.evidence = evidence
+    if photo is not None:
+        milestone.photo = _evidence_photo(photo)
     milestone.full_clean()
     milestone.save()
     _commitment_follow_milestones(commitment, completed_on)
@@ -468,3 +519,130 @@ def commitment_reporter_check(*, user, commitment: Commitment) -> None:
             "officer of the organisation that promised it may record its progress."
         )
     )
+
+
+# --- Residents who follow a commitment ----------------------------------------------------
+
+UNFOLLOW_SALT = "centres.commitment-unfollow"
+
+
+class UnfollowLinkInvalid(errors.Invalid):
+    """An unsubscribe link that was forged, altered, or used already (its secret rotated)."""
+
+    code = "unfollow_link_invalid"
+    default_message = _lazy(
+        "This link is not valid or was used already. You no longer receive messages if you "
+        "stopped following."
+    )
+
+
+def _follower_secret() -> str:
+    return secrets.token_urlsafe(9)
+
+
+@transaction.atomic
+def commitment_follow(*, commitment: Commitment, mobile: str) -> tuple[CommitmentFollower, bool]:
+    """A resident (whose mobile was proved by an SMS code) follows a commitment; returns the
+    row and whether it is new. Following twice keeps one row (no second SMS per change);
+    following after stopping revives it. A cancelled or finished commitment is refused."""
+    mobile = normalize_mobile(mobile)
+    validate_mobile(mobile)
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    commitment_follow_check(commitment=commitment)
+    # Under the commitment's lock: two confirmations of the same mobile are serialised,
+    # and the unique constraint holds whatever gets past.
+    follower = CommitmentFollower.objects.filter(commitment=commitment, mobile=mobile).first()
+    if follower is None:
+        follower = CommitmentFollower.objects.create(
+            commitment=commitment, mobile=mobile, secret=_follower_secret()
+        )
+        return follower, True
+    if follower.unsubscribed_at is None:
+        return follower, False
+    follower.unsubscribed_at = None
+    follower.secret = _follower_secret()
+    follower.save(update_fields=["unsubscribed_at", "secret"])
+    return follower, True
+
+
+def commitment_follow_check(*, commitment: Commitment) -> None:
+    """Whether a commitment takes followers: not once it is done or cancelled."""
+    if commitment.status in (TrackedStatus.DONE, TrackedStatus.CANCELLED):
+        raise errors.Conflict(
+            _("This commitment is closed: there will be no news of it to follow."),
+            code="commitment_closed",
+        )
+
+
+def commitment_unfollow_token(*, follower: CommitmentFollower) -> str:
+    """The signed token of the follower's unsubscribe link (valid until it is used)."""
+    return signing.Signer(salt=UNFOLLOW_SALT).sign(f"{follower.pk}.{follower.secret}")
+
+
+def commitment_unfollow_find(*, token: str) -> CommitmentFollower:
+    """The active follower a token names; UnfollowLinkInvalid when the signature is wrong,
+    the row unknown, or the secret rotated (stopped already: a replayed link)."""
+    try:
+        value = signing.Signer(salt=UNFOLLOW_SALT).unsign(token)
+        pk, secret = value.split(".", 1)
+        follower = CommitmentFollower.objects.active().select_related("commitment").get(pk=int(pk))
+    except (signing.BadSignature, ValueError, CommitmentFollower.DoesNotExist):
+        raise UnfollowLinkInvalid() from None
+    if not secrets.compare_digest(follower.secret, secret):
+        raise UnfollowLinkInvalid()
+    return follower
+
+
+@transaction.atomic
+def commitment_unfollow(*, token: str) -> CommitmentFollower:
+    """Stop following, by the link of an SMS. The secret is rotated: the link works once."""
+    follower = commitment_unfollow_find(token=token)
+    # Conditional on the secret the link named: two taps at once stop it once.
+    stopped = CommitmentFollower.objects.filter(
+        pk=follower.pk, secret=follower.secret, unsubscribed_at=None
+    ).update(unsubscribed_at=timezone.now(), secret=_follower_secret())
+    if not stopped:
+        raise UnfollowLinkInvalid()
+    follower.refresh_from_db()
+    return follower
+
+
+def _commitment_followers_notify(commitment: Commitment) -> None:
+    """One SMS per active follower for this change of progress or status, through the
+    outbox. The key names the change (the commitment's new state and time), so a service
+    retried in the same change sends nothing twice."""
+    base = settings.PUBLIC_SITE_URL.rstrip("/")
+    stamp = int(commitment.updated_at.timestamp() * 1000)
+    text = _("News of the promise “%(title)s”: %(progress)s%% done, %(status)s.") % {
+        "title": commitment.title[:60],
+        "progress": to_persian_digits(str(commitment.progress)),
+        "status": commitment.get_status_display(),
+    }
+    for follower in CommitmentFollower.objects.active().filter(commitment=commitment):
+        link = base + reverse(
+            "public_commitment_unfollow",
+            args=[commitment_unfollow_token(follower=follower)],
+        )
+        message_queue(
+            key=f"commitment-news:{follower.pk}:{commitment.progress}:{commitment.status}:{stamp}",
+            recipient=follower.mobile,
+            channel=OutboxMessage.Channel.SMS,
+            text=text + " " + _("To stop: %(link)s") % {"link": link},
+        )
+
+
+# --- Residents' comments on a commitment ---------------------------------------------------
+
+
+def commitment_comment_submit(
+    *, commitment: Commitment, name: str, text: str, ip_address: str | None
+) -> CommitmentComment:
+    """A resident's comment on a public commitment, stored awaiting moderation (the news
+    comments' rules and their rate limit, counted together per address). Raises
+    CommentRateLimited or ValidationError (Persian messages); nothing is stored then."""
+    comment = CommitmentComment(commitment=commitment, name=name, text=text, ip_address=ip_address)
+    comment.full_clean()
+    if not comment_rate_take(ip_address=ip_address):
+        raise CommentRateLimited
+    comment.save()
+    return comment

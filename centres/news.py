@@ -23,7 +23,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from empowerment.kernel import ratelimit
 
-from .models import Article, Centre, Comment, Neighbourhood
+from .models import Article, Centre, Comment, ModeratedComment, Neighbourhood
 
 # --- Cover images ------------------------------------------------------------------------
 
@@ -217,21 +217,27 @@ def comment_submit(*, article: Article, name: str, text: str, ip_address: str | 
 
 
 @transaction.atomic
-def comment_moderate(*, comments: Iterable[Comment] | object, state: str, by) -> int:
-    """Publish or reject comments in bulk; returns how many changed state.
+def comment_moderate(
+    *, comments: Iterable[ModeratedComment] | object, state: str, by, model=None
+) -> int:
+    """Publish or reject comments in bulk; returns how many changed state. The same for
+    every kind of comment (news, commitments): `model` is read from the queryset, or given
+    with a list.
 
     `comments` is a queryset or list (the admin passes its scoped selection, so a forged id
     outside the moderator's scope is not in it). One UPDATE, whatever the number.
     """
-    if state not in (Comment.State.PUBLISHED, Comment.State.REJECTED):
+    if state not in (ModeratedComment.State.PUBLISHED, ModeratedComment.State.REJECTED):
         raise ValueError(f"Comments are moderated to published or rejected, not {state!r}")
-    ids = (
-        comments.values("pk")
-        if hasattr(comments, "values")
-        else [comment.pk for comment in comments]
-    )
+    if hasattr(comments, "values"):
+        model, ids = model or comments.model, comments.values("pk")
+    else:
+        comments = list(comments)
+        if not comments:
+            return 0
+        model, ids = model or type(comments[0]), [comment.pk for comment in comments]
     return (
-        Comment.objects.filter(pk__in=ids)
+        model.objects.filter(pk__in=ids)
         .exclude(state=state)
         .update(state=state, moderated_by=by, moderated_at=timezone.now())
     )

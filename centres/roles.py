@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "centres.indicator": "v",
         "centres.article": "vac",
         "centres.comment": "vc",
+        "centres.commitmentcomment": "vc",
     },
     R.CENTRE_MANAGER: {
         **READ_GEOGRAPHY,
@@ -51,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "centres.commitmentmilestone": "vacd",
         "centres.article": "vacd",
         "centres.comment": "vcd",
+        "centres.commitmentcomment": "vcd",
     },
     R.HQ_SECRETARY: {
         **READ_GEOGRAPHY,
@@ -61,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "centres.resolutionfollowup": "vac",
         "centres.commitment": "vacd",
         "centres.commitmentmilestone": "vacd",
+        "centres.commitmentcomment": "vcd",
         "centres.indicator": "vacd",
     },
     R.PARTNER_OFFICER: {

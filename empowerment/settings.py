@@ -498,7 +498,8 @@ SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 # keys, comma-separated, newest first. Unset: a key derived from SECRET_KEY (development and
 # tests; a system check warns when DEBUG is off).
 COUNSELLING_NOTES_KEY = os.environ.get("COUNSELLING_NOTES_KEY", "")
-# The public portal's address, for links sent by SMS (a counselling booking's cancel link).
+# The public portal's address as residents reach it, for links sent by SMS outside a request
+# (a counselling booking's cancel link, the unsubscribe link of a followed commitment).
 PUBLIC_SITE_URL = os.environ.get("PUBLIC_SITE_URL", "http://localhost:8000").rstrip("/")
 
 # --- Backups (empowerment/kernel/backups.py, `make backup`, `make restore FILE=...`): where they

@@ -63,7 +63,12 @@ def _scores(call, values):
     return dict(zip(call.criteria.order_by("order"), values, strict=True))
 
 
-def _submit(call, title, summary, name, mobile, jobs):
+# What the submitters of the closed call consented to show if accepted: the first its idea
+# and name, the second its idea only, the third (rejected) its idea, which is never shown.
+CLOSED_CONSENTS = [(True, True), (True, False), (True, False)]
+
+
+def _submit(call, title, summary, name, mobile, jobs, consent=(False, False)):
     return services.idea_submit(
         call=call,
         title=title,
@@ -73,6 +78,8 @@ def _submit(call, title, summary, name, mobile, jobs):
         jobs_expected=jobs,
         team_members=name,
         support_needed="تسهیلات خرید مواد اولیه و آموزش کسب‌وکار",
+        publish_consent=consent[0],
+        publish_name_consent=consent[1],
     )
 
 
@@ -94,8 +101,10 @@ def _closed_call(context):
         reviewers=[reviewer],
     )
     ideas = []
-    for title_, summary, name, mobile, jobs, scores, accept in CLOSED_IDEAS:
-        idea = _submit(call, title_, summary, name, mobile, jobs)
+    for (title_, summary, name, mobile, jobs, scores, accept), consent in zip(
+        CLOSED_IDEAS, CLOSED_CONSENTS, strict=True
+    ):
+        idea = _submit(call, title_, summary, name, mobile, jobs, consent)
         services.idea_advance(idea=idea, user=staff, to_status=Idea.Status.SCREENING)
         services.idea_advance(idea=idea, user=staff, to_status=Idea.Status.UNDER_REVIEW)
         services.idea_review_submit(

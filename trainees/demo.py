@@ -10,7 +10,7 @@ import jdatetime
 from programs.models import CohortSession
 
 from . import services
-from .models import Attendance, Enrolment, Outcome, Product, Sale, Trainee
+from .models import Attendance, CatalogueEntry, Enrolment, Outcome, Product, Sale, Trainee
 
 FEMALE_NAMES = [
     "مریم", "فاطمه", "زهرا", "سمیه", "نرگس", "لیلا", "الهام", "مهسا", "سارا", "نازنین",
@@ -182,4 +182,39 @@ def seed(context: dict) -> dict:
                 quantity=quantity,
                 amount_rials=quantity * product.unit_price_rials,
             )
+    _catalogue(context, business)
     return {"trainees": {"minakari": minakari, "karaj": karaj}}
+
+
+CATALOGUE = [
+    ("کارگاه خانگی مینای آبی", "بشقاب و قاب میناکاری با نقش‌های سنتی اصفهان، سفارش‌پذیر."),
+    ("دوخت و سرمه‌دوزی حصه", "کیف و رومیزی سرمه‌دوزی‌شده برای هدیه و نمایشگاه."),
+]
+
+
+def _catalogue(context: dict, business) -> None:
+    """Two home businesses of the business course listed with their owners' consent, and a
+    resident's message to the first, waiting for the centre's staff."""
+    if CatalogueEntry.objects.exists():
+        return
+    outcomes = Outcome.objects.filter(
+        enrolment__cohort=business, kind=Outcome.Kind.HOME_BUSINESS
+    ).order_by("pk")
+    entries = [
+        services.catalogue_entry_create(
+            outcome=outcome,
+            name=name,
+            description=description,
+            owner_consents=True,
+            user=context["users"]["manager.isfahan"],
+        )
+        for outcome, (name, description) in zip(outcomes, CATALOGUE, strict=False)
+    ]
+    if entries:
+        services.business_message_send(
+            entry=entries[0],
+            name="فروشگاه صنایع دستی چهارباغ",
+            contact="031-32221100",
+            text="برای سفارش ۲۰ بشقاب میناکاری پیش از نوروز تماس بگیرید.",
+            ip_address=None,
+        )

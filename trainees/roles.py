@@ -22,6 +22,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "trainees.counselloravailability": "v",
         "trainees.counsellingbooking": "vac",
         "trainees.counsellingreferral": "v",
+        "trainees.catalogueentry": "vac",
+        "trainees.businessmessage": "vc",
     },
     R.CENTRE_MANAGER: {
         "trainees.trainee": "vacd",
@@ -42,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "trainees.counsellingreferral": "vac",
         # Who read the centre's counselling notes by break-glass, and why.
         "trainees.counsellingnoteaccess": "v",
+        "trainees.catalogueentry": "vac",
+        "trainees.businessmessage": "vc",
     },
     # A counsellor works with their own bookings and the centre's: the registry to find a
     # trainee, the bookings, their sessions' record and referrals.

@@ -18,7 +18,7 @@ from django_jalali.admin.filters import JDateFieldListFilter
 from empowerment.kernel.admin_columns import jalali_column
 from empowerment.kernel.persian import normalize_text, to_persian_digits
 
-from .. import selectors
+from .. import news, selectors
 from ..admin_base import (
     ScopedAdmin,
     ScopedStackedInline,
@@ -43,12 +43,14 @@ from ..models import (
     PENDING_STATUSES,
     AgendaItem,
     Commitment,
+    CommitmentComment,
     CommitmentMilestone,
     Meeting,
     MeetingAttendee,
     Resolution,
     ResolutionFollowUp,
 )
+from .news import ModeratedCommentAdmin
 
 
 class AgendaItemInline(ScopedTabularInline):
@@ -479,9 +481,25 @@ class ResolutionFollowUpAdmin(ScopedAdmin):
         obj._state.adding = False
 
 
+class CommitmentMilestoneForm(forms.ModelForm):
+    class Meta:
+        model = CommitmentMilestone
+        fields = ["title", "due_date", "completed_on", "evidence", "photo"]
+        # Django's own check (Pillow cannot open it) says the same as ours.
+        error_messages = {"photo": {"invalid_image": news.COVER_INVALID_MESSAGE}}
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        # Only a new upload is checked and re-encoded; a kept photo is already clean.
+        if photo and hasattr(photo, "content_type"):
+            return news.cover_image_prepare(photo)
+        return photo
+
+
 class CommitmentMilestoneInline(ScopedTabularInline):
     model = CommitmentMilestone
-    fields = ["title", "due_date", "completed_on", "evidence"]
+    form = CommitmentMilestoneForm
+    fields = ["title", "due_date", "completed_on", "evidence", "photo"]
 
 
 class CommitmentProgressForm(forms.Form):
@@ -610,6 +628,7 @@ class CommitmentAdmin(ScopedAdmin):
                     due_date=data["due_date"],
                     completed_on=data.get("completed_on"),
                     evidence=data.get("evidence", ""),
+                    photo=data.get("photo") or None,
                 )
                 formset.new_objects.append(created)
                 continue
@@ -627,3 +646,10 @@ class CommitmentAdmin(ScopedAdmin):
                 )
             else:
                 inline_form.save()
+
+
+@admin.register(CommitmentComment)
+class CommitmentCommentAdmin(ModeratedCommentAdmin):
+    subject = "commitment"
+    search_fields = ["name", "text", "commitment__title"]
+    list_select_related = ["commitment", "moderated_by"]

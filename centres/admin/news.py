@@ -126,26 +126,33 @@ class ArticleAdmin(ScopedAdmin):
         )
 
 
-@admin.register(Comment)
-class CommentAdmin(ScopedAdmin):
-    list_display = ["name", "short_text", "article", "state", "sent", "moderated_by"]
-    # RelatedOnly: the filter offers only articles in the moderator's scope.
-    list_filter = ["state", ("article", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "text", "article__title"]
-    list_select_related = ["article", "moderated_by"]
+class ModeratedCommentAdmin(ScopedAdmin):
+    """Residents' comments, whatever they are on: staff publish or reject them
+    (`news.comment_moderate`), never rewrite them. `subject` names the field of what the
+    comment is on."""
+
+    subject = "article"
     actions = ["publish_selected", "reject_selected"]
     sent = jalali_column("created_at", _("sent at"))
-    # Staff judge what readers wrote; they do not rewrite it.
-    readonly_fields = [
-        "article",
-        "name",
-        "text",
-        "state",
-        "ip_address",
-        "created_at",
-        "moderated_by",
-        "moderated_at",
-    ]
+
+    def get_list_display(self, request):
+        return ["name", "short_text", self.subject, "state", "sent", "moderated_by"]
+
+    def get_list_filter(self, request):
+        # RelatedOnly: the filter offers only what is in the moderator's scope.
+        return ["state", (self.subject, admin.RelatedOnlyFieldListFilter)]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            self.subject,
+            "name",
+            "text",
+            "state",
+            "ip_address",
+            "created_at",
+            "moderated_by",
+            "moderated_at",
+        ]
 
     def has_add_permission(self, request):
         return False
@@ -175,3 +182,10 @@ class CommentAdmin(ScopedAdmin):
             Comment.State.REJECTED,
             lambda n: ngettext("%(count)d comment rejected.", "%(count)d comments rejected.", n),
         )
+
+
+@admin.register(Comment)
+class CommentAdmin(ModeratedCommentAdmin):
+    subject = "article"
+    search_fields = ["name", "text", "article__title"]
+    list_select_related = ["article", "moderated_by"]

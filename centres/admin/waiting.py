@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 
 from empowerment.kernel import waiting
 
-from ..models import Comment, Commitment, Resolution
+from ..models import Comment, Commitment, CommitmentComment, Resolution
 
 
 @waiting.register(order=10)
@@ -16,6 +16,20 @@ def comments_to_moderate(request):
     count = Comment.objects.visible_to(request.user).filter(state=Comment.State.AWAITING).count()
     url = reverse("admin:centres_comment_changelist") + f"?state__exact={Comment.State.AWAITING}"
     return [waiting.WaitingItem("comments", gettext("comments to moderate"), count, url)]
+
+
+@waiting.register(order=11)
+def commitment_comments_to_moderate(request):
+    if not request.user.has_perm("centres.change_commitmentcomment"):
+        return []
+    awaiting = CommitmentComment.State.AWAITING
+    count = CommitmentComment.objects.visible_to(request.user).filter(state=awaiting).count()
+    url = reverse("admin:centres_commitmentcomment_changelist") + f"?state__exact={awaiting}"
+    return [
+        waiting.WaitingItem(
+            "commitment_comments", gettext("comments on promises to moderate"), count, url
+        )
+    ]
 
 
 @waiting.register(order=40)

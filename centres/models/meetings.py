@@ -17,6 +17,7 @@ from empowerment.kernel.jalali import local_today
 
 from ..scope import ScopedQuerySet
 from .geography import Neighbourhood, TimeStamped
+from .news import ModeratedComment
 from .organisations import Centre, Headquarters, Partner
 
 # --- Meetings, resolutions and commitments -----------------------------------------------
@@ -503,6 +504,15 @@ class CommitmentMilestone(models.Model):
     due_date = jmodels.jDateField(_("due date"), null=True, blank=True)
     completed_on = jmodels.jDateField(_("completed on"), null=True, blank=True)
     evidence = PersianTextField(_("evidence"), blank=True)
+    # Shown on the public promises pages: stored through the configured media storage
+    # (local or the object store), only after `cover_image_prepare` checked it by its
+    # content and re-encoded it without metadata (a phone photo's GPS position).
+    photo = models.ImageField(
+        _("evidence photo"),
+        upload_to="commitments/evidence/%Y/%m/",
+        blank=True,
+        help_text=_("JPEG, PNG or WebP, at most 5 MB; it is resized and its metadata removed."),
+    )
 
     objects = models.Manager.from_queryset(CommitmentMilestoneQuerySet)()
     history = HistoricalRecords()
@@ -514,3 +524,80 @@ class CommitmentMilestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        """Past its due date and not done (the queryset's `overdue()`, for one row)."""
+        due = _as_gregorian(self.due_date)
+        return self.completed_on is None and due is not None and due < local_today()
+
+
+class CommitmentFollowerQuerySet(ScopedQuerySet):
+    scope_paths = CommitmentMilestoneQuerySet.scope_paths
+
+    def active(self):
+        return self.filter(unsubscribed_at=None)
+
+
+class CommitmentFollower(models.Model):
+    """A resident who follows a commitment from its public page: an SMS (through the outbox)
+    each time its progress or status changes, with a link to stop. The mobile was proved by
+    an SMS code; it is never shown on a page.
+
+    One row per commitment and mobile: following again revives the row. Stopping rotates
+    `secret`, so an unsubscribe link works once and an old one is refused."""
+
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.CASCADE,
+        related_name="followers",
+        verbose_name=_("commitment"),
+    )
+    mobile = models.CharField(_("mobile"), max_length=11)
+    secret = models.CharField(max_length=32, editable=False)
+    created_at = models.DateTimeField(_("followed at"), auto_now_add=True)
+    unsubscribed_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    objects = models.Manager.from_queryset(CommitmentFollowerQuerySet)()
+
+    class Meta:
+        verbose_name = _("commitment follower")
+        verbose_name_plural = _("commitment followers")
+        ordering = ["commitment", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "mobile"], name="commitment_follower_unique_mobile"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id} · {self.pk}"
+
+
+class CommitmentCommentQuerySet(ScopedQuerySet):
+    scope_paths = CommitmentMilestoneQuerySet.scope_paths
+
+    def published(self):
+        return self.filter(state=CommitmentComment.State.PUBLISHED)
+
+
+class CommitmentComment(ModeratedComment):
+    """A resident's comment on a public commitment, moderated like news comments by the
+    staff whose scope holds the commitment (its neighbourhood's centre, its headquarters)."""
+
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("commitment"),
+    )
+
+    objects = models.Manager.from_queryset(CommitmentCommentQuerySet)()
+
+    class Meta:
+        verbose_name = _("comment on a commitment")
+        verbose_name_plural = _("comments on commitments")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["commitment", "state"], name="commitment_comment_state"),
+        ]

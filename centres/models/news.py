@@ -153,8 +153,10 @@ class CommentQuerySet(ScopedQuerySet):
         return self.filter(state=Comment.State.PUBLISHED)
 
 
-class Comment(models.Model):
-    """A reader's comment on an article; shown only once staff published it."""
+class ModeratedComment(models.Model):
+    """What a resident writes on a public page (a news article, a commitment), shown only
+    once staff published it. Moderated by `centres.news.comment_moderate`, whatever the
+    page."""
 
     NAME_MAX_LENGTH = 80
     TEXT_MAX_LENGTH = 2000
@@ -164,9 +166,6 @@ class Comment(models.Model):
         PUBLISHED = "published", _("Published")
         REJECTED = "rejected", _("Rejected")
 
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="comments", verbose_name=_("article")
-    )
     name = PersianCharField(_("name"), max_length=NAME_MAX_LENGTH)
     text = PersianTextField(
         _("comment"), max_length=TEXT_MAX_LENGTH, validators=[MaxLengthValidator(TEXT_MAX_LENGTH)]
@@ -186,6 +185,20 @@ class Comment(models.Model):
     )
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
 
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.text[:40]}"
+
+
+class Comment(ModeratedComment):
+    """A reader's comment on an article; shown only once staff published it."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="comments", verbose_name=_("article")
+    )
+
     objects = models.Manager.from_queryset(CommentQuerySet)()
 
     class Meta:
@@ -193,6 +206,3 @@ class Comment(models.Model):
         verbose_name_plural = _("comments")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["article", "state"], name="comment_article_state")]
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.text[:40]}"

@@ -11,7 +11,12 @@ from empowerment.kernel.tracking import tracking_number_read
 from empowerment.kernel.validators import normalize_mobile, validate_mobile
 from empowerment.public import selectors
 from programs.models import Idea
-from trainees.models import CohortInterest, CounsellingBooking, CounsellingTopic
+from trainees.models import (
+    BusinessMessage,
+    CohortInterest,
+    CounsellingBooking,
+    CounsellingTopic,
+)
 
 
 class CommentForm(forms.Form):
@@ -95,6 +100,8 @@ class IdeaForm(_ResidentForm):
             "neighbourhood",
             "submitter_name",
             "submitter_mobile",
+            "publish_consent",
+            "publish_name_consent",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 6}),
@@ -111,7 +118,13 @@ class IdeaForm(_ResidentForm):
             "jobs_expected": _("How many people could work in it, you included."),
             "submitter_mobile": _("A code will be sent to this number to confirm it."),
         }
-        labels = {"neighbourhood": _("Your neighbourhood")}
+        labels = {
+            "neighbourhood": _("Your neighbourhood"),
+            "publish_consent": _(
+                "If my idea is accepted, its title and summary may be shown on this page"
+            ),
+            "publish_name_consent": _("and my name with them"),
+        }
 
     def __init__(self, *args, call, **kwargs):
         kwargs.setdefault("instance", Idea(call=call))
@@ -232,3 +245,56 @@ class TrackForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}),
     )
+
+
+class FollowForm(forms.Form):
+    """Following a commitment: the mobile that gets the news, confirmed by an SMS code."""
+
+    mobile_field = "mobile"
+
+    mobile = MobileField(
+        label=_("Your mobile"),
+        max_length=20,
+        help_text=_("A code will be sent to this number to confirm it."),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "tel",
+                "autocomplete": "tel",
+                "dir": "ltr",
+                "placeholder": "09121234567",
+            }
+        ),
+    )
+
+    def pending_data(self) -> dict:
+        return {"mobile": self.cleaned_data["mobile"]}
+
+
+class BusinessMessageForm(forms.Form):
+    """A resident's message to a business in the catalogue, sent through the centre."""
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=BusinessMessage.NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact = forms.CharField(
+        label=_("How to answer you"),
+        max_length=BusinessMessage.CONTACT_MAX_LENGTH,
+        help_text=_("A phone number or an e-mail address; only the centre's staff see it."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "dir": "ltr"}),
+    )
+    text = forms.CharField(
+        label=_("Your message"),
+        min_length=2,
+        max_length=BusinessMessage.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def is_spam(self) -> bool:
+        return bool(self.cleaned_data.get("website"))

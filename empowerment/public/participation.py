@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from centres import meetings as commitments
 from centres.models import Centre
+from centres.news import CommentRateLimited
 from empowerment.kernel import errors
 from empowerment.kernel.errors import add_refusal_to_form
 from empowerment.kernel.masking import own_mobile_hint
@@ -24,11 +26,13 @@ from empowerment.public import services as participation
 from empowerment.public.forms import (
     CodeForm,
     CohortInterestForm,
+    CommentForm,
     CounsellingBookingForm,
+    FollowForm,
     IdeaForm,
     TrackForm,
 )
-from empowerment.public.services import BOOKING, IDEA, INTEREST, TRACK
+from empowerment.public.services import BOOKING, FOLLOW, IDEA, INTEREST, TRACK
 from programs.services.ideas import idea_call_require_open
 from trainees import services as registry
 
@@ -103,6 +107,7 @@ def call_detail(request, pk: int):
         "closed_message": closed_message,
         "closed_code": closed_code,
         "form": form,
+        "accepted_ideas": selectors.call_accepted_ideas(call=call),
     }
     return render(request, "public/call_detail.html", context, status=_status(form))
 
@@ -138,6 +143,114 @@ def cohort_interest(request, pk: int):
         {"cohort": cohort, "form": form},
         status=_status(form),
     )
+
+
+# --- Following a commitment ----------------------------------------------------------------
+
+
+def _public_commitment(pk: int):
+    commitment = selectors.public_commitment(pk=pk)
+    if commitment is None:
+        raise Http404
+    return commitment
+
+
+def _commitment_page(request, commitment, *, follow_form=None, comment_form=None, status=200):
+    """The commitment's own page: what was promised, its published comments, the form to
+    follow it (while it is open) and the form to comment."""
+    closed_message = closed_code = ""
+    try:
+        commitments.commitment_follow_check(commitment=commitment)
+    except ValidationError as error:
+        closed_message, closed_code = error.messages[0], errors.refusal_code(error)
+        follow_form = None
+    else:
+        follow_form = follow_form or FollowForm(initial=_prefill(request, FOLLOW, commitment.pk))
+    context = {
+        "commitment": commitment,
+        "form": follow_form,
+        "comment_form": comment_form or CommentForm(),
+        "comments": selectors.commitment_comments_published(commitment=commitment),
+        "closed_message": closed_message,
+        "closed_code": closed_code,
+    }
+    return render(request, "public/commitment_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def commitment_follow(request, pk: int):
+    """A resident's mobile to follow a commitment (the form is on the promises pages too);
+    an SMS code confirms it, as for ideas."""
+    commitment = _public_commitment(pk)
+    form = None
+    if request.method == "POST":
+        try:
+            commitments.commitment_follow_check(commitment=commitment)
+        except ValidationError:
+            pass  # the page says why; nothing is sent
+        else:
+            form = FollowForm(request.POST)
+            if form.is_valid():
+                answer = _request_code(request, form, kind=FOLLOW, target=commitment)
+                if answer is not None:
+                    return answer
+    return _commitment_page(request, commitment, follow_form=form, status=_status(form))
+
+
+@require_http_methods(["POST"])
+def commitment_comment(request, pk: int):
+    """A resident's comment on a commitment, kept for moderation like a news comment."""
+    commitment = _public_commitment(pk)
+    form = CommentForm(request.POST)
+    status = 200
+    accepted = _("Thank you. Your comment will be shown after review.")
+    landing = reverse("public_commitment_follow", args=[commitment.pk]) + "#comments"
+    if form.is_valid():
+        if form.is_spam():
+            # Answer a robot exactly as a person, so it learns nothing; store nothing.
+            messages.success(request, accepted, extra_tags="comment_received")
+            return redirect(landing)
+        try:
+            commitments.commitment_comment_submit(
+                commitment=commitment,
+                name=form.cleaned_data["name"],
+                text=form.cleaned_data["text"],
+                ip_address=client_address(request),
+            )
+        except CommentRateLimited:
+            text = _("You have sent several comments in a short time. Please try again later.")
+            form.add_error(None, ValidationError(text, code="rate_limited"))
+            status = 429
+        except ValidationError as error:
+            add_refusal_to_form(form, error)
+        else:
+            messages.success(request, accepted, extra_tags="comment_received")
+            return redirect(landing)
+    return _commitment_page(request, commitment, comment_form=form, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def commitment_unfollow(request, token: str):
+    """The link in each SMS. Opening it changes nothing (a phone's link preview fetches it
+    too); the one button on the page stops the messages."""
+    status, stopped, invalid = 200, None, None
+    try:
+        follower = commitments.commitment_unfollow_find(token=token)
+    except ValidationError as error:
+        follower, invalid, status = None, error, 404
+    if follower is not None and request.method == "POST":
+        try:
+            stopped = commitments.commitment_unfollow(token=token)
+        except ValidationError as error:
+            invalid, status = error, 404
+    context = {
+        "follower": follower,
+        "commitment": follower.commitment if follower else None,
+        "stopped": stopped,
+        "invalid_code": errors.refusal_code(invalid) if invalid else "",
+        "invalid_message": invalid.messages[0] if invalid else "",
+    }
+    return render(request, "public/commitment_unfollow.html", context, status=status)
 
 
 # --- Step 2: the code --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from centres.models import (
     Article,
     Centre,
     Commitment,
+    CommitmentComment,
     CommitmentMilestone,
     Headquarters,
     Neighbourhood,
@@ -26,6 +27,7 @@ from empowerment.kernel import tracking
 from empowerment.kernel.jalali import local_today
 from programs.models import Idea, IdeaCall
 from trainees.models import (
+    CatalogueEntry,
     CohortInterest,
     CounsellingBooking,
     CounsellorAvailability,
@@ -247,7 +249,12 @@ def _commitments() -> QuerySet:
             Prefetch(
                 "milestones",
                 queryset=CommitmentMilestone.objects.order_by("due_date", "pk"),
-            )
+            ),
+            Prefetch(
+                "comments",
+                queryset=CommitmentComment.objects.published().order_by("created_at", "pk"),
+                to_attr="published_comments",
+            ),
         )
         .order_by("due_date", "pk")
     )
@@ -310,3 +317,66 @@ def neighbourhood_accountability(*, neighbourhood: Neighbourhood) -> dict:
         "commitments": list(commitments.distinct()),
         "resolutions": list(resolutions.distinct()),
     }
+
+
+def public_commitment(*, pk: int) -> Commitment | None:
+    """A commitment shown on a public page: made to a neighbourhood an active centre serves,
+    or followed by a headquarters of an active centre."""
+    return (
+        Commitment.objects.filter(pk=pk)
+        .filter(Q(neighbourhood__centres__is_active=True) | Q(headquarters__centre__is_active=True))
+        .select_related("neighbourhood")
+        .distinct()
+        .first()
+    )
+
+
+def commitment_comments_published(*, commitment: Commitment) -> QuerySet:
+    return (
+        CommitmentComment.objects.published()
+        .filter(commitment=commitment)
+        .order_by("created_at", "pk")
+    )
+
+
+def call_accepted_ideas(*, call: IdeaCall) -> list[Idea] | None:
+    """The accepted ideas a decided call shows publicly: only once its decisions are
+    published (None before), and only those whose submitters consented. Only the columns
+    the page may show are read: never the mobile."""
+    if not call.decisions_published:
+        return None
+    return list(
+        Idea.objects.filter(call=call, status=Idea.Status.ACCEPTED, publish_consent=True)
+        .only("pk", "title", "summary", "submitter_name", "publish_name_consent")
+        .order_by("title", "pk")
+    )
+
+
+def decided_calls(*, centre: Centre) -> QuerySet:
+    """A centre's calls whose decisions are published, latest first."""
+    return (
+        IdeaCall.objects.filter(centre=centre, decisions_published_at__isnull=False)
+        .only("pk", "title", "closes_on")
+        .order_by("-closes_on", "-pk")
+    )
+
+
+def centre_catalogue(*, centre: Centre) -> QuerySet:
+    """The home businesses a centre lists, with their owners' consent: only the business's
+    own name and what it makes are read (never the owner or a mobile)."""
+    return (
+        CatalogueEntry.objects.listed()
+        .filter(centre=centre)
+        .only("pk", "name", "description", "centre_id")
+        .order_by("name", "pk")
+    )
+
+
+def public_catalogue_entry(*, pk: int) -> CatalogueEntry | None:
+    return (
+        CatalogueEntry.objects.listed()
+        .select_related("centre")
+        .only("pk", "name", "description", "centre__name", "centre__is_active", "withdrawn_at")
+        .filter(pk=pk)
+        .first()
+    )

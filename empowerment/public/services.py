@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from centres.meetings import commitment_follow, commitment_follow_check
 from centres.models import Centre, Neighbourhood
 from empowerment.kernel import errors
 from empowerment.kernel import residents as otp
@@ -42,6 +43,7 @@ IDEA = "idea"
 INTEREST = "interest"
 BOOKING = "booking"
 TRACK = "track"
+FOLLOW = "follow"
 
 
 class TooManyCodes(errors.DomainError):
@@ -77,7 +79,15 @@ def _neighbourhood(data: dict):
     return Neighbourhood.objects.filter(pk=pk).first() if pk else None
 
 
-class _Idea:
+class _Kind:
+    def landing(self, session, target, number: str) -> str:
+        """Where the confirmed request leads: the page of what was sent, with its tracking
+        number, which this browser may now see."""
+        waiting.tracking_grant(session, number)
+        return reverse("public_tracked", args=[number])
+
+
+class _Idea(_Kind):
     mobile_field = "submitter_mobile"
 
     def target(self, pk: int):
@@ -102,7 +112,7 @@ class _Idea:
         return idea.tracking_number, message, "idea_received"
 
 
-class _Interest:
+class _Interest(_Kind):
     mobile_field = "mobile"
 
     def target(self, pk: int):
@@ -141,7 +151,7 @@ class _Interest:
         )
 
 
-class _Booking:
+class _Booking(_Kind):
     """A counselling slot at a centre, booked once the mobile's code is typed."""
 
     mobile_field = "mobile"
@@ -198,7 +208,7 @@ def booking_cancel_tracked(*, session, number: str) -> CounsellingBooking | None
     return registry.counselling_cancel(booking=booking)
 
 
-class _Track:
+class _Track(_Kind):
     """Following what one sent: the tracking number and the mobile it was sent with; the
     SMS code proves the mobile. Nothing is written; the browser may then see the status."""
 
@@ -231,7 +241,44 @@ class TrackingNotFound(errors.Invalid):
     )
 
 
-KINDS = {IDEA: _Idea(), INTEREST: _Interest(), BOOKING: _Booking(), TRACK: _Track()}
+class _Follow(_Kind):
+    """Following a commitment: the mobile, proved by its code, gets an SMS at each change of
+    progress or status. Nothing is tracked: the resident lands back on the commitment."""
+
+    mobile_field = "mobile"
+
+    def target(self, pk: int):
+        return selectors.public_commitment(pk=pk)
+
+    def form_url(self, pk: int) -> str:
+        return reverse("public_commitment_follow", args=[pk])
+
+    def title(self, target, data: dict) -> str:
+        return target.title
+
+    def check(self, target, data: dict) -> None:
+        commitment_follow_check(commitment=target)
+
+    def write(self, target, data: dict, user) -> tuple[str, str, str]:
+        _follower, created = commitment_follow(commitment=target, mobile=data["mobile"])
+        if created:
+            message = _("You follow “%(title)s”: an SMS will tell you of each change.")
+        else:
+            message = _("You already follow “%(title)s”.")
+        notice = "follow_started" if created else "follow_already"
+        return "", message % {"title": target.title}, notice
+
+    def landing(self, session, target, number: str) -> str:
+        return self.form_url(target.pk)
+
+
+KINDS = {
+    IDEA: _Idea(),
+    INTEREST: _Interest(),
+    BOOKING: _Booking(),
+    TRACK: _Track(),
+    FOLLOW: _Follow(),
+}
 
 
 def _receipt_sms(number: str, mobile: str, title: str) -> None:
@@ -353,8 +400,7 @@ def participation_confirm(
         raise RequestNoLongerTaken(" ".join(error.messages)) from error
     # The sender lands on the page of what they sent, with its tracking number: the
     # confirmation where they look, and no form left to send twice.
-    waiting.tracking_grant(session, number)
-    where = reverse("public_tracked", args=[number])
+    where = kind.landing(session, request.target, number)
     waiting.pending_finish(session, entry.token, redirect_to=where)
     return where, message, notice
 

@@ -8,10 +8,27 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("centres/<int:pk>/", views.centre_detail, name="centre_detail"),
     path("centres/<int:pk>/promises/", views.centre_promises, name="centre_promises"),
+    path("centres/<int:pk>/catalogue/", views.centre_catalogue, name="centre_catalogue"),
+    path("catalogue/<int:pk>/contact/", views.business_contact, name="public_business_contact"),
     path(
         "neighbourhoods/<int:pk>/promises/",
         views.neighbourhood_promises,
         name="neighbourhood_promises",
+    ),
+    path(
+        "commitments/<int:pk>/follow/",
+        participation.commitment_follow,
+        name="public_commitment_follow",
+    ),
+    path(
+        "commitments/<int:pk>/comments/",
+        participation.commitment_comment,
+        name="public_commitment_comment",
+    ),
+    path(
+        "unfollow/<str:token>/",
+        participation.commitment_unfollow,
+        name="public_commitment_unfollow",
     ),
     path("news/", views.news_list, name="news_list"),
     # Slugs are Unicode (Persian titles), which the `slug` converter would refuse.

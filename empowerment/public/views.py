@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -22,7 +23,8 @@ from empowerment.kernel.jalali import local_today
 from empowerment.kernel.persian import normalize_text
 from empowerment.kernel.ratelimit import client_address
 from empowerment.public import selectors
-from empowerment.public.forms import CommentForm
+from empowerment.public.forms import BusinessMessageForm, CommentForm, FollowForm
+from trainees.services import catalogue
 
 NEWS_PER_PAGE = 10
 LATEST_NEWS = 4
@@ -96,6 +98,7 @@ def centre_detail(request, pk: int):
         "latest_news": news.article_list_public(centre=centre)[:LATEST_NEWS],
         "cohorts": selectors.centre_open_cohorts(centre=centre),
         "calls": selectors.open_calls().filter(centre=centre),
+        "decided_calls": selectors.decided_calls(centre=centre),
         "products": selectors.centre_products(centre=centre),
         "counselling": selectors.centre_offers_counselling(centre=centre),
     }
@@ -166,6 +169,7 @@ def centre_promises(request, pk: int):
         "place": centre.name,
         "centre": centre,
         "today": local_today(),
+        "follow_form": FollowForm(),
         **selectors.centre_accountability(centre=centre),
     }
     return render(request, "public/promises.html", context)
@@ -184,6 +188,55 @@ def neighbourhood_promises(request, pk: int):
         "neighbourhood": neighbourhood,
         "centres": Centre.objects.active().filter(neighbourhoods=neighbourhood),
         "today": local_today(),
+        "follow_form": FollowForm(),
         **selectors.neighbourhood_accountability(neighbourhood=neighbourhood),
     }
     return render(request, "public/promises.html", context)
+
+
+# --- The catalogue of home businesses ------------------------------------------------------
+
+
+@require_safe
+def centre_catalogue(request, pk: int):
+    centre = get_object_or_404(Centre.objects.active(), pk=pk)
+    context = {"centre": centre, "entries": selectors.centre_catalogue(centre=centre)}
+    return render(request, "public/catalogue.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def business_contact(request, pk: int):
+    """A message to a listed business, kept for the centre's staff who pass it on: the
+    owner's mobile is never shown."""
+    entry = selectors.public_catalogue_entry(pk=pk)
+    if entry is None:
+        raise Http404
+    status = 200
+    if request.method == "POST":
+        form = BusinessMessageForm(request.POST)
+        if form.is_valid():
+            sent = _("Thank you. The centre will pass your message on to the business.")
+            landing = reverse("public_business_contact", args=[entry.pk])
+            if form.is_spam():
+                messages.success(request, sent, extra_tags="message_sent")
+                return redirect(landing)
+            try:
+                catalogue.business_message_send(
+                    entry=entry,
+                    name=form.cleaned_data["name"],
+                    contact=form.cleaned_data["contact"],
+                    text=form.cleaned_data["text"],
+                    ip_address=client_address(request),
+                )
+            except catalogue.MessageRateLimited as error:
+                add_refusal_to_form(form, error)
+                status = 429
+            except ValidationError as error:
+                add_refusal_to_form(form, error)
+            else:
+                messages.success(request, sent, extra_tags="message_sent")
+                return redirect(landing)
+    else:
+        form = BusinessMessageForm()
+    context = {"entry": entry, "centre": entry.centre, "form": form}
+    return render(request, "public/business_contact.html", context, status=status)

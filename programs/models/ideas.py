@@ -226,6 +226,15 @@ class Idea(TimeStamped):
     team_members = PersianTextField(_("team members"), blank=True, help_text=_("One per line."))
     support_needed = PersianTextField(_("support needed"), blank=True)
     jobs_expected = models.PositiveSmallIntegerField(_("jobs it could create"), default=0)
+    # The submitter's consent, given in the form: once the call's decisions are published,
+    # an accepted idea's title and summary are shown publicly only with the first, and the
+    # submitter's name only with both. The mobile is never shown.
+    publish_consent = models.BooleanField(
+        _("may be shown publicly if accepted"),
+        default=False,
+        help_text=_("The title and summary, on the call's page once the decisions are out."),
+    )
+    publish_name_consent = models.BooleanField(_("my name may be shown with it"), default=False)
     # What the submitter follows the idea with (empowerment/kernel/tracking.py).
     tracking_number = models.CharField(
         _("tracking number"), max_length=10, unique=True, null=True, blank=True, editable=False

@@ -179,8 +179,11 @@ def idea_submit(
     support_needed: str = "",
     jobs_expected: int = 0,
     neighbourhood=None,
+    publish_consent: bool = False,
+    publish_name_consent: bool = False,
 ) -> Idea:
-    """A resident submits an idea; only while the call is open (Tehran's date)."""
+    """A resident submits an idea; only while the call is open (Tehran's date). The consents
+    say what may be shown publicly if it is accepted (the name only with the idea)."""
     call = IdeaCall.objects.select_for_update().get(pk=call.pk)
     idea_call_require_open(call=call)
     idea = Idea(
@@ -194,6 +197,8 @@ def idea_submit(
         support_needed=support_needed,
         jobs_expected=jobs_expected,
         neighbourhood=neighbourhood,
+        publish_consent=bool(publish_consent),
+        publish_name_consent=bool(publish_consent and publish_name_consent),
         tracking_number=tracking.tracking_number_new(
             tracking.IDEA,
             taken=lambda number: Idea.objects.filter(tracking_number=number).exists(),

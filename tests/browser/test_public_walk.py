@@ -14,13 +14,19 @@ import pytest
 from playwright.sync_api import expect
 
 from centres import meetings, news
-from centres.models import Comment
+from centres.models import Comment, CommitmentComment, CommitmentFollower, Headquarters
+from empowerment.kernel.models import OutboxMessage
 from empowerment.kernel.persian import to_persian_digits
 from empowerment.kernel.sms import ConsoleSMSBackend
 from programs.models import Idea
 from programs.services.ideas import idea_submit
 from tests.browser.conftest import SCREENSHOTS, admin_sign_in, non_local_requests
-from tests.centres.factories import CentreFactory, PartnerFactory, staff_user
+from tests.centres.factories import (
+    CentreFactory,
+    HeadquartersFactory,
+    PartnerFactory,
+    staff_user,
+)
 from tests.programs.factories import make_call
 
 pytestmark = pytest.mark.browser
@@ -236,3 +242,64 @@ def test_a_neighbourhood_sees_what_was_promised_to_it(browser, live_server, plac
             page.screenshot(path=str(SCREENSHOTS / f"public-promises-{name}.png"), full_page=True)
         finally:
             context.close()
+
+
+def test_a_resident_follows_and_comments_on_a_promise_then_stops_by_the_sms_link(
+    browser, live_server, places
+):
+    """On a phone: the Hesseh page, the follow form under the promise (Persian digits), the
+    SMS code, a comment; the secretary's progress sends an SMS whose link stops the
+    messages with one button; the mobile is never on a page."""
+    hesseh = places["neighbourhoods"]["hesseh"]
+    hq = HeadquartersFactory(
+        level=Headquarters.Level.CITY,
+        province=places["centre"].city.province,
+        city=places["centre"].city,
+    )
+    commitment = meetings.commitment_create(
+        title="آسفالت و احداث پیاده‌رو معابر محله حصه",
+        promised_by="شهرداران مناطق ۱۰ و ۱۴ اصفهان",
+        neighbourhood=hesseh,
+        headquarters=hq,
+        due_date=jdatetime.date(1401, 1, 1),
+    )
+    context = browser.new_context(
+        locale="fa-IR", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    phone = context.new_page()
+    try:
+        phone.goto(f"{live_server.url}/neighbourhoods/{hesseh.pk}/promises/")
+        card = phone.locator(f"[data-commitment='{commitment.pk}']")
+        card.locator("details.follow summary").click()
+        card.locator(f"#follow-mobile-{commitment.pk}").fill(to_persian_digits(MOBILE))
+        card.locator("form.follow-form button[type=submit]").click()
+        phone.wait_for_url("**/confirm/**")
+        code = re.search(r"\d{6}", ConsoleSMSBackend.outbox[-1]["text"]).group()
+        phone.fill("#id_code", code)
+        phone.click("form.code-form button[type=submit]")
+        # The form's anchor (#follow) stays on the page the confirmation leads to.
+        phone.wait_for_url(re.compile(rf"/commitments/{commitment.pk}/follow/"))
+        expect(phone.locator("[data-code=follow_started]")).to_be_visible()
+        assert MOBILE not in phone.content()
+
+        phone.fill("#id_name", "نرگس")
+        phone.fill("#id_text", "پیاده‌رو کوچه‌های فرعی کی ساخته می‌شود؟")
+        phone.click("form.comment-form button[type=submit]")
+        expect(phone.locator("[data-code=comment_received]")).to_be_visible()
+        assert CommitmentComment.objects.get().state == CommitmentComment.State.AWAITING
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.screenshot(path=str(SCREENSHOTS / "public-promise-follow-phone-390.png"))
+
+        meetings.commitment_progress_record(
+            commitment=commitment,
+            user=staff_user("secretary.hesseh", "hq_secretary", hq),
+            progress=30,
+        )
+        sms = OutboxMessage.objects.get(key__startswith="commitment-news:")
+        link = re.search(r"https?://\S+", sms.text).group()
+        phone.goto(live_server.url + "/" + link.split("://", 1)[1].split("/", 1)[1])
+        phone.click("form.resident-form button[type=submit]")
+        expect(phone.locator("[data-code=unfollowed]")).to_be_visible()
+        assert not CommitmentFollower.objects.active().exists()
+    finally:
+        context.close()

@@ -108,7 +108,7 @@ def test_centre_page_query_count_does_not_grow_with_rows(
             start_date=planned_cohort.start_date,
             end_date=planned_cohort.end_date,
         )
-    # See test_pages.test_centre_page_query_count for the nine queries.
-    with django_assert_num_queries(9):
+    # See test_pages.test_centre_page_query_count for the ten queries.
+    with django_assert_num_queries(10):
         response = client.get(reverse("centre_detail", args=[hesseh_centre.pk]))
     assert len(response.context["cohorts"]) == 4

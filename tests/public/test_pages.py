@@ -146,6 +146,7 @@ def test_centre_page_query_count(client, isfahan, django_assert_num_queries):
         isfahan.neighbourhoods.add(NeighbourhoodFactory(district=district))
     # 1 centre with city and province, 2 its districts (prefetch), 3 neighbourhoods served,
     # 4 headquarters, 5 latest news with counts, 6 cohorts open for registration with their
-    # seats, 7 open calls, 8 products with units sold, 9 whether it offers counselling.
-    with django_assert_num_queries(9):
+    # seats, 7 open calls, 8 calls whose decisions are published, 9 products with units sold,
+    # 10 whether it offers counselling.
+    with django_assert_num_queries(10):
         assert client.get(reverse("centre_detail", args=[isfahan.pk])).status_code == 200

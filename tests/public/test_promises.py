@@ -131,3 +131,16 @@ def test_unknown_inactive_or_unserved_places_are_not_found(client, demo):
         url = reverse("neighbourhood_promises", args=[unserved.pk])
         assert client.get(url).status_code == 404
     assert client.get(reverse("neighbourhood_promises", args=[999999])).status_code == 404
+
+
+def test_the_demo_asphalt_promise_shows_its_photo_and_only_published_comments(client, demo):
+    asphalt = Commitment.objects.get(title__startswith="آسفالت")
+    hesseh = asphalt.neighbourhood
+    body = client.get(reverse("neighbourhood_promises", args=[hesseh.pk])).content.decode()
+    done = asphalt.milestones.exclude(photo="").get()
+    assert done.photo.url in body
+    assert "پیاده‌رو کی ساخته می‌شود" in body  # published by the centre's manager
+    assert "آسفالت خیابان اصلی خوب انجام شد" not in body  # still waiting for review
+    assert reverse("public_commitment_follow", args=[asphalt.pk]) in body
+    page = client.get(reverse("public_commitment_follow", args=[asphalt.pk]))
+    assert page.status_code == 200 and asphalt.is_overdue

@@ -1,4 +1,13 @@
 """Admin for the registry: the centre staff's daily work, one module per concern (importing
 them registers their ModelAdmins). Every write goes through the services."""
 
-from . import certificates, counselling, enrolments, filters, outcomes, registry, waiting  # noqa: F401
+from . import (  # noqa: F401
+    catalogue,
+    certificates,
+    counselling,
+    enrolments,
+    filters,
+    outcomes,
+    registry,
+    waiting,
+)

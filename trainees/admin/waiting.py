@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from empowerment.kernel import waiting
 
 from .. import selectors
-from ..models import CohortInterest, PossibleDuplicate
+from ..models import BusinessMessage, CohortInterest, PossibleDuplicate
 
 
 @waiting.register(order=0)
@@ -49,3 +49,13 @@ def possible_duplicates(request):
         + f"?status__exact={PossibleDuplicate.Status.OPEN}"
     )
     return [waiting.WaitingItem("duplicates", gettext("possible duplicate trainees"), count, url)]
+
+
+@waiting.register(order=35)
+def messages_to_businesses(request):
+    if not request.user.has_perm("trainees.change_businessmessage"):
+        return []
+    new = BusinessMessage.State.NEW
+    count = BusinessMessage.objects.visible_to(request.user).filter(state=new).count()
+    url = reverse("admin:trainees_businessmessage_changelist") + f"?state__exact={new}"
+    return [waiting.WaitingItem("business_messages", gettext("messages to businesses"), count, url)]

@@ -9,6 +9,7 @@ One module per concern:
 - counselling: topics, counsellors' hours, bookings, sessions' notes and referrals
 """
 
+from .catalogue import *  # noqa: F403
 from .certificates import *  # noqa: F403
 from .counselling import *  # noqa: F403
 from .outcomes import *  # noqa: F403

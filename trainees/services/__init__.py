@@ -9,10 +9,12 @@
 - imports: the spreadsheet import (preview, confirm, apply)
 - interest: requests to join a cohort from the public portal
 - reminders: SMS reminders of sessions
+- catalogue: the public catalogue of home businesses and messages to them
 - sharing: a person's consent to show their details to a centre that enrols them
 """
 
 from .attendance import *  # noqa: F403
+from .catalogue import *  # noqa: F403
 from .certificates import *  # noqa: F403
 from .counselling import *  # noqa: F403
 from .enrolment import *  # noqa: F403
