@@ -56,10 +56,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "first_name": ("نام",),
     "last_name": ("نام خانوادگی", "نام‌خانوادگی", "فامیل"),
     "father_name": ("نام پدر",),
-    "nationality": ("ملیت", "تابعیت"),
     "national_code": ("کد ملی", "کدملی", "شماره ملی"),
-    "foreign_code": ("کد یکتای اتباع", "کد اتباع", "کد فراگیر اتباع", "شماره کارت آمایش"),
-    "passport_number": ("شماره گذرنامه", "شماره پاسپورت", "گذرنامه", "پاسپورت"),
     "mobile": ("تلفن همراه", "موبایل", "شماره همراه"),
     "gender": ("جنسیت",),
     "birth_date": ("تاریخ تولد",),
@@ -68,6 +65,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "employment_status": ("وضعیت اشتغال",),
     "referral_source": ("نحوه آشنایی", "نحوه آشنایی با مرکز"),
     "cohort": ("کد دوره",),
+    # Residents without an Iranian national code: their nationality, and the foreign
+    # nationals' code or a passport number instead of the national code.
+    "nationality": ("ملیت", "تابعیت"),
+    "foreign_code": ("کد یکتای اتباع", "کد اتباع", "کد فراگیر اتباع", "شماره کارت آمایش"),
+    "passport_number": ("شماره گذرنامه", "شماره پاسپورت", "گذرنامه", "پاسپورت"),
 }
 REQUIRED = ("first_name", "last_name", "national_code", "gender")
 # A sheet of foreign nationals only may leave out the national code's column if it has
@@ -490,6 +492,7 @@ EXAMPLE_ROW = {
     "education": "دیپلم",
     "employment_status": "خانه‌دار",
     "referral_source": "مسجد",
+    "nationality": "ایرانی",
 }
 TEMPLATE_ROWS = 2000  # rows of the template that offer the lists
 _LISTS_SHEET = "فهرست‌ها"
@@ -583,10 +586,7 @@ def trainees_xlsx(queryset) -> bytes:
         column_title("first_name"),
         column_title("last_name"),
         column_title("father_name"),
-        column_title("nationality"),
         column_title("national_code"),
-        column_title("foreign_code"),
-        column_title("passport_number"),
         column_title("mobile"),
         column_title("gender"),
         column_title("birth_date"),
@@ -596,6 +596,10 @@ def trainees_xlsx(queryset) -> bytes:
         column_title("referral_source"),
         _("registered at"),
         _("registration date"),
+        # Added after the columns that readers already know by their position.
+        column_title("nationality"),
+        column_title("foreign_code"),
+        column_title("passport_number"),
     ]
     queryset = queryset.select_related("neighbourhood", "registered_at").order_by("pk")
 
@@ -608,10 +612,7 @@ def trainees_xlsx(queryset) -> bytes:
                 t.first_name,
                 t.last_name,
                 t.father_name,
-                t.get_nationality_display(),
                 t.national_code,
-                t.foreign_code,
-                t.passport_number,
                 t.mobile,
                 t.get_gender_display(),
                 format_jalali(t.birth_date),
@@ -621,6 +622,9 @@ def trainees_xlsx(queryset) -> bytes:
                 t.get_referral_source_display(),
                 t.registered_at.name,
                 format_jalali(timezone.localtime(t.created_at)),
+                t.get_nationality_display(),
+                t.foreign_code,
+                t.passport_number,
             ]
 
     return write_xlsx([str(h) for h in headers], rows())
@@ -631,8 +635,6 @@ def enrolments_xlsx(queryset) -> bytes:
         column_title("first_name"),
         column_title("last_name"),
         column_title("national_code"),
-        column_title("foreign_code"),
-        column_title("passport_number"),
         column_title("cohort"),
         _("cohort"),
         _("status"),
@@ -641,6 +643,8 @@ def enrolments_xlsx(queryset) -> bytes:
         _("certificate number"),
         _("certificate date"),
         _("drop-out reason"),
+        column_title("foreign_code"),
+        column_title("passport_number"),
     ]
     queryset = queryset.select_related("trainee", "cohort").order_by("pk")
 
@@ -652,8 +656,6 @@ def enrolments_xlsx(queryset) -> bytes:
                 e.trainee.first_name,
                 e.trainee.last_name,
                 e.trainee.national_code,
-                e.trainee.foreign_code,
-                e.trainee.passport_number,
                 e.cohort.code,
                 e.cohort.title,
                 e.get_status_display(),
@@ -662,6 +664,8 @@ def enrolments_xlsx(queryset) -> bytes:
                 e.certificate_number or "",
                 format_jalali(e.certificate_issued_on),
                 e.drop_reason,
+                e.trainee.foreign_code,
+                e.trainee.passport_number,
             ]
 
     return write_xlsx([str(h) for h in headers], rows())

@@ -88,6 +88,15 @@ class TraineeForm(forms.ModelForm):
         # The details the registry's services write, and where the person was registered.
         fields = [*TRAINEE_FIELDS, "registered_at"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "nationality" in self.fields:
+            # Left out (an older form, a script), a resident is Iranian: the model's default.
+            self.fields["nationality"].required = False
+
+    def clean_nationality(self):
+        return self.cleaned_data.get("nationality") or Trainee.Nationality.IRANIAN
+
     def clean_national_code(self):
         return normalize_national_code(self.cleaned_data.get("national_code")) or None
 

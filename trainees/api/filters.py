@@ -9,7 +9,6 @@ from rest_framework import filters
 from empowerment.kernel import masking
 from empowerment.kernel.persian import normalize_digits, search_key
 
-
 # Latin letters and digits with at least one of each: a passport number, not a name.
 _PASSPORT_LIKE = re.compile(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9]{3,12}")
 

@@ -2,12 +2,12 @@
 imports, with the scope of rows about residents as people (`PersonalDataQuerySet`)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 from django_jalali.db import models as jmodels
-from django.core.exceptions import ValidationError
 from simple_history.models import HistoricalRecords
 
 from centres import sync

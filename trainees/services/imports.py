@@ -22,7 +22,6 @@ from programs.models import Cohort
 
 from .. import spreadsheets
 from ..models import (
-    Trainee,
     TraineeImport,
 )
 from ..selectors import progress_cache_key
