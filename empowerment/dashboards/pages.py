@@ -98,6 +98,10 @@ class OverviewDashboard(SummaryPage):
             rows=[
                 {"label": _("Trainees trained (completed)"), "value": total["completed"]},
                 {"label": _("Trainees in training"), "value": total["in_training"]},
+                {
+                    "label": _("of whom foreign nationals"),
+                    "value": total["foreign_nationals"],
+                },
                 {"label": _("Sessions held"), "value": total["sessions_held"]},
                 {"label": _("Enrolments"), "value": total["enrolled"]},
                 {"label": _("Certificates"), "value": total["certified"]},
