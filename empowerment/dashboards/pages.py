@@ -98,15 +98,17 @@ class OverviewDashboard(SummaryPage):
             rows=[
                 {"label": _("Trainees trained (completed)"), "value": total["completed"]},
                 {"label": _("Trainees in training"), "value": total["in_training"]},
-                {
-                    "label": _("of whom foreign nationals"),
-                    "value": total["foreign_nationals"],
-                },
                 {"label": _("Sessions held"), "value": total["sessions_held"]},
                 {"label": _("Enrolments"), "value": total["enrolled"]},
                 {"label": _("Certificates"), "value": total["certified"]},
                 {"label": _("Dropped out"), "value": total["dropped"]},
                 {"label": _("Cohorts running"), "value": cohorts},
+                # Of the trainees in training, those registered as foreign nationals (added last:
+                # readers know the rows above by their place).
+                {
+                    "label": _("Foreign nationals in training"),
+                    "value": total["foreign_nationals"],
+                },
             ],
             note=_(
                 "In training: enrolled in a cohort that held sessions in the period, each "

@@ -172,8 +172,14 @@ class Trainee(TimeStamped):
     # foreign national by the foreign nationals' code (کد یکتای اتباع), a passport number,
     # both or neither. Each identifier is unique on its own; an empty one is stored as NULL
     # so that the unique indexes leave the people without it alone.
+    # The database default too: rows written by SQL (generate_synthetic, older tools)
+    # are Iranians with their national code, as every row was before this field.
     nationality = models.CharField(
-        _("nationality"), max_length=12, choices=Nationality.choices, default=Nationality.IRANIAN
+        _("nationality"),
+        max_length=12,
+        choices=Nationality.choices,
+        default=Nationality.IRANIAN,
+        db_default=Nationality.IRANIAN,
     )
     national_code = CodeField(
         _("national code"),
