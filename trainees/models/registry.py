@@ -478,7 +478,9 @@ class PossibleDuplicateQuerySet(PersonalDataQuerySet):
 
 
 class PossibleDuplicate(TimeStamped):
-    """Two registrations that may be one person: same name and birth date, other codes.
+    """Two registrations that may be one person: same name and birth date under other
+    national codes; for someone without a national code (a foreign national), same name,
+    father's name and birth date, or same name and mobile (trainee_flag_duplicates).
 
     Never merged by the software; a person decides.
     """
