@@ -146,9 +146,7 @@ def test_the_search_box_filters_the_roster_however_the_name_is_typed(
     assert 'data-search="' in page.content.decode()
 
 
-def test_the_roster_finds_and_shows_a_foreign_nationals_identifier(
-    client, staff, running, session
-):
+def test_the_roster_finds_and_shows_a_foreign_nationals_identifier(client, staff, running, session):
     """A resident without a national code (issue 15): found by the foreign nationals' code
     or passport in any digits, shown in the code column."""
     gol = EnrolmentFactory(
