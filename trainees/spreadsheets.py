@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from centres.models import Neighbourhood
-from empowerment.kernel import spreadsheets
+from empowerment.kernel import masking, spreadsheets
 from empowerment.kernel.exports import set_cell, write_xlsx
 from empowerment.kernel.jalali import InvalidJalaliDate, format_jalali, parse_jalali, to_jalali
 from empowerment.kernel.persian import search_key
@@ -581,7 +581,33 @@ def refused_rows_xlsx(*, content: bytes, file_type: str, errors: list[dict]) -> 
 # --- Export ------------------------------------------------------------------------------
 
 
-def trainees_xlsx(queryset) -> bytes:
+def _masker(user):
+    """A function that hides, as `user` may see it, a trainee row's personal numbers
+    (identifiers, mobile: masked) and details (father's name, birth date: blank), as the
+    admin's list and the API show them; without a user (a task, a test) nothing is hidden."""
+    if user is None:
+        return lambda trainee: trainee
+    kinds = masking.masked_kinds(user)
+    details = masking.sees_personal_details(user)
+    fields = [name for name, kind in masking.MASKED_FIELDS.items() if kind in kinds]
+
+    def hide(trainee):
+        # For the export only: the instance is never saved afterwards.
+        for name in fields:
+            if hasattr(trainee, name):
+                setattr(
+                    trainee,
+                    name,
+                    masking.mask_kind(masking.MASKED_FIELDS[name], getattr(trainee, name)),
+                )
+        if not details:
+            trainee.father_name, trainee.birth_date = "", None
+        return trainee
+
+    return hide
+
+
+def trainees_xlsx(queryset, *, user=None) -> bytes:
     headers = [
         column_title("first_name"),
         column_title("last_name"),
@@ -602,12 +628,14 @@ def trainees_xlsx(queryset) -> bytes:
         column_title("passport_number"),
     ]
     queryset = queryset.select_related("neighbourhood", "registered_at").order_by("pk")
+    hide = _masker(user)
 
     def rows():
         for t in queryset.iterator(chunk_size=2000):
             if hasattr(t, "details_shared"):
                 # A person registered elsewhere who has not consented: name only.
                 hide_unshared(t)
+            hide(t)
             yield [
                 t.first_name,
                 t.last_name,
@@ -630,7 +658,7 @@ def trainees_xlsx(queryset) -> bytes:
     return write_xlsx([str(h) for h in headers], rows())
 
 
-def enrolments_xlsx(queryset) -> bytes:
+def enrolments_xlsx(queryset, *, user=None) -> bytes:
     headers = [
         column_title("first_name"),
         column_title("last_name"),
@@ -647,11 +675,13 @@ def enrolments_xlsx(queryset) -> bytes:
         column_title("passport_number"),
     ]
     queryset = queryset.select_related("trainee", "cohort").order_by("pk")
+    hide = _masker(user)
 
     def rows():
         for e in queryset.iterator(chunk_size=2000):
             if not getattr(e, "trainee_details_shared", True):
                 hide_unshared(e.trainee, shared=False)
+            hide(e.trainee)
             yield [
                 e.trainee.first_name,
                 e.trainee.last_name,

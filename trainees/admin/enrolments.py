@@ -165,7 +165,7 @@ class EnrolmentAdmin(ExportAllMixin, EnrolmentCertificatesMixin, ScopedAdmin):
                 output_field=BooleanField(),
             )
         )
-        return spreadsheets.enrolments_xlsx(queryset)
+        return spreadsheets.enrolments_xlsx(queryset, user=request.user)
 
     @admin.action(description=_("Export the selected enrolments to Excel"))
     def export_xlsx(self, request, queryset):

@@ -332,7 +332,7 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
     export_filename = "trainees.xlsx"
 
     def export_content(self, request, queryset) -> bytes:
-        return spreadsheets.trainees_xlsx(queryset)
+        return spreadsheets.trainees_xlsx(queryset, user=request.user)
 
     @admin.action(description=_("Export the selected trainees to Excel"))
     def export_xlsx(self, request, queryset):
