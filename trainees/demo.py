@@ -54,6 +54,41 @@ def _trainee(centre, serial: int, rng: random.Random, neighbourhoods, gender="fe
     )
 
 
+# Residents of Hesseh and Jolvan without an Iranian national code (invented): Afghan
+# women with the foreign nationals' card, one with a passport, one with no papers at hand.
+FOREIGN_RESIDENTS = [
+    # first name, last name, father's name, nationality, foreign code, passport, mobile
+    ("گل‌بی‌بی", "احمدی‌زاده", "نورمحمد", "afghan", "210000000101", None, "09139000101"),
+    ("شکریه", "رحیمی‌نژاد", "عبدالله", "afghan", "210000000102", None, "09139000102"),
+    ("فرشته", "حیدری‌پور", "غلام‌سخی", "afghan", None, "P01234567", ""),
+    ("زرغونه", "صدیقی‌فر", "محمدنبی", "afghan", None, None, "09139000104"),
+    ("زینب", "الموسوی‌نیا", "جعفر", "iraqi", None, "A9876543", ""),
+]
+
+
+def _foreign_resident(centre, row, neighbourhood, born) -> Trainee:
+    first, last, father, nationality, foreign_code, passport, mobile = row
+    existing = Trainee.objects.filter(
+        first_name=first, last_name=last, father_name=father, registered_at=centre
+    ).first()
+    return existing or services.trainee_register(
+        centre=centre,
+        first_name=first,
+        last_name=last,
+        father_name=father,
+        nationality=nationality,
+        foreign_code=foreign_code,
+        passport_number=passport,
+        mobile=mobile,
+        gender="female",
+        birth_date=born,
+        neighbourhood=neighbourhood,
+        education="primary",
+        employment_status="homemaker",
+        referral_source="mosque",
+    )
+
+
 def _enrol(trainee, cohort, on):
     return Enrolment.objects.filter(trainee=trainee, cohort=cohort).first() or (
         services.enrolment_create(trainee=trainee, cohort=cohort, enrolled_on=on)
@@ -102,6 +137,14 @@ def seed(context: dict) -> dict:
     # The first 24 also take the business-skills course, which is then completed.
     for trainee in minakari[:24]:
         _enrol(trainee, cohorts["business"], jdatetime.date(1402, 8, 25))
+    # Registered, not yet enrolled: the cohorts' figures stay those of the articles.
+    for index, row in enumerate(FOREIGN_RESIDENTS):
+        _foreign_resident(
+            centres["isfahan"],
+            row,
+            isfahan_hoods[index % 2],
+            jdatetime.date(1370 + index * 3, 1 + index, 10),
+        )
     karaj = [
         _trainee(centres["karaj"], serial, rng, [hoods["eslamabad"]]) for serial in range(200, 216)
     ]

@@ -23,20 +23,24 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from centres.models import Neighbourhood
-from empowerment.kernel import spreadsheets
+from empowerment.kernel import masking, spreadsheets
 from empowerment.kernel.exports import set_cell, write_xlsx
 from empowerment.kernel.jalali import InvalidJalaliDate, format_jalali, parse_jalali, to_jalali
 from empowerment.kernel.persian import search_key
 from empowerment.kernel.spreadsheets import SpreadsheetError, cell_text, header_key
 from empowerment.kernel.validators import (
+    normalize_foreign_code,
     normalize_mobile,
     normalize_national_code,
+    normalize_passport,
+    validate_foreign_code,
     validate_mobile,
     validate_national_code,
+    validate_passport,
 )
 from programs.models import Cohort
 
-from .models import Trainee
+from .models import IDENTITY_FIELDS, Trainee
 from .models.registry import hide_unshared
 
 # The trainee import's limits (the kernel reader enforces them): a centre's whole registry
@@ -61,11 +65,26 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "employment_status": ("وضعیت اشتغال",),
     "referral_source": ("نحوه آشنایی", "نحوه آشنایی با مرکز"),
     "cohort": ("کد دوره",),
+    # Residents without an Iranian national code: their nationality, and the foreign
+    # nationals' code or a passport number instead of the national code.
+    "nationality": ("ملیت", "تابعیت"),
+    "foreign_code": ("کد یکتای اتباع", "کد اتباع", "کد فراگیر اتباع", "شماره کارت آمایش"),
+    "passport_number": ("شماره گذرنامه", "شماره پاسپورت", "گذرنامه", "پاسپورت"),
 }
 REQUIRED = ("first_name", "last_name", "national_code", "gender")
+# A sheet of foreign nationals only may leave out the national code's column if it has
+# the nationality's: the header needs one of the two.
+IDENTITY_COLUMNS = ("national_code", "nationality")
 
 # The Persian words staff use for each choice; matched by search key.
 CHOICE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "nationality": {
+        "iranian": ("ایرانی", "ایران"),
+        "afghan": ("افغانستانی", "افغان", "افغانی", "افغانستان"),
+        "iraqi": ("عراقی", "عراق"),
+        "pakistani": ("پاکستانی", "پاکستان"),
+        "other": ("سایر", "دیگر", "سایر اتباع"),
+    },
     "gender": {"female": ("زن", "خانم", "مونث"), "male": ("مرد", "آقا", "مذکر")},
     "education": {
         "none": ("بی سواد", "بی‌سواد", "بدون تحصیلات"),
@@ -164,7 +183,11 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
         name = _HEADER_KEYS.get(header_key(_text(title)))
         if name and name not in positions:
             positions[name] = index
-    missing = [column_title(name) for name in REQUIRED if name not in positions]
+    missing = [
+        column_title(name)
+        for name in REQUIRED
+        if name not in positions and not (name == "national_code" and "nationality" in positions)
+    ]
     if missing:
         raise SpreadsheetError(
             _("The first row must name these columns: %(columns)s.")
@@ -186,7 +209,7 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
         )
     }
     preview = Preview()
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
     parsed: list[tuple[int, dict]] = []
     for row_number, cells in enumerate(rows, start=2):
         if not any(cell not in (None, "") for cell in cells):
@@ -196,18 +219,21 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
             continue
         preview.total += 1
         data, errors = _validate_row(cells, positions, neighbourhoods, cohorts)
-        code = data.get("national_code")
-        if code and not errors:
-            if code in seen:
-                errors.append(
-                    (
-                        "national_code",
-                        _("This national code is already in row %(row)s of the file.")
-                        % {"row": seen[code]},
+        if not errors:
+            for name in IDENTITY_FIELDS:
+                code = data.get(name)
+                if not code:
+                    continue
+                if (name, code) in seen:
+                    errors.append(
+                        (
+                            name,
+                            _("This identifier is already in row %(row)s of the file.")
+                            % {"row": seen[name, code]},
+                        )
                     )
-                )
-            else:
-                seen[code] = row_number
+                else:
+                    seen[name, code] = row_number
         for column, message in errors:
             preview.errors.append(
                 {
@@ -220,16 +246,15 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
         if not errors:
             parsed.append((row_number, data))
 
-    registered_at: dict[str, int] = {}
-    codes = [data["national_code"] for _row, data in parsed]
-    for start in range(0, len(codes), 2000):
-        registered_at.update(
-            Trainee.objects.filter(national_code__in=codes[start : start + 2000]).values_list(
-                "national_code", "registered_at_id"
-            )
-        )
+    registered_at = {
+        identity_key_of(trainee): trainee.registered_at_id
+        for trainee in existing_trainees(
+            [data for _row, data in parsed], only=("registered_at", "nationality", *IDENTITY_FIELDS)
+        ).values()
+    }
     for row_number, data in parsed:
-        where = registered_at.get(data["national_code"])
+        key = identity_key(data)
+        where = registered_at.get(key) if key else None
         if where is None:
             action = "create"
             preview.creates += 1
@@ -243,15 +268,44 @@ def preview_rows(*, content: bytes, file_type: str, centre) -> Preview:
             preview.elsewhere += 1
             data = {
                 name: data[name]
-                for name in ("national_code", "first_name", "last_name", "cohort")
+                for name in (*IDENTITY_FIELDS, "first_name", "last_name", "cohort")
                 if name in data
             }
         preview.rows.append({"row": row_number, "action": action, "data": data})
     return preview
 
 
+def identity_key(data: dict) -> tuple[str, str] | None:
+    """The identifier a row (or a report's data) names its person by: the first of the
+    national code, the foreign national's code and the passport number; None for a foreign
+    national with none of them (such a row always registers someone new)."""
+    for name in IDENTITY_FIELDS:
+        if data.get(name):
+            return name, data[name]
+    return None
+
+
+def identity_key_of(trainee: Trainee) -> tuple[str, str] | None:
+    return trainee.identity
+
+
+def existing_trainees(rows: list[dict], *, only: tuple = ()) -> dict[tuple, Trainee]:
+    """The registered trainees the rows name, by `identity_key_of`: one query per kind of
+    identifier and 2000 values (well under the database's parameter limits)."""
+    found: dict[tuple, Trainee] = {}
+    for name in IDENTITY_FIELDS:
+        values = list(dict.fromkeys(row[name] for row in rows if row.get(name)))
+        for start in range(0, len(values), 2000):
+            queryset = Trainee.objects.filter(**{f"{name}__in": values[start : start + 2000]})
+            for trainee in queryset.only(*only) if only else queryset:
+                found[identity_key_of(trainee)] = trainee
+    return found
+
+
 def _is_example_row(cells, positions) -> bool:
-    index = positions["national_code"]
+    index = positions.get("national_code")
+    if index is None:
+        return False
     if index >= len(cells) or _code(cells[index])[0] != EXAMPLE_NATIONAL_CODE:
         return False
     index = positions["last_name"]
@@ -273,19 +327,65 @@ def _validate_row(cells, positions, neighbourhoods, cohorts) -> tuple[dict, list
         elif len(data[name]) > 100:
             errors.append((name, _("Too long: at most 100 letters.")))
 
+    nationality = _text(cell("nationality"))
+    data["nationality"] = Trainee.Nationality.IRANIAN
+    if nationality:
+        found = _CHOICE_KEYS["nationality"].get(search_key(nationality))
+        if found is None:
+            errors.append(
+                (
+                    "nationality",
+                    _("“%(value)s” is not one of: %(choices)s.")
+                    % {
+                        "value": nationality,
+                        "choices": "، ".join(
+                            words[0] for words in CHOICE_WORDS["nationality"].values()
+                        ),
+                    },
+                )
+            )
+        else:
+            data["nationality"] = found
+    foreign = data["nationality"] != Trainee.Nationality.IRANIAN
+
     code, numeric = _code(cell("national_code"))
     code = normalize_national_code(code)
-    try:
-        validate_national_code(code)
-        data["national_code"] = code
-    except ValidationError as error:
-        message = error.messages[0]
-        if numeric and len(code) < 10:
-            message += " " + _(
-                "The cell holds a number, so leading zeros may have been lost: "
-                "format the column as text."
+    if foreign:
+        if code:
+            errors.append(
+                (
+                    "national_code",
+                    _("A foreign national has no Iranian national code: leave it empty."),
+                )
             )
-        errors.append(("national_code", message))
+    else:
+        try:
+            validate_national_code(code)
+            data["national_code"] = code
+        except ValidationError as error:
+            message = error.messages[0]
+            if numeric and len(code) < 10:
+                message += " " + _(
+                    "The cell holds a number, so leading zeros may have been lost: "
+                    "format the column as text."
+                )
+            errors.append(("national_code", message))
+
+    for name, normalise, validate in (
+        ("foreign_code", normalize_foreign_code, validate_foreign_code),
+        ("passport_number", normalize_passport, validate_passport),
+    ):
+        value = normalise(_code(cell(name))[0])
+        if not value:
+            continue
+        if not foreign:
+            errors.append((name, _("Only a foreign national is registered with this identifier.")))
+            continue
+        try:
+            validate(value)
+            data[name] = value
+        except ValidationError as error:
+            errors.append((name, error.messages[0]))
 
     mobile, _numeric = _code(cell("mobile"))
     data["mobile"] = ""
@@ -392,6 +492,7 @@ EXAMPLE_ROW = {
     "education": "دیپلم",
     "employment_status": "خانه‌دار",
     "referral_source": "مسجد",
+    "nationality": "ایرانی",
 }
 TEMPLATE_ROWS = 2000  # rows of the template that offer the lists
 _LISTS_SHEET = "فهرست‌ها"
@@ -427,7 +528,14 @@ def import_template_xlsx(*, neighbourhoods: list[str], cohorts: list[str]) -> by
         set_cell(sheet.cell(row=2, column=index), example.get(name, ""))
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = 18
-        if name in ("national_code", "mobile", "birth_date", "cohort"):
+        if name in (
+            "national_code",
+            "foreign_code",
+            "passport_number",
+            "mobile",
+            "birth_date",
+            "cohort",
+        ):
             # The whole column as text (a column style: no empty cells written).
             sheet.column_dimensions[letter].number_format = "@"
         values = choices.get(name)
@@ -473,7 +581,33 @@ def refused_rows_xlsx(*, content: bytes, file_type: str, errors: list[dict]) -> 
 # --- Export ------------------------------------------------------------------------------
 
 
-def trainees_xlsx(queryset) -> bytes:
+def _masker(user):
+    """A function that hides, as `user` may see it, a trainee row's personal numbers
+    (identifiers, mobile: masked) and details (father's name, birth date: blank), as the
+    admin's list and the API show them; without a user (a task, a test) nothing is hidden."""
+    if user is None:
+        return lambda trainee: trainee
+    kinds = masking.masked_kinds(user)
+    details = masking.sees_personal_details(user)
+    fields = [name for name, kind in masking.MASKED_FIELDS.items() if kind in kinds]
+
+    def hide(trainee):
+        # For the export only: the instance is never saved afterwards.
+        for name in fields:
+            if hasattr(trainee, name):
+                setattr(
+                    trainee,
+                    name,
+                    masking.mask_kind(masking.MASKED_FIELDS[name], getattr(trainee, name)),
+                )
+        if not details:
+            trainee.father_name, trainee.birth_date = "", None
+        return trainee
+
+    return hide
+
+
+def trainees_xlsx(queryset, *, user=None) -> bytes:
     headers = [
         column_title("first_name"),
         column_title("last_name"),
@@ -488,14 +622,20 @@ def trainees_xlsx(queryset) -> bytes:
         column_title("referral_source"),
         _("registered at"),
         _("registration date"),
+        # Added after the columns that readers already know by their position.
+        column_title("nationality"),
+        column_title("foreign_code"),
+        column_title("passport_number"),
     ]
     queryset = queryset.select_related("neighbourhood", "registered_at").order_by("pk")
+    hide = _masker(user)
 
     def rows():
         for t in queryset.iterator(chunk_size=2000):
             if hasattr(t, "details_shared"):
                 # A person registered elsewhere who has not consented: name only.
                 hide_unshared(t)
+            hide(t)
             yield [
                 t.first_name,
                 t.last_name,
@@ -510,12 +650,15 @@ def trainees_xlsx(queryset) -> bytes:
                 t.get_referral_source_display(),
                 t.registered_at.name,
                 format_jalali(timezone.localtime(t.created_at)),
+                t.get_nationality_display(),
+                t.foreign_code,
+                t.passport_number,
             ]
 
     return write_xlsx([str(h) for h in headers], rows())
 
 
-def enrolments_xlsx(queryset) -> bytes:
+def enrolments_xlsx(queryset, *, user=None) -> bytes:
     headers = [
         column_title("first_name"),
         column_title("last_name"),
@@ -528,13 +671,17 @@ def enrolments_xlsx(queryset) -> bytes:
         _("certificate number"),
         _("certificate date"),
         _("drop-out reason"),
+        column_title("foreign_code"),
+        column_title("passport_number"),
     ]
     queryset = queryset.select_related("trainee", "cohort").order_by("pk")
+    hide = _masker(user)
 
     def rows():
         for e in queryset.iterator(chunk_size=2000):
             if not getattr(e, "trainee_details_shared", True):
                 hide_unshared(e.trainee, shared=False)
+            hide(e.trainee)
             yield [
                 e.trainee.first_name,
                 e.trainee.last_name,
@@ -547,6 +694,8 @@ def enrolments_xlsx(queryset) -> bytes:
                 e.certificate_number or "",
                 format_jalali(e.certificate_issued_on),
                 e.drop_reason,
+                e.trainee.foreign_code,
+                e.trainee.passport_number,
             ]
 
     return write_xlsx([str(h) for h in headers], rows())

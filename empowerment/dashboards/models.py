@@ -92,6 +92,9 @@ class TrainingMeasures(models.Model):
     # enrolments in training at any time in it, each once). Read from the row of the span
     # asked for, never summed over months.
     in_training = models.PositiveIntegerField(default=0)
+    # Of those in training, the foreign nationals (a nationality other than Iranian: the
+    # residents registered without a national code). Read like `in_training`.
+    foreign_nationals = models.PositiveIntegerField(default=0)
     # Sessions held (not cancelled, dated up to the refresh), by session month; attendance
     # marks of those sessions (present, and present or absent: an excused absence counts
     # neither way, as in an enrolment's attendance rate).

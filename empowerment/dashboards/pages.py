@@ -103,6 +103,12 @@ class OverviewDashboard(SummaryPage):
                 {"label": _("Certificates"), "value": total["certified"]},
                 {"label": _("Dropped out"), "value": total["dropped"]},
                 {"label": _("Cohorts running"), "value": cohorts},
+                # Of the trainees in training, those registered as foreign nationals (added last:
+                # readers know the rows above by their place).
+                {
+                    "label": _("Foreign nationals in training"),
+                    "value": total["foreign_nationals"],
+                },
             ],
             note=_(
                 "In training: enrolled in a cohort that held sessions in the period, each "

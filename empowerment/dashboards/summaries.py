@@ -75,7 +75,11 @@ TRAINING_MEASURES = [
     "sales_rials",
     "cohorts_started",
     "cohorts_running_at_start",
+    "foreign_nationals",
 ]
+# The measures counted per span (month, quarter, year: `period_span`), not summed over
+# the months of a span.
+SPAN_MEASURES = frozenset({"in_training", "foreign_nationals"})
 TRAINING_DIMENSIONS = [
     "period",
     "province_id",
@@ -272,7 +276,12 @@ def _training_sources(*, dirty: bool) -> list[str]:
     sources.append(
         _select(
             {**resident, "period": "sp.period"},
-            {"in_training": "1"},
+            {
+                "in_training": "1",
+                "foreign_nationals": (
+                    f"CASE WHEN t.nationality <> '{Trainee.Nationality.IRANIAN}' THEN 1 ELSE 0 END"
+                ),
+            },
             enrolment_from + f"JOIN ({spans}) sp ON sp.cohort_id = e.cohort_id "
             f"JOIN {cal} ev ON ev.date = e.enrolled_on",
             [

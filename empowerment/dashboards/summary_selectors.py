@@ -39,7 +39,7 @@ from empowerment.dashboards.models import (
     period_span,
     rollup_covers,
 )
-from empowerment.dashboards.summaries import TRAINING_MEASURES
+from empowerment.dashboards.summaries import SPAN_MEASURES, TRAINING_MEASURES
 from empowerment.kernel.jalali import local_today
 from programs.models import Idea
 
@@ -155,7 +155,7 @@ def _sums(*names: str, span: int | None = None) -> dict:
     return {
         name: Coalesce(
             Sum(name, filter=Q(period=span))
-            if span is not None and name == "in_training"
+            if span is not None and name in SPAN_MEASURES
             else Sum(name),
             Value(Decimal(0)) if name in DECIMAL_MEASURES else Value(0),
             output_field=DecimalField() if name in DECIMAL_MEASURES else IntegerField(),

@@ -19,15 +19,25 @@ from __future__ import annotations
 import re
 
 from empowerment.kernel.roles import roles_of
-from empowerment.kernel.validators import normalize_mobile, normalize_national_code
+from empowerment.kernel.validators import (
+    normalize_foreign_code,
+    normalize_mobile,
+    normalize_national_code,
+    normalize_passport,
+)
 
 NATIONAL_CODE = "national_code"
+# The identifiers of residents without an Iranian national code: masked wherever a
+# national code is (they identify a person just as well).
+FOREIGN_CODE = "foreign_code"
+PASSPORT = "passport"
 MOBILE = "mobile"
+IDENTITY_KINDS = frozenset({NATIONAL_CODE, FOREIGN_CODE, PASSPORT})
 
 # Which kinds of number each role sees masked.
 MASKED_BY_ROLE: dict[str, frozenset[str]] = {
-    "council_member": frozenset({NATIONAL_CODE, MOBILE}),
-    "viewer": frozenset({NATIONAL_CODE, MOBILE}),
+    "council_member": IDENTITY_KINDS | {MOBILE},
+    "viewer": IDENTITY_KINDS | {MOBILE},
     "reviewer": frozenset({MOBILE}),
 }
 
@@ -35,15 +45,27 @@ MASKED_BY_ROLE: dict[str, frozenset[str]] = {
 # field of personal numbers is added here, to the access record and to the scope table.
 MASKED_FIELDS: dict[str, str] = {
     "national_code": NATIONAL_CODE,
+    "foreign_code": FOREIGN_CODE,
+    "passport_number": PASSPORT,
     "mobile": MOBILE,
     "submitter_mobile": MOBILE,
 }
 
 # How much of each kind stays readable.
-KEEP = {NATIONAL_CODE: (0, 2), MOBILE: (4, 2)}
+KEEP = {NATIONAL_CODE: (0, 2), FOREIGN_CODE: (0, 2), PASSPORT: (0, 2), MOBILE: (4, 2)}
 
-_EXACT = {NATIONAL_CODE: re.compile(r"[0-9]{10}"), MOBILE: re.compile(r"09[0-9]{9}")}
-_NORMALISE = {NATIONAL_CODE: normalize_national_code, MOBILE: normalize_mobile}
+_EXACT = {
+    NATIONAL_CODE: re.compile(r"[0-9]{10}"),
+    FOREIGN_CODE: re.compile(r"[0-9]{12}"),
+    PASSPORT: re.compile(r"[A-Z0-9]{6,12}"),
+    MOBILE: re.compile(r"09[0-9]{9}"),
+}
+_NORMALISE = {
+    NATIONAL_CODE: normalize_national_code,
+    FOREIGN_CODE: normalize_foreign_code,
+    PASSPORT: normalize_passport,
+    MOBILE: normalize_mobile,
+}
 
 
 def masked_kinds(user) -> frozenset[str]:

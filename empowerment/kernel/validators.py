@@ -37,6 +37,44 @@ def validate_national_code(value: str) -> None:
         )
 
 
+def normalize_foreign_code(value: str | None) -> str:
+    return re.sub(r"[\s\-]", "", normalize_digits(str(value or "")))
+
+
+def validate_foreign_code(value: str) -> None:
+    """کد یکتای اتباع (the foreign nationals' identification code, printed on the FIDA card
+    and the census slip): twelve digits. No public check digit is known, so only the shape
+    is checked; a code of one digit repeated is refused as a placeholder."""
+    code = normalize_foreign_code(value)
+    if not re.fullmatch(r"[0-9]{12}", code):
+        raise ValidationError(
+            _("The foreign national's code must be exactly 12 digits."),
+            code="foreign_code_length",
+        )
+    if len(set(code)) == 1:
+        raise ValidationError(
+            _("The foreign national's code cannot be one digit repeated."),
+            code="foreign_code_repeated",
+        )
+
+
+def normalize_passport(value: str | None) -> str:
+    """A passport number as stored: ASCII digits, upper-case Latin letters, no spaces."""
+    text = re.sub(r"[\s\-]", "", normalize_digits(str(value or "")))
+    return text.upper()
+
+
+def validate_passport(value: str) -> None:
+    """A passport number: 6 to 12 Latin letters and digits (Afghan, Iraqi and Pakistani
+    passports are a letter or two then digits), with at least one digit."""
+    number = normalize_passport(value)
+    if not re.fullmatch(r"[A-Z0-9]{6,12}", number) or not re.search(r"[0-9]", number):
+        raise ValidationError(
+            _("A passport number is 6 to 12 Latin letters and digits."),
+            code="passport_invalid",
+        )
+
+
 def normalize_mobile(value: str | None) -> str:
     """+98 912…, 0098912…, 98912…, 912… and Persian digits all become 09xxxxxxxxx."""
     digits = re.sub(r"[\s\-()]", "", normalize_digits(str(value or "")))

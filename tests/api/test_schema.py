@@ -157,7 +157,12 @@ def test_the_mobile_days_writes_are_in_the_schema_as_the_server_takes_them(schem
     assert "201" not in paths["/api/v1/attendance/"]["post"]["responses"]
 
     trainee = body("/api/v1/trainees/", "post")
-    assert {"first_name", "last_name", "national_code", "gender"} <= set(trainee["required"])
+    assert {"first_name", "last_name", "gender"} <= set(trainee["required"])
+    # A foreign national has no national code: the identifier depends on the nationality.
+    assert {"nationality", "national_code", "foreign_code", "passport_number"} <= set(
+        trainee["properties"]
+    )
+    assert "national_code" not in trainee["required"]
     assert "required" not in body("/api/v1/trainees/{id}/", "patch")
     assert "put" not in paths["/api/v1/trainees/{id}/"]
     for path in (

@@ -21,7 +21,7 @@ from programs.models import CohortSession
 from tests.centres.factories import CentreFactory, staff_user
 from tests.programs.factories import CohortFactory, CohortSessionFactory, ProgrammeFactory
 from tests.trainees.factories import EnrolmentFactory, TraineeFactory
-from trainees.models import Attendance, Enrolment
+from trainees.models import Attendance, Enrolment, Trainee
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +266,28 @@ def test_the_overview_page_shows_the_quarter(client, places, cohorts, readers):
 def test_span_codes_lie_outside_the_months():
     assert period_span(1402) == 140200
     assert [period_span(1402, q) for q in (1, 2, 3, 4)] == [140213, 140214, 140215, 140216]
+
+
+def test_foreign_nationals_in_training_are_counted_once_per_span(client, places, cohorts, readers):
+    """Residents without a national code (issue 15): the summaries count the foreign
+    nationals among those in training, per month, quarter and year like in_training, at
+    the country and in the province's rollup; the overview shows the figure."""
+    cohort = cohorts["cohort"]
+    a = Enrolment.objects.get(cohort=cohort, enrolled_on=j(1402, 7, 25))  # both quarters
+    c = Enrolment.objects.get(cohort=cohort, enrolled_on=j(1402, 10, 5))  # quarter 4 only
+    for n, enrolment in enumerate((a, c)):
+        Trainee.objects.filter(pk=enrolment.trainee_id).update(
+            nationality="afghan", national_code=None, foreign_code=f"21000000010{n}"
+        )
+    summaries_refresh()
+    admin, province = readers["admin"], readers["province"]
+    for who in (admin, province):
+        for quarter, want in ((3, 1), (4, 2), (None, 2)):
+            query = "year=1402" + (f"&quarter={quarter}" if quarter else "")
+            filters = TrainingFilterForm(QueryDict(query), user=who)
+            rows = sel.training_by_person(user=who, filters=filters)
+            assert sum(row["foreign_nationals"] for row in rows) == want, (who, quarter)
+    client.force_login(admin)
+    response = client.get("/dashboard/overview/", {"year": 1402, "quarter": 4})
+    training = {f.slug: f for f in response.context["figures"]}["training"]
+    assert training.rows[-1]["value"] == 2

@@ -146,6 +146,38 @@ def test_the_search_box_filters_the_roster_however_the_name_is_typed(
     assert 'data-search="' in page.content.decode()
 
 
+def test_the_roster_finds_and_shows_a_foreign_nationals_identifier(client, staff, running, session):
+    """A resident without a national code (issue 15): found by the foreign nationals' code
+    or passport in any digits, shown in the code column."""
+    gol = EnrolmentFactory(
+        cohort=running,
+        trainee=TraineeFactory(
+            first_name="گل‌بی‌بی",
+            last_name="احمدی",
+            nationality="afghan",
+            national_code=None,
+            foreign_code="210000000123",
+        ),
+    )
+    farishta = EnrolmentFactory(
+        cohort=running,
+        trainee=TraineeFactory(
+            first_name="فرشته",
+            last_name="حیدری",
+            nationality="afghan",
+            national_code=None,
+            passport_number="P01234567",
+        ),
+    )
+    EnrolmentFactory(cohort=running)
+    client.force_login(staff)
+    for term, want in (("۲۱۰۰۰۰", gol), ("p0123", farishta)):
+        page = client.get(sheet(session), {"q": term})
+        assert [row["enrolment"].pk for row in page.context["rows"]] == [want.pk], term
+    page = client.get(sheet(session), {"q": "۲۱۰۰۰۰"})
+    assert page.context["rows"][0]["code"] == "210000000123"
+
+
 def test_a_filtered_sheet_saves_the_rows_it_shows(client, staff, running, session):
     zahra = EnrolmentFactory(cohort=running, trainee=TraineeFactory(last_name="کاظمی"))
     EnrolmentFactory(cohort=running)

@@ -91,7 +91,11 @@ def test_the_template_has_the_columns_an_example_and_the_lists(
     assert set(ruled) == {
         spreadsheets.column_title(name)
         for name in ("gender", "education", "employment_status", "referral_source")
-    } | {spreadsheets.column_title("neighbourhood"), spreadsheets.column_title("cohort")}
+    } | {
+        spreadsheets.column_title("neighbourhood"),
+        spreadsheets.column_title("cohort"),
+        spreadsheets.column_title("nationality"),
+    }
     assert all(rule.type == "list" for rule in ruled.values())
 
 
@@ -99,7 +103,8 @@ def test_the_filled_template_imports_without_its_example(client, staff, isfahan,
     workbook = load_workbook(io.BytesIO(template(client, staff).content))
     sheet = workbook.active
     header = [cell.value for cell in sheet[1]]
-    person = dict(zip(spreadsheets.COLUMNS, good_row(1), strict=True))
+    # An Iranian resident: no foreign national's code, no passport number.
+    person = dict(zip(spreadsheets.COLUMNS, [*good_row(1), "ایرانی", "", ""], strict=True))
     sheet.append([person[name] for name in _names(header)])
     buffer = io.BytesIO()
     workbook.save(buffer)

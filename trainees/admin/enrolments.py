@@ -27,7 +27,7 @@ from programs.admin import training as training_admin
 from programs.models import Cohort, CohortSession
 
 from .. import selectors, services, spreadsheets
-from ..models import Attendance, Enrolment, Trainee
+from ..models import IDENTITY_FIELDS, Attendance, Enrolment, Trainee
 from .certificates import EnrolmentCertificatesMixin, certificate_links
 from .filters import CohortFilter, EnrolmentProgrammeFilter
 
@@ -74,6 +74,8 @@ class EnrolmentAdmin(ExportAllMixin, EnrolmentCertificatesMixin, ScopedAdmin):
     list_filter = [EnrolmentProgrammeFilter, CohortFilter, "status", "over_capacity"]
     search_fields = [
         "trainee__national_code",
+        "trainee__foreign_code",
+        "trainee__passport_number",
         "trainee__mobile",
         "trainee__first_name",
         "trainee__last_name",
@@ -163,7 +165,7 @@ class EnrolmentAdmin(ExportAllMixin, EnrolmentCertificatesMixin, ScopedAdmin):
                 output_field=BooleanField(),
             )
         )
-        return spreadsheets.enrolments_xlsx(queryset)
+        return spreadsheets.enrolments_xlsx(queryset, user=request.user)
 
     @admin.action(description=_("Export the selected enrolments to Excel"))
     def export_xlsx(self, request, queryset):
@@ -313,17 +315,27 @@ def smuggled_marks(data, enrolments) -> dict[int, str]:
 
 
 def roster_filter(enrolments, term: str, user) -> list:
-    """The roster's rows whose name (however typed) or national code matches `term`; a
-    national code this person sees masked is not searched."""
+    """The roster's rows whose name (however typed) or identifier (national code, foreign
+    national's code, passport number) matches `term`; an identifier this person sees
+    masked is not searched."""
     key = search_key(term)
-    digits = normalize_text(term, digits="ascii").replace(" ", "")
-    codes = digits.isdigit() and not masking.hides(user, "national_code")
+    digits = normalize_text(term, digits="ascii").replace(" ", "").upper()
+    codes = any(c.isdigit() for c in digits) and not masking.hides(user, "national_code")
     return [
         e
         for e in enrolments
         if (key and key in (e.trainee.name_key or search_key(e.trainee.full_name)))
-        or (codes and digits in (e.trainee.national_code or ""))
+        or (codes and any(digits in (getattr(e.trainee, n) or "") for n in IDENTITY_FIELDS))
     ]
+
+
+def identifier_shown(user, trainee) -> str:
+    """The identifier a person is registered with, as this user may see it ("" if none)."""
+    identity = trainee.identity
+    if identity is None:
+        return ""
+    name, value = identity
+    return masking.shown(user, masking.MASKED_FIELDS[name], value)
 
 
 admin.site.unregister(CohortSession)
@@ -423,14 +435,16 @@ class CohortSessionAdmin(training_admin.CohortSessionAdmin):
                 {
                     "enrolment": enrolment,
                     "field": field,
-                    "code": masking.shown(
-                        request.user, masking.NATIONAL_CODE, enrolment.trainee.national_code
-                    ),
+                    "code": identifier_shown(request.user, enrolment.trainee),
                     "rate": rate_text(enrolment.attendance_rate),
                     "search": " ".join(
                         [
                             enrolment.trainee.name_key or "",
-                            enrolment.trainee.national_code if shows_codes else "",
+                            *(
+                                getattr(enrolment.trainee, name) or ""
+                                for name in IDENTITY_FIELDS
+                                if shows_codes
+                            ),
                         ]
                     ),
                 }
@@ -462,7 +476,12 @@ class AttendanceAdmin(ScopedAdmin):
     list_display = ["enrolment", "session", "status", "recorded_by"]
     list_filter = ["status", "session__cohort__centre"]
     list_select_related = ["enrolment__trainee", "enrolment__cohort", "session__cohort"]
-    search_fields = ["enrolment__trainee__national_code", "enrolment__trainee__last_name"]
+    search_fields = [
+        "enrolment__trainee__national_code",
+        "enrolment__trainee__foreign_code",
+        "enrolment__trainee__passport_number",
+        "enrolment__trainee__last_name",
+    ]
     fields = ["enrolment", "session", "status", "recorded_by"]
     readonly_fields = ["enrolment", "session", "recorded_by"]
 

@@ -37,7 +37,13 @@ class OutcomeAdmin(ScopedAdmin):
     list_display = ["trainee", "kind", "outcome_date", "follow_up_round", "employees_count"]
     list_filter = ["kind", "follow_up_round"]
     list_select_related = ["trainee"]
-    search_fields = ["trainee__national_code", "trainee__last_name", "trainee__first_name"]
+    search_fields = [
+        "trainee__national_code",
+        "trainee__foreign_code",
+        "trainee__passport_number",
+        "trainee__last_name",
+        "trainee__first_name",
+    ]
     autocomplete_fields = ["trainee", "enrolment"]
     outcome_date = jalali_column("date", _("date"))
 

@@ -28,7 +28,12 @@ from empowerment.kernel.exports import XLSX_CONTENT_TYPE, xlsx_response
 from empowerment.kernel.models import AccessRecord
 from empowerment.kernel.persian import search_key
 from empowerment.kernel.privacy.admin import ExportAllMixin
-from empowerment.kernel.validators import normalize_mobile, normalize_national_code
+from empowerment.kernel.validators import (
+    normalize_foreign_code,
+    normalize_mobile,
+    normalize_national_code,
+    normalize_passport,
+)
 from programs.models import Cohort
 
 from .. import selectors, services, spreadsheets
@@ -58,7 +63,19 @@ from .inputs import JalaliDateInput
 class TraineeForm(forms.ModelForm):
     # Wider than the stored codes so that +98…, dashes or Persian digits reach the
     # normaliser instead of failing on length.
-    national_code = forms.CharField(label=_("national code"), max_length=20)
+    national_code = forms.CharField(
+        label=_("national code"),
+        max_length=20,
+        required=False,
+        help_text=_("Required for Iranians; left empty for a foreign national."),
+    )
+    foreign_code = forms.CharField(
+        label=_("foreign national's code"),
+        max_length=24,
+        required=False,
+        help_text=_("The 12-digit code on the foreign nationals' card (کد یکتای اتباع)."),
+    )
+    passport_number = forms.CharField(label=_("passport number"), max_length=24, required=False)
     mobile = forms.CharField(label=_("mobile"), max_length=20, required=False)
     birth_date = JalaliDateInput(
         label=_("birth date"),
@@ -71,8 +88,23 @@ class TraineeForm(forms.ModelForm):
         # The details the registry's services write, and where the person was registered.
         fields = [*TRAINEE_FIELDS, "registered_at"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "nationality" in self.fields:
+            # Left out (an older form, a script), a resident is Iranian: the model's default.
+            self.fields["nationality"].required = False
+
+    def clean_nationality(self):
+        return self.cleaned_data.get("nationality") or Trainee.Nationality.IRANIAN
+
     def clean_national_code(self):
-        return normalize_national_code(self.cleaned_data["national_code"])
+        return normalize_national_code(self.cleaned_data.get("national_code")) or None
+
+    def clean_foreign_code(self):
+        return normalize_foreign_code(self.cleaned_data.get("foreign_code")) or None
+
+    def clean_passport_number(self):
+        return normalize_passport(self.cleaned_data.get("passport_number")) or None
 
     def clean_mobile(self):
         value = self.cleaned_data.get("mobile") or ""
@@ -122,6 +154,8 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
     list_display = [
         "full_name",
         "national_code",
+        "foreign_code",
+        "passport_number",
         "mobile",
         "gender",
         "age",
@@ -133,6 +167,7 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
         ProgrammeFilter,
         CohortFilter,
         "gender",
+        "nationality",
         AgeBandFilter,
         ScopedNeighbourhoodFilter,
         EnrolmentStatusFilter,
@@ -140,7 +175,15 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
         "employment_status",
         ScopedCentreFilter,
     ]
-    search_fields = ["national_code", "mobile", "first_name", "last_name", "father_name"]
+    search_fields = [
+        "national_code",
+        "foreign_code",
+        "passport_number",
+        "mobile",
+        "first_name",
+        "last_name",
+        "father_name",
+    ]
     list_select_related = ["neighbourhood", "registered_at"]
     inlines = [EnrolmentInline, OutcomeInline]
     actions = ["export_xlsx"]
@@ -248,10 +291,11 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
             results = results | by_name
         if search_term.strip():
             # A mobile or father's name the user may not read must not find its person
-            # either: such rows are found by their name or full national code only.
-            code = normalize_national_code(search_term)
+            # either: such rows are found by their name or a whole identifier only.
             results = results.filter(
-                Q(details_shared=True) | Q(pk__in=by_name.values("pk")) | Q(national_code=code)
+                Q(details_shared=True)
+                | Q(pk__in=by_name.values("pk"))
+                | _whole_identifier(search_term)
             )
         return results, duplicates
 
@@ -288,7 +332,7 @@ class TraineeAdmin(ExportAllMixin, ScopedAdmin):
     export_filename = "trainees.xlsx"
 
     def export_content(self, request, queryset) -> bytes:
-        return spreadsheets.trainees_xlsx(queryset)
+        return spreadsheets.trainees_xlsx(queryset, user=request.user)
 
     @admin.action(description=_("Export the selected trainees to Excel"))
     def export_xlsx(self, request, queryset):
@@ -558,6 +602,29 @@ IMPORT_CONTENT_TYPES = {
 }
 
 
+def _whole_identifier(term: str, prefix: str = "") -> Q:
+    """Rows whose national code, foreign national's code or passport number is the whole
+    (normalised) term: the only way a masked identifier finds its person."""
+    condition = Q(pk__in=[])
+    for name, kind in (
+        ("national_code", masking.NATIONAL_CODE),
+        ("foreign_code", masking.FOREIGN_CODE),
+        ("passport_number", masking.PASSPORT),
+    ):
+        value = masking.exact_value(kind, term)
+        if value is not None:
+            condition |= Q(**{f"{prefix}{name}": value})
+    return condition
+
+
+def _identifier(trainee, *, masked: bool = False) -> str:
+    identity = trainee.identity
+    if identity is None:
+        return "—"
+    name, value = identity
+    return masking.mask_kind(masking.MASKED_FIELDS[name], value) if masked else value
+
+
 class RegisteredElsewhereChangeList(ChangeList):
     """The trainee list, with the details of people registered elsewhere blanked."""
 
@@ -641,7 +708,15 @@ class PossibleDuplicateAdmin(ScopedAdmin):
     list_display = ["trainee", "trainee_code", "other", "other_code", "status", "reviewed_by"]
     list_filter = ["status"]
     list_select_related = ["trainee", "other", "reviewed_by"]
-    search_fields = ["trainee__national_code", "other__national_code", "trainee__last_name"]
+    search_fields = [
+        "trainee__national_code",
+        "other__national_code",
+        "trainee__foreign_code",
+        "other__foreign_code",
+        "trainee__passport_number",
+        "other__passport_number",
+        "trainee__last_name",
+    ]
     fields = ["trainee", "other", "status", "note", "reviewed_by", "reviewed_at"]
     readonly_fields = ["trainee", "other", "status", "reviewed_by", "reviewed_at"]
     actions = ["mark_same_person", "mark_different"]
@@ -668,32 +743,33 @@ class PossibleDuplicateAdmin(ScopedAdmin):
         results, duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.strip():
             # A masked code is found by the whole code only, never digit by digit.
-            code = normalize_national_code(search_term)
             results = results.filter(
                 Q(trainee_shared=True, other_shared=True)
-                | Q(trainee__national_code=code)
-                | Q(other__national_code=code)
+                | _whole_identifier(search_term, "trainee__")
+                | _whole_identifier(search_term, "other__")
                 | Q(trainee__last_name__icontains=search_term.strip())
             )
         return results, duplicates
 
-    @admin.display(description=_("national code"))
+    # A person is shown by the identifier they are registered with: a national code, a
+    # foreign national's code or a passport number ("—" for a foreign national with none).
+    @admin.display(description=_("identifier"))
     def trainee_code(self, obj):
-        return hide_unshared(obj.trainee, shared=obj.trainee_shared).national_code
+        return _identifier(hide_unshared(obj.trainee, shared=obj.trainee_shared))
 
-    @admin.display(description=_("other national code"))
+    @admin.display(description=_("other identifier"))
     def other_code(self, obj):
-        return hide_unshared(obj.other, shared=obj.other_shared).national_code
+        return _identifier(hide_unshared(obj.other, shared=obj.other_shared))
 
     # The two code columns are computed, so the masked twins of ScopedAdmin (model fields)
     # do not reach them: someone who sees national codes masked gets these instead.
-    @admin.display(description=_("national code"))
+    @admin.display(description=_("identifier"))
     def masked_trainee_code(self, obj):
-        return masking.mask_kind(masking.NATIONAL_CODE, self.trainee_code(obj))
+        return _identifier(obj.trainee, masked=True)
 
-    @admin.display(description=_("other national code"))
+    @admin.display(description=_("other identifier"))
     def masked_other_code(self, obj):
-        return masking.mask_kind(masking.NATIONAL_CODE, self.other_code(obj))
+        return _identifier(obj.other, masked=True)
 
     def get_list_display(self, request):
         names = super().get_list_display(request)

@@ -44,7 +44,9 @@ def _row_of(trainee: Trainee, request) -> dict:
 
 class TraineeSerializer(ModelSerializer):
     full_name = serializers.CharField(read_only=True)
-    national_code = MaskedField(read_only=True)
+    national_code = MaskedField(read_only=True, allow_null=True)
+    foreign_code = MaskedField(kind=masking.FOREIGN_CODE, read_only=True, allow_null=True)
+    passport_number = MaskedField(kind=masking.PASSPORT, read_only=True, allow_null=True)
     mobile = MaskedField(kind="mobile", read_only=True)
     registered_at = serializers.IntegerField(source="registered_at_id", read_only=True)
     neighbourhood = serializers.IntegerField(
@@ -63,7 +65,10 @@ class TraineeSerializer(ModelSerializer):
             "last_name",
             "full_name",
             "father_name",
+            "nationality",
             "national_code",
+            "foreign_code",
+            "passport_number",
             "mobile",
             "gender",
             "birth_date",
@@ -107,8 +112,11 @@ class TraineeSerializer(ModelSerializer):
             details = masking.sees_personal_details(getattr(request, "user", None))
             self.context["_details"] = details
         code, mobile = row["national_code"], row["mobile"]
+        foreign, passport = row["foreign_code"], row["passport_number"]
         if masked:
             code = masking.mask_kind(masking.NATIONAL_CODE, code)
+            foreign = masking.mask_kind(masking.FOREIGN_CODE, foreign)
+            passport = masking.mask_kind(masking.PASSPORT, passport)
             mobile = masking.mask_kind(masking.MOBILE, mobile)
         born = row["birth_date"]
         answer = {
@@ -117,7 +125,10 @@ class TraineeSerializer(ModelSerializer):
             "last_name": row["last_name"],
             "full_name": f"{row['first_name']} {row['last_name']}".strip(),
             "father_name": row["father_name"],
+            "nationality": row["nationality"],
             "national_code": code,
+            "foreign_code": foreign,
+            "passport_number": passport,
             "mobile": mobile,
             "gender": row["gender"],
             "birth_date": _ISO_DATE.to_representation(born),
@@ -143,7 +154,10 @@ class TraineeSerializer(ModelSerializer):
         "first_name",
         "last_name",
         "father_name",
+        "nationality",
         "national_code",
+        "foreign_code",
+        "passport_number",
         "mobile",
         "gender",
         "birth_date",
@@ -164,7 +178,28 @@ class TraineeWriteSerializer(ModelSerializer):
 
     # Plain strings: the model's validators run in the service, after normalisation, so
     # "۰۰۱۲۳۴۵۶۷۸" or "+98 912 ..." are accepted as the admin accepts them.
-    national_code = serializers.CharField(max_length=20)
+    national_code = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Required when nationality is iranian (the default); left out for a "
+        "foreign national.",
+    )
+    foreign_code = serializers.CharField(
+        max_length=24,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="A foreign national's 12-digit code (کد یکتای اتباع).",
+    )
+    passport_number = serializers.CharField(
+        max_length=24,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="A foreign national's passport number: 6 to 12 Latin letters and digits.",
+    )
     mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
     registered_at = ScopedPrimaryKeyRelatedField(
         queryset=Centre.objects.all(),
@@ -183,7 +218,10 @@ class TraineeWriteSerializer(ModelSerializer):
             "first_name",
             "last_name",
             "father_name",
+            "nationality",
             "national_code",
+            "foreign_code",
+            "passport_number",
             "mobile",
             "gender",
             "birth_date",

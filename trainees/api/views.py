@@ -66,7 +66,8 @@ class TraineeFilter(FilterSet):
     list=extend_schema(
         summary="Trainees in the caller's scope (a resident: their own record)",
         description="Cursor-paginated (`?cursor=`, `?page_size=` up to 200), newest first. "
-        "National codes and mobiles are masked for council members and viewers.",
+        "National codes, foreign nationals' codes, passport numbers and mobiles are masked "
+        "for council members and viewers.",
         tags=["trainees"],
     ),
     retrieve=extend_schema(summary="One trainee", tags=["trainees"]),
@@ -74,8 +75,11 @@ class TraineeFilter(FilterSet):
         summary="Register a trainee (centre staff)",
         description="The admin's and the importer's rules (trainees/services/registry.py): "
         "digits of any script, +98 mobiles, the national code's check digit, possible "
-        "duplicates flagged for a person to decide. 409 `national_code_registered` when the "
-        "code is registered already (the same request sent twice registers one person).",
+        "duplicates flagged for a person to decide. A foreign national (`nationality` other "
+        "than `iranian`) is registered with `foreign_code` (12 digits), `passport_number`, "
+        "both or neither, and no national code. 409 `national_code_registered` "
+        "(`foreign_code_registered`, `passport_number_registered`) when the identifier is "
+        "registered already (the same request sent twice registers one person).",
         request=TraineeWriteSerializer,
         responses={201: TraineeSerializer},
         tags=["trainees"],

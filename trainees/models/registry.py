@@ -2,6 +2,7 @@
 imports, with the scope of rows about residents as people (`PersonalDataQuerySet`)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
@@ -17,10 +18,14 @@ from empowerment.kernel.fields import CodeField, PersianCharField, PersianTextFi
 from empowerment.kernel.jalali import today_jalali
 from empowerment.kernel.persian import search_key
 from empowerment.kernel.validators import (
+    normalize_foreign_code,
     normalize_mobile,
     normalize_national_code,
+    normalize_passport,
+    validate_foreign_code,
     validate_mobile,
     validate_national_code,
+    validate_passport,
 )
 
 # Paths from a cohort-linked row to each kind of scope.
@@ -115,6 +120,11 @@ class TraineeQuerySet(PersonalDataQuerySet):
         return self.filter(name_key__contains=key) if key else self
 
 
+# The identifiers a person is registered with, in the order the registry looks them up
+# (each unique on its own, each masked as a national code is).
+IDENTITY_FIELDS = ("national_code", "foreign_code", "passport_number")
+
+
 class Trainee(TimeStamped):
     """A resident registered at a centre (کارآموز)."""
 
@@ -148,11 +158,53 @@ class Trainee(TimeStamped):
         CALL = "call", _("Call for ideas")
         OTHER = "other", _("Other")
 
+    class Nationality(models.TextChoices):
+        IRANIAN = "iranian", _("Iranian")
+        AFGHAN = "afghan", _("Afghan")
+        IRAQI = "iraqi", _("Iraqi")
+        PAKISTANI = "pakistani", _("Pakistani")
+        OTHER = "other", _("Other nationality")
+
     first_name = PersianCharField(_("first name"), max_length=100)
     last_name = PersianCharField(_("last name"), max_length=100)
     father_name = PersianCharField(_("father's name"), max_length=100, blank=True)
+    # Who the person is, by nationality: an Iranian by the national code (required); a
+    # foreign national by the foreign nationals' code (کد یکتای اتباع), a passport number,
+    # both or neither. Each identifier is unique on its own; an empty one is stored as NULL
+    # so that the unique indexes leave the people without it alone.
+    # The database default too: rows written by SQL (generate_synthetic, older tools)
+    # are Iranians with their national code, as every row was before this field.
+    nationality = models.CharField(
+        _("nationality"),
+        max_length=12,
+        choices=Nationality.choices,
+        default=Nationality.IRANIAN,
+        db_default=Nationality.IRANIAN,
+    )
     national_code = CodeField(
-        _("national code"), max_length=10, unique=True, validators=[validate_national_code]
+        _("national code"),
+        max_length=10,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_national_code],
+    )
+    foreign_code = CodeField(
+        _("foreign national's code"),
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_foreign_code],
+        help_text=_("The 12-digit code on the foreign nationals' card (کد یکتای اتباع)."),
+    )
+    passport_number = CodeField(
+        _("passport number"),
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_passport],
     )
     mobile = CodeField(_("mobile"), max_length=11, blank=True, validators=[validate_mobile])
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
@@ -203,6 +255,24 @@ class Trainee(TimeStamped):
             models.Index(fields=["name_key", "birth_date"], name="trainee_dup_idx"),
             sync.version_index("trainee_sync_idx"),
         ]
+        constraints = [
+            # An Iranian is known by the national code alone; a foreign national has none.
+            models.CheckConstraint(
+                condition=Q(
+                    nationality="iranian",
+                    national_code__isnull=False,
+                    foreign_code__isnull=True,
+                    passport_number__isnull=True,
+                )
+                | (~Q(nationality="iranian") & Q(national_code__isnull=True)),
+                name="trainee_identity_by_nationality",
+                violation_error_code="identity_by_nationality",
+                violation_error_message=_(
+                    "An Iranian is registered with a national code only; a foreign national "
+                    "with a foreign national's code, a passport number or neither."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -212,14 +282,55 @@ class Trainee(TimeStamped):
         return f"{self.first_name} {self.last_name}".strip()
 
     def normalise(self) -> None:
-        """Bring typed codes to their stored form before validation (+98, Persian digits)."""
-        self.national_code = normalize_national_code(self.national_code)
+        """Bring typed codes to their stored form before validation (+98, Persian digits,
+        a passport's letters upper-case); an empty identifier becomes NULL."""
+        self.national_code = normalize_national_code(self.national_code) or None
+        self.foreign_code = normalize_foreign_code(self.foreign_code) or None
+        self.passport_number = normalize_passport(self.passport_number) or None
         self.mobile = normalize_mobile(self.mobile) if self.mobile else ""
         self.name_key = search_key(f"{self.first_name}{self.last_name}")
 
     def clean_fields(self, exclude=None) -> None:
         self.normalise()
         super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        """The identity rule of `trainee_identity_by_nationality`, as field errors."""
+        super().clean()
+        problems = {}
+        if self.is_foreign_national:
+            if self.national_code:
+                problems["national_code"] = ValidationError(
+                    _("A foreign national has no Iranian national code: leave it empty."),
+                    code="national_code_for_foreign_national",
+                )
+        else:
+            if not self.national_code:
+                problems["national_code"] = ValidationError(
+                    _("An Iranian resident is registered with their national code."),
+                    code="national_code_required",
+                )
+            for name in ("foreign_code", "passport_number"):
+                if getattr(self, name):
+                    problems[name] = ValidationError(
+                        _("Only a foreign national is registered with this identifier."),
+                        code="foreign_identity_for_iranian",
+                    )
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def is_foreign_national(self) -> bool:
+        return self.nationality != self.Nationality.IRANIAN
+
+    @property
+    def identity(self) -> tuple[str, str] | None:
+        """(field, value) of the identifier this person is known by, or None."""
+        for name in IDENTITY_FIELDS:
+            value = getattr(self, name)
+            if value:
+                return name, value
+        return None
 
     def save(self, *args, **kwargs):
         self.normalise()
@@ -269,14 +380,17 @@ def hide_unshared(row, *, shared: bool | None = None):
                 row[name] = blank
         elif name != "neighbourhood_id":
             setattr(row, name, blank)
-    code = row["national_code"] if isinstance(row, dict) else row.national_code
-    if code:
-        # Masked as the council's view shows it (the one masker).
-        code = masking.mask_kind(masking.NATIONAL_CODE, code)
-        if isinstance(row, dict):
-            row["national_code"] = code
-        else:
-            row.national_code = code
+    for name in IDENTITY_FIELDS:
+        if isinstance(row, dict) and name not in row:
+            continue
+        code = row[name] if isinstance(row, dict) else getattr(row, name)
+        if code:
+            # Masked as the council's view shows it (the one masker).
+            code = masking.mask_kind(masking.MASKED_FIELDS[name], code)
+            if isinstance(row, dict):
+                row[name] = code
+            else:
+                setattr(row, name, code)
     return row
 
 
@@ -364,7 +478,9 @@ class PossibleDuplicateQuerySet(PersonalDataQuerySet):
 
 
 class PossibleDuplicate(TimeStamped):
-    """Two registrations that may be one person: same name and birth date, other codes.
+    """Two registrations that may be one person: same name and birth date under other
+    national codes; for someone without a national code (a foreign national), same name,
+    father's name and birth date, or same name and mobile (trainee_flag_duplicates).
 
     Never merged by the software; a person decides.
     """

@@ -22,7 +22,6 @@ from programs.models import Cohort
 
 from .. import spreadsheets
 from ..models import (
-    Trainee,
     TraineeImport,
 )
 from ..selectors import progress_cache_key
@@ -176,7 +175,9 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
             cache.set(progress_cache_key(import_id), 0, 3600)
             centre = trainee_import.centre
             by = trainee_import.uploaded_by
-            existing = _existing_trainees([row["data"]["national_code"] for row in rows])
+            # By identifier (national code, foreign national's code, passport number); a
+            # row of someone with none is keyed by its row number: always a new person.
+            existing = spreadsheets.existing_trainees([row["data"] for row in rows])
             cohorts = Cohort.objects.in_bulk(
                 {row["data"]["cohort"] for row in rows if row["data"].get("cohort")}
             )
@@ -187,7 +188,7 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
             for start in range(0, len(rows), IMPORT_CHUNK):
                 chunk = rows[start : start + IMPORT_CHUNK]
                 current_row = f"{chunk[0]['row']}–{chunk[-1]['row']}"
-                new_rows, new_data, by_cohort = [], [], {}
+                new_rows, new_data, new_keys, by_cohort = [], [], [], {}
                 for row in chunk:
                     data = dict(row["data"])
                     cohort_id = data.pop("cohort", None)
@@ -196,10 +197,12 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
                         data["neighbourhood"] = neighbourhoods.get(data["neighbourhood"])
                     if "birth_date" in data:
                         data["birth_date"] = spreadsheets.date_from_report(data["birth_date"])
-                    trainee = existing.get(data["national_code"])
+                    key = spreadsheets.identity_key(data) or ("row", row["row"])
+                    trainee = existing.get(key)
                     if trainee is None:
                         new_rows.append(row)
                         new_data.append(data)
+                        new_keys.append(key)
                     elif trainee.registered_at_id != centre.pk:
                         # Registered at another centre (perhaps since the preview): the row
                         # only enrols the person here; their record is not this centre's.
@@ -208,13 +211,14 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
                         current_row = row["row"]
                         registry.trainee_update(trainee=trainee, centre=centre, by=by, **data)
                         updated += 1
-                    by_cohort.setdefault(cohort_id, []).append(data["national_code"])
+                    by_cohort.setdefault(cohort_id, []).append(key)
                 if new_data:
                     current_row = f"{new_rows[0]['row']}–{new_rows[-1]['row']}"
-                    for trainee in registry.trainees_register_many(
+                    registered = registry.trainees_register_many(
                         centre=centre, rows=new_data, by=by
-                    ):
-                        existing[trainee.national_code] = trainee
+                    )
+                    # In the rows' order (bulk_create keeps it).
+                    existing.update(zip(new_keys, registered, strict=True))
                     created += len(new_data)
                 for cohort_id, codes in by_cohort.items():
                     if cohort_id is None:
@@ -222,7 +226,7 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
                     enrolments += len(
                         enrolment.enrolments_create_many(
                             cohort=cohorts[cohort_id],
-                            trainees=[existing[code] for code in codes],
+                            trainees=[existing[key] for key in codes],
                             by=by,
                         )
                     )
@@ -287,16 +291,6 @@ def trainee_import_apply(*, import_id: int) -> TraineeImport:
         if mine:
             cache.delete(progress_cache_key(import_id))
     return trainee_import
-
-
-def _existing_trainees(codes: list[str]) -> dict[str, Trainee]:
-    found: dict[str, Trainee] = {}
-    codes = list(dict.fromkeys(codes))
-    # Chunks keep the IN list well under database parameter limits.
-    for start in range(0, len(codes), 2000):
-        for trainee in Trainee.objects.filter(national_code__in=codes[start : start + 2000]):
-            found[trainee.national_code] = trainee
-    return found
 
 
 # --- Retention of uploaded files --------------------------------------------------------

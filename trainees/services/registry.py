@@ -5,14 +5,17 @@ import logging
 import jdatetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from centres.models import Centre, Neighbourhood
 from empowerment.kernel import errors
+from empowerment.kernel.persian import search_key
 
 from ..models import (
+    IDENTITY_FIELDS,
     PossibleDuplicate,
     Trainee,
 )
@@ -24,7 +27,10 @@ TRAINEE_FIELDS = (
     "first_name",
     "last_name",
     "father_name",
+    "nationality",
     "national_code",
+    "foreign_code",
+    "passport_number",
     "mobile",
     "gender",
     "birth_date",
@@ -89,6 +95,20 @@ class NationalCodeRegistered(errors.Duplicate):
         )
 
 
+class ForeignIdentityRegistered(errors.Duplicate):
+    """The same for a foreign national's code or passport number."""
+
+    def __init__(self, field: str):
+        super().__init__(
+            _(
+                "A trainee with this identifier is already registered: find them and "
+                "enrol them instead of registering them again."
+            ),
+            code=f"{field}_registered",  # foreign_code_registered, passport_number_registered
+            field=field,
+        )
+
+
 def trainee_centre_check(*, centre_id: int, by=None) -> None:
     """A person registers residents at a centre of their own scope only (the admin, the
     importer and the API alike); raises OutOfScope otherwise. Without `by` (demo seeding,
@@ -115,9 +135,12 @@ def trainee_save(*, trainee: Trainee, by=None, centre: Centre | None = None) -> 
     try:
         trainee.full_clean()
     except ValidationError as error:
-        clash = getattr(error, "error_dict", {}).keys() == {"national_code"}
-        if clash and errors.is_unique_clash(error):
-            raise NationalCodeRegistered() from error
+        fields = set(getattr(error, "error_dict", {}).keys())
+        if len(fields) == 1 and fields <= set(IDENTITY_FIELDS) and errors.is_unique_clash(error):
+            (field,) = fields
+            if field == "national_code":
+                raise NationalCodeRegistered() from error
+            raise ForeignIdentityRegistered(field) from error
         raise
     trainee.save()
     trainee_flag_duplicates(trainee=trainee)
@@ -129,8 +152,11 @@ def trainee_register(
     centre: Centre,
     first_name: str,
     last_name: str,
-    national_code: str,
     gender: str,
+    national_code: str | None = None,
+    nationality: str = Trainee.Nationality.IRANIAN,
+    foreign_code: str | None = None,
+    passport_number: str | None = None,
     father_name: str = "",
     mobile: str = "",
     birth_date: jdatetime.date | None = None,
@@ -141,12 +167,17 @@ def trainee_register(
     user=None,
     by=None,
 ) -> Trainee:
-    """Register a resident at `centre` (in `by`'s scope, when a person registers them)."""
+    """Register a resident at `centre` (in `by`'s scope, when a person registers them): an
+    Iranian with their national code, a foreign national with a foreign national's code, a
+    passport number, both or neither."""
     trainee = Trainee(
         registered_at=centre,
         first_name=first_name,
         last_name=last_name,
+        nationality=nationality,
         national_code=national_code,
+        foreign_code=foreign_code,
+        passport_number=passport_number,
         gender=gender,
         father_name=father_name,
         mobile=mobile,
@@ -189,6 +220,7 @@ def trainees_register_many(
     for row in rows:
         trainee = Trainee(registered_at=centre, **row)
         trainee.clean_fields(exclude=["registered_at", "neighbourhood", "user", "name_key"])
+        trainee.clean()
         trainee.normalise()
         trainees.append(trainee)
     bulk_create_with_history(trainees, Trainee, batch_size=batch_size, default_user=by)
@@ -196,41 +228,92 @@ def trainees_register_many(
     return trainees
 
 
+def _same_person_ids(a: tuple, b: tuple) -> bool:
+    """Whether two registrations carry the same identifier of some kind (then the unique
+    index already made them one row, or they are the row itself): no flag between them."""
+    return any(x and x == y for x, y in zip(a, b, strict=True))
+
+
+def _identity(trainee: Trainee) -> tuple:
+    return tuple(getattr(trainee, name) for name in IDENTITY_FIELDS)
+
+
 def _flag_duplicates_among(trainees: list[Trainee]) -> None:
-    """Flag, for each new trainee, earlier registrations with the same name key and birth
-    date under another national code (the rule of `trainee_flag_duplicates`, in one query
-    per thousand names)."""
-    dated = [t for t in trainees if t.birth_date]
-    keys = list({t.name_key for t in dated})
-    matches: dict[tuple, list[tuple[int, str]]] = {}
+    """Flag, for each new trainee, earlier registrations that match by the rules of
+    `trainee_flag_duplicates`, in a few queries per thousand names."""
+    keys = list({t.name_key for t in trainees})
+    by_birth: dict[tuple, list[tuple]] = {}
+    by_father: dict[tuple, list[tuple]] = {}
+    by_mobile: dict[tuple, list[tuple]] = {}
     for start in range(0, len(keys), 1000):
-        for pk, key, born, code in Trainee.objects.filter(
-            name_key__in=keys[start : start + 1000], birth_date__isnull=False
-        ).values_list("pk", "name_key", "birth_date", "national_code"):
-            matches.setdefault((key, born), []).append((pk, code))
-    flags = [
-        PossibleDuplicate(trainee=t, other_id=pk)
-        for t in dated
-        for pk, code in matches.get((t.name_key, t.birth_date), [])
-        if pk != t.pk and code != t.national_code
-    ]
+        rows = Trainee.objects.filter(name_key__in=keys[start : start + 1000]).values_list(
+            "pk", "name_key", "birth_date", "father_name", "mobile", *IDENTITY_FIELDS
+        )
+        for pk, key, born, father, mobile, *identity in rows:
+            entry = (pk, tuple(identity))
+            if born:
+                by_birth.setdefault((key, born), []).append(entry)
+                if father:
+                    by_father.setdefault((key, search_key(father), born), []).append(entry)
+            if mobile:
+                by_mobile.setdefault((key, mobile), []).append(entry)
+    flags, seen = [], set()
+    for t in trainees:
+        identity = _identity(t)
+        candidates = []
+        if t.birth_date:
+            if t.national_code:
+                candidates += by_birth.get((t.name_key, t.birth_date), [])
+            elif t.father_name:
+                candidates += by_father.get(
+                    (t.name_key, search_key(t.father_name), t.birth_date), []
+                )
+        if not t.national_code and t.mobile:
+            candidates += by_mobile.get((t.name_key, t.mobile), [])
+        for pk, other in candidates:
+            if pk != t.pk and (t.pk, pk) not in seen and not _same_person_ids(identity, other):
+                seen.add((t.pk, pk))
+                flags.append(PossibleDuplicate(trainee=t, other_id=pk))
     bulk_create_with_history(flags, PossibleDuplicate, batch_size=1000, ignore_conflicts=True)
 
 
 def trainee_flag_duplicates(*, trainee: Trainee) -> list[PossibleDuplicate]:
-    """Flag registrations with the same normalised name and birth date under another code.
+    """Flag registrations that may be the same person under another identifier.
 
-    Only flags: two people may share a name and a birthday, so a person decides.
+    A person with a national code: the same normalised name and birth date under another
+    code. A person without one (a foreign national, whose code or passport may be missing,
+    mistyped or renewed): the same name, father's name and birth date, or the same name and
+    mobile. Only flags: two people may share a name and a birthday, so a person decides.
     """
-    if not trainee.birth_date:
-        return []
-    others = Trainee.objects.filter(name_key=trainee.name_key, birth_date=trainee.birth_date)
-    others = others.exclude(pk=trainee.pk).exclude(national_code=trainee.national_code)
+    same_name = Trainee.objects.filter(name_key=trainee.name_key)
+    condition = Q(pk__in=[])
+    if trainee.birth_date:
+        if trainee.national_code:
+            condition |= Q(birth_date=trainee.birth_date)
+        elif trainee.father_name:
+            condition |= Q(
+                birth_date=trainee.birth_date,
+                father_name__in=_spellings(same_name, trainee.father_name),
+            )
+    if not trainee.national_code and trainee.mobile:
+        condition |= Q(mobile=trainee.mobile)
+    others = same_name.filter(condition).exclude(pk=trainee.pk)
+    identity = _identity(trainee)
     flags = []
-    for other in others.only("pk"):
+    for other in others.only("pk", *IDENTITY_FIELDS):
+        if _same_person_ids(identity, _identity(other)):
+            continue
         flag, _created = PossibleDuplicate.objects.get_or_create(trainee=trainee, other=other)
         flags.append(flag)
     return flags
+
+
+def _spellings(queryset, father_name: str) -> list[str]:
+    """The stored fathers' names among `queryset` that fold to the same search key as
+    `father_name` (ي/ك, ZWNJ and spaces do not make two people)."""
+    key = search_key(father_name)
+    names = set(queryset.exclude(father_name="").values_list("father_name", flat=True))
+    return [name for name in names if search_key(name) == key]
 
 
 @transaction.atomic
