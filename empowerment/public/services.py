@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from centres.models import Neighbourhood
 from empowerment.kernel import errors
@@ -45,7 +45,7 @@ class TooManyCodes(errors.DomainError):
     """Codes asked (or tried) too often from this address or for this mobile: a 429 page."""
 
     code = "rate_limited"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "You have asked for several codes in a short time. Please try again in a while."
     )
 
@@ -61,7 +61,7 @@ class RequestUnknown(errors.DomainError):
     """The token names no waiting request (expired, or from another session)."""
 
     code = "request_unknown"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "This request has expired or was not found. Please fill in the form again."
     )
 
@@ -166,7 +166,7 @@ class TrackingNotFound(errors.Invalid):
     whether the number exists or not: numbers cannot be tried to learn who sent what)."""
 
     code = "tracking_not_found"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "No request with this tracking number was sent from this mobile. Check both."
     )
 
