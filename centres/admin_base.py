@@ -16,6 +16,7 @@ from django_jalali.db import models as jmodels
 from simple_history.admin import SimpleHistoryAdmin
 
 from empowerment.kernel import masking
+from empowerment.kernel.admin_wording import PersianHistoryMixin
 from empowerment.kernel.errors import add_refusal_to_form, refusal_code, refusal_messages
 from empowerment.kernel.persian import normalize_text
 from empowerment.kernel.privacy.admin import AccessRecordedMixin
@@ -181,7 +182,9 @@ class ServiceWritesMixin:
         )
 
 
-class ScopedAdmin(ServiceWritesMixin, ScopedMixin, AccessRecordedMixin, SimpleHistoryAdmin):
+class ScopedAdmin(
+    ServiceWritesMixin, ScopedMixin, AccessRecordedMixin, PersianHistoryMixin, SimpleHistoryAdmin
+):
     list_per_page = 50
     show_full_result_count = False
 

@@ -11,7 +11,15 @@ class CentresConfig(AppConfig):
 
     def ready(self) -> None:
         # Models are loaded only now, so the modules that use them are imported here.
+        # Groups and permissions read in Persian wherever they are listed (the group and
+        # user pages, the delete confirmation): Django names them in English.
+        from django.contrib.auth.models import Group, Permission
+
         from centres import scope, services, sync, tasks  # noqa: F401 (tasks: registers them)
+        from centres.roles import group_label, permission_label
+
+        Group.__str__ = group_label
+        Permission.__str__ = permission_label
 
         # The kernel asks for a person's roles (masking, the second factor) through this.
         roles.register(scope.scope_for)

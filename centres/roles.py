@@ -14,7 +14,11 @@ from functools import cache
 from importlib import import_module
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.module_loading import module_has_submodule
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import StaffRole
 
@@ -133,3 +137,49 @@ def permission_names(role: str) -> list[str]:
 
 def group_name(role: str) -> str:
     return f"role:{role}"
+
+
+ACTION_NAMES = {
+    "add": _("may add"),
+    "change": _("may change"),
+    "delete": _("may delete"),
+    "view": _("may view"),
+}
+
+
+def group_label(group) -> str:
+    """A role's group by the role's Persian name (stored as `role:centre_staff`)."""
+    role = group.name.removeprefix("role:")
+    if group.name.startswith("role:") and role in R.values:
+        return str(format_lazy("{}: {}", _("role"), R(role).label))
+    return group.name
+
+
+def _subject(model) -> str:
+    """A model's Persian name; a history table (django-simple-history's `HistoricalX` and
+    `HistoricalX_field`) by the name of what it keeps the history of."""
+    name = model.__name__
+    if not name.startswith("Historical"):
+        return model._meta.verbose_name
+    base_name, _sep, field_name = name.removeprefix("Historical").partition("_")
+    try:
+        base = apps.get_model(model._meta.app_label, base_name)
+        kept = base._meta.get_field(field_name).verbose_name if field_name else None
+    except (LookupError, FieldDoesNotExist):
+        return model._meta.verbose_name
+    what = (
+        format_lazy("{} — {}", base._meta.verbose_name, kept) if kept else base._meta.verbose_name
+    )
+    return format_lazy("{} {}", _("history of"), what)
+
+
+def permission_label(permission) -> str:
+    """A permission in Persian: the model's name and the action (Django stores
+    "Can add centre" in English when it creates the row)."""
+    model = permission.content_type.model_class()
+    subject = _subject(model) if model else permission.content_type.model
+    action = permission.codename.partition("_")[0]
+    default = f"{action}_{permission.content_type.model}"
+    if action in ACTION_NAMES and permission.codename == default:
+        return str(format_lazy("{} — {}", subject, ACTION_NAMES[action]))
+    return str(format_lazy("{} — {}", subject, gettext(permission.name)))

@@ -146,12 +146,16 @@ class Indicator(TimeStamped, IndicatorFigures):
             models.CheckConstraint(
                 condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
                 name="indicator_quarter_1_to_4",
+                violation_error_message=_("The quarter is a number from 1 to 4."),
             ),
             models.CheckConstraint(
                 condition=Q(youth_share__isnull=True)
                 | Q(over_65_share__isnull=True)
                 | Q(youth_share__lte=100 - models.F("over_65_share")),
                 name="indicator_age_shares_within_100",
+                violation_error_message=_(
+                    "The shares of young and of old residents together cannot pass 100 percent."
+                ),
             ),
         ]
 

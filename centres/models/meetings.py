@@ -175,14 +175,20 @@ class Meeting(TimeStamped):
                 fields=["headquarters", "number"],
                 condition=Q(headquarters__isnull=False),
                 name="meeting_number_unique_in_headquarters",
+                violation_error_message=_(
+                    "This headquarters already has a meeting with this number."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["centre", "number"],
                 condition=Q(centre__isnull=False),
                 name="meeting_number_unique_in_centre",
+                violation_error_message=_("This centre already has a meeting with this number."),
             ),
             models.CheckConstraint(
-                condition=Q(duration_hours__gte=0), name="meeting_duration_not_negative"
+                condition=Q(duration_hours__gte=0),
+                name="meeting_duration_not_negative",
+                violation_error_message=_("The duration of a meeting cannot be negative."),
             ),
         ]
 
@@ -254,6 +260,9 @@ class MeetingAttendee(models.Model):
             models.CheckConstraint(
                 condition=~Q(name="") | ~Q(position="") | Q(partner__isnull=False),
                 name="attendee_is_a_person_or_a_partner",
+                violation_error_message=_(
+                    "Name the attendee, their position or their organisation."
+                ),
             )
         ]
 
@@ -333,7 +342,9 @@ class Resolution(DeadlineMixin, TimeStamped):
                 fields=["meeting", "number"], name="resolution_number_unique_in_meeting"
             ),
             models.CheckConstraint(
-                condition=Q(progress__lte=100), name="resolution_progress_at_most_100"
+                condition=Q(progress__lte=100),
+                name="resolution_progress_at_most_100",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
             ),
         ]
 
@@ -391,7 +402,9 @@ class ResolutionFollowUp(models.Model):
         ordering = ["resolution", "reported_on", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(progress__lte=100), name="followup_progress_at_most_100"
+                condition=Q(progress__lte=100),
+                name="followup_progress_at_most_100",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
             ),
         ]
 
@@ -462,7 +475,9 @@ class Commitment(DeadlineMixin, TimeStamped):
         ordering = ["due_date", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(progress__lte=100), name="commitment_progress_at_most_100"
+                condition=Q(progress__lte=100),
+                name="commitment_progress_at_most_100",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
             ),
         ]
 

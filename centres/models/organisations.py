@@ -335,6 +335,10 @@ class StaffRole(TimeStamped):
                     )
                 ),
                 name="staffrole_exactly_one_scope",
+                violation_error_message=_(
+                    "A role is given within exactly one centre, headquarters, partner, city "
+                    "or province, as the role requires."
+                ),
             ),
         ]
 

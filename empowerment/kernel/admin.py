@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from empowerment.kernel import outbox
+from empowerment.kernel import outbox, vendor_admin  # noqa: F401 (vendor_admin registers the libraries' admins anew)
 from empowerment.kernel.admin_columns import ReadOnlyAdminMixin, jalali_column
+from empowerment.kernel.admin_wording import PersianHistoryMixin
 from empowerment.kernel.models import OneTimeCode, OutboxMessage
 from empowerment.kernel.privacy.admin import (
     AccessRecordAdmin,  # noqa: F401 (registers it)
@@ -20,7 +21,9 @@ admin.site.index_title = _("Administration")
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdminMixin, AccessRecordedMixin, SimpleHistoryAdmin):
+class OutboxMessageAdmin(
+    ReadOnlyAdminMixin, AccessRecordedMixin, PersianHistoryMixin, SimpleHistoryAdmin
+):
     """Read-mostly: messages are written by the outbox services; staff may only retry.
 
     Not a ScopedAdmin: outgoing messages are not scoped to a centre, so only

@@ -18,8 +18,16 @@ class KernelConfig(AppConfig):
     def ready(self) -> None:
         # Models are loaded only now, so the modules that use them are imported here
         # (signin_delay connects its receivers; tasks registers the tasks by name).
-        from empowerment.kernel import credentials, session_activity, signin_delay, tasks  # noqa: F401
+        from empowerment.kernel import (  # noqa: F401
+            admin_wording,
+            credentials,
+            session_activity,
+            signin_delay,
+            tasks,
+        )
         from empowerment.kernel.privacy import tasks as privacy_tasks  # noqa: F401
+
+        admin_wording.apply()
 
         # A password change or a deactivation revokes the person's tokens (issue 12).
         post_save.connect(

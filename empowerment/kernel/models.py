@@ -2,6 +2,7 @@
 access records (who read personal data). App label `empowerment`, kept from before the kernel
 had its own package, so tables and permissions did not move."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -80,6 +81,14 @@ class OutboxMessage(models.Model):
         return f"{self.get_channel_display()} → {self.recipient} ({self.get_state_display()})"
 
 
+def record_kind_name(label: str) -> str:
+    """A model's Persian name from its `app.model` label (as an access record stores it)."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
 class AccessRecord(models.Model):
     """Who opened, searched or exported personal data, when, what and from where.
 
@@ -131,5 +140,6 @@ class AccessRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = f"{self.model} #{self.object_id}" if self.object_id else f"{self.model} (list)"
+        kind = record_kind_name(self.model)
+        what = f"{kind} #{self.object_id}" if self.object_id else f"{kind} ({_('list')})"
         return f"{self.username or '—'} · {self.get_action_display()} · {what}"

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from centres.meetings import commitment_follow, commitment_follow_check
 from centres.models import Centre, Neighbourhood
@@ -50,7 +50,7 @@ class TooManyCodes(errors.DomainError):
     """Codes asked (or tried) too often from this address or for this mobile: a 429 page."""
 
     code = "rate_limited"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "You have asked for several codes in a short time. Please try again in a while."
     )
 
@@ -66,7 +66,7 @@ class RequestUnknown(errors.DomainError):
     """The token names no waiting request (expired, or from another session)."""
 
     code = "request_unknown"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "This request has expired or was not found. Please fill in the form again."
     )
 
@@ -236,7 +236,7 @@ class TrackingNotFound(errors.Invalid):
     whether the number exists or not: numbers cannot be tried to learn who sent what)."""
 
     code = "tracking_not_found"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "No request with this tracking number was sent from this mobile. Check both."
     )
 

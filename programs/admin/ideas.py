@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_jalali.admin.filters import JDateFieldListFilter
@@ -354,7 +355,8 @@ class IdeaReviewForm(forms.ModelForm):
         existing = {}
         if self.instance.pk:
             existing = dict(self.instance.scores.values_list("criterion_id", "score"))
-            self.fields["idea"].disabled = True
+            if "idea" in self.fields:  # absent where the page is read-only
+                self.fields["idea"].disabled = True
         scale = gettext("0 to 10")
         for criterion in self.criteria:
             self.fields[f"score_{criterion.pk}"] = forms.IntegerField(
@@ -457,7 +459,28 @@ class IdeaReviewAdmin(ScopedAdmin):
         return form
 
     def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Another's review, shown read-only: its scores by criterion, in one field.
+            return ["idea", "reviewer", "scores_given", "comment"]
         return ["idea", *[f"score_{c.pk}" for c in self._criteria(request, obj)], "comment"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            readonly += ["reviewer", "scores_given"]
+        return readonly
+
+    @admin.display(description=_("scores (0 to 10)"))
+    def scores_given(self, obj):
+        scores = obj.scores.select_related("criterion").order_by("criterion__order", "pk")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{}: {}",
+                ((score.criterion.name, to_persian_digits(str(score.score))) for score in scores),
+            )
+            or "—"
+        )
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

@@ -115,6 +115,7 @@ class IdeaCall(TimeStamped):
             models.CheckConstraint(
                 condition=Q(closes_on__gte=models.F("opens_on")),
                 name="ideacall_closes_after_it_opens",
+                violation_error_message=_("A call closes on or after the day it opens."),
             ),
             models.UniqueConstraint(fields=["centre", "title"], name="ideacall_unique_title"),
         ]
@@ -168,7 +169,9 @@ class IdeaCriterion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["call", "name"], name="ideacriterion_unique_name"),
             models.CheckConstraint(
-                condition=Q(weight__gte=1), name="ideacriterion_weight_positive"
+                condition=Q(weight__gte=1),
+                name="ideacriterion_weight_positive",
+                violation_error_message=_("A criterion's weight is more than zero."),
             ),
         ]
 
@@ -276,9 +279,12 @@ class Idea(TimeStamped):
             models.CheckConstraint(
                 condition=Q(follow_up="") | Q(status="accepted"),
                 name="idea_only_accepted_is_followed",
+                violation_error_message=_("Only an accepted idea is followed up."),
             ),
             models.CheckConstraint(
-                condition=Q(incubation_progress__lte=100), name="idea_progress_at_most_100"
+                condition=Q(incubation_progress__lte=100),
+                name="idea_progress_at_most_100",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
             ),
         ]
 
@@ -380,7 +386,9 @@ class IdeaScore(models.Model):
                 fields=["review", "criterion"], name="ideascore_one_per_criterion"
             ),
             models.CheckConstraint(
-                condition=Q(score__gte=0, score__lte=10), name="ideascore_zero_to_ten"
+                condition=Q(score__gte=0, score__lte=10),
+                name="ideascore_zero_to_ten",
+                violation_error_message=_("A score is from 0 to 10."),
             ),
         ]
 

@@ -182,6 +182,7 @@ class Cohort(TimeStamped):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="cohort_ends_after_start",
+                violation_error_message=_("A cohort ends on or after the day it starts."),
             ),
         ]
 

@@ -88,10 +88,14 @@ class Certificate(TimeStamped):
                 fields=["enrolment"],
                 condition=Q(revoked_at__isnull=True),
                 name="certificate_one_active_per_enrolment",
+                violation_error_message=_(
+                    "This enrolment already has a certificate; revoke it before issuing another."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
                 name="certificate_revoked_has_reason",
+                violation_error_message=_("A certificate is revoked with a reason."),
             ),
         ]
         permissions = [("revoke_certificate", _("Can revoke a certificate"))]

@@ -79,6 +79,9 @@ class Outcome(TimeStamped):
             models.CheckConstraint(
                 condition=~Q(kind="employer") | Q(employees_count__gte=1),
                 name="outcome_employer_counts_people",
+                violation_error_message=_(
+                    "An employer outcome counts at least one person employed."
+                ),
             ),
         ]
 

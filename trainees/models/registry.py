@@ -526,7 +526,9 @@ class PossibleDuplicate(TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["trainee", "other"], name="possibleduplicate_pair"),
             models.CheckConstraint(
-                condition=~Q(trainee=models.F("other")), name="possibleduplicate_not_self"
+                condition=~Q(trainee=models.F("other")),
+                name="possibleduplicate_not_self",
+                violation_error_message=_("A trainee cannot be a duplicate of themselves."),
             ),
         ]
 

@@ -82,6 +82,7 @@ class Enrolment(TimeStamped):
             models.CheckConstraint(
                 condition=~Q(status="dropped") | ~Q(drop_reason=""),
                 name="enrolment_drop_has_reason",
+                violation_error_message=_("A drop-out is recorded with its reason."),
             ),
         ]
         permissions = [

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from empowerment.kernel.admin_columns import ReadOnlyAdminMixin
 from empowerment.kernel.exports import xlsx_response
 from empowerment.kernel.jalali import format_jalali
-from empowerment.kernel.models import AccessRecord
+from empowerment.kernel.models import AccessRecord, record_kind_name
 from empowerment.kernel.privacy.services import (
     access_record_for_request,
     holds_personal_data,
@@ -27,10 +27,24 @@ from empowerment.kernel.privacy.services import (
 )
 
 
+class RecordKindFilter(admin.SimpleListFilter):
+    """The kinds of record read, by their Persian names (stored as `app.model`)."""
+
+    title = _("kind of record")
+    parameter_name = "model"
+
+    def lookups(self, request, model_admin):
+        labels = model_admin.get_queryset(request).order_by().values_list("model", flat=True)
+        return [(label, record_kind_name(label)) for label in sorted(set(labels))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(model=self.value()) if self.value() else queryset
+
+
 @admin.register(AccessRecord)
 class AccessRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("when", "username", "action", "channel", "model", "object_id", "term")
-    list_filter = ("action", "channel", "model")
+    list_display = ("when", "username", "action", "channel", "kind", "object_id", "term")
+    list_filter = ("action", "channel", RecordKindFilter)
     search_fields = ("username", "object_id")
     fields = (
         "when",
@@ -38,7 +52,7 @@ class AccessRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "user",
         "action",
         "channel",
-        "model",
+        "kind",
         "object_id",
         "count",
         "term",
@@ -48,6 +62,10 @@ class AccessRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     list_per_page = 50
     show_full_result_count = False
+
+    @admin.display(description=_("kind of record"), ordering="model")
+    def kind(self, obj):
+        return record_kind_name(obj.model)
 
     @admin.display(description=_("when"), ordering="at")
     def when(self, obj):

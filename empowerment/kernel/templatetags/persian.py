@@ -25,3 +25,13 @@ def jalali(value):
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return to_persian_digits(format_jalali(value))
+
+
+@register.filter
+def jalali_moment(value):
+    """A stored moment as its Jalali date and time in Tehran: ۱۴۰۵/۰۹/۱۰ ۱۴:۳۰."""
+    if not isinstance(value, datetime.datetime):
+        return jalali(value)
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return to_persian_digits(f"{format_jalali(value.date())} {value:%H:%M}")
