@@ -124,10 +124,12 @@ class CounsellorAvailability(TimeStamped):
             models.CheckConstraint(
                 condition=Q(end_time__gt=models.F("start_time")),
                 name="counselloravailability_ends_after_start",
+                violation_error_message=_("The hours end after they start."),
             ),
             models.CheckConstraint(
                 condition=Q(slot_minutes__gte=10, slot_minutes__lte=240),
                 name="counselloravailability_slot_length",
+                violation_error_message=_("A counselling time is from 10 minutes to 4 hours long."),
             ),
         ]
 
@@ -257,10 +259,14 @@ class CounsellingBooking(TimeStamped):
                 fields=["counsellor", "starts_at"],
                 condition=~Q(status="cancelled"),
                 name="counsellingbooking_one_active_per_slot",
+                violation_error_message=_(
+                    "This counselling time has just been booked; choose another."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")),
                 name="counsellingbooking_ends_after_start",
+                violation_error_message=_("A counselling time ends after it starts."),
             ),
         ]
 
@@ -461,6 +467,10 @@ class CounsellingReferral(TimeStamped):
                     | Q(kind="job", cohort=None, partner=None)
                 ),
                 name="counsellingreferral_target_matches_kind",
+                violation_error_message=_(
+                    "A referral names what it refers to: a cohort, a partner organisation or "
+                    "a job, as its kind says."
+                ),
             ),
         ]
 
