@@ -5,7 +5,9 @@ named by BENCH_LOAD_FIXTURE: the accounts and password, each staff member's sess
 their enrolments and some trainees, each council member's dashboard pages, the open calls,
 centres and news. It also works with the `locust` command against a kept bench database:
 
-    BENCH_LOAD_FIXTURE=fixture.json locust -f bench/locustfile.py --host http://127.0.0.1:8804
+    BENCH_LOAD_FIXTURE=fixture.json locust -f bench/locustfile.py --host https://127.0.0.1:8804
+
+(https: see _PlainBehindTheProxy; gunicorn listens on plain HTTP at that port.)
 
 Every simulated person comes through the one trusted proxy (X-Forwarded-Proto: https and
 X-Forwarded-For) from an address of its own. Request names are "kind: what", and the
@@ -17,7 +19,6 @@ resolves each path it asked for, so that the scenario cannot drift from the URLs
 
 from __future__ import annotations
 
-import http.cookiejar
 import itertools
 import json
 import os
@@ -28,6 +29,8 @@ import uuid
 from urllib.parse import urlparse
 
 from locust import HttpUser, between, task
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 FIXTURE: dict = {}
 if os.environ.get("BENCH_LOAD_FIXTURE"):
@@ -42,12 +45,20 @@ NAMES = ["زهرا", "فاطمه", "مریم", "سارا", "نرگس", "علی",
 TOKEN_SECONDS = 240  # access tokens live 5 minutes: renewed before that
 
 
-class _BehindTheProxy(http.cookiejar.DefaultCookiePolicy):
-    """The portal marks its cookies Secure (debug off); the simulated browser speaks plain
-    HTTP to gunicorn as nginx would after ending TLS, so the cookies go back anyway."""
+class _PlainBehindTheProxy(HTTPAdapter):
+    """The simulated browser speaks HTTPS to the proxy, which ends TLS and passes plain HTTP
+    on to gunicorn with X-Forwarded-Proto: https. Here the proxy is this adapter: the URL
+    stays https:// for the cookie jar (the portal's cookies are Secure with debug off, and
+    come back only over HTTPS) and goes out as http://. A GET on a kept-alive connection
+    that the server closed meanwhile is sent again once, as browsers do."""
 
-    def return_ok_secure(self, cookie, request):
-        return True
+    def __init__(self):
+        super().__init__(max_retries=Retry(total=1, status=0, raise_on_status=False))
+
+    def send(self, request, **kwargs):
+        plain = request.copy()
+        plain.url = "http://" + request.url.removeprefix("https://")
+        return super().send(plain, **kwargs)
 
 
 def read_code(mobile: str) -> str:
@@ -85,7 +96,7 @@ class Person(HttpUser):
                 "Accept-Language": "fa",
             }
         )
-        self.client.cookies.set_policy(_BehindTheProxy())
+        self.client.mount("https://", _PlainBehindTheProxy())
 
     def form_post(self, path: str, data: dict, *, name: str) -> str | None:
         """A form as a browser sends it: the page first (its CSRF token), then the POST
