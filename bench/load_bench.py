@@ -559,6 +559,9 @@ def main() -> int:
         status = report(results["steps"], min_gain=args.min_gain, p95_ms=args.p95_ms)
         if args.soak:
             status = soak_report(results["soak"], args.rss_growth) or status
+            if results["steps"][0]["failures"]:
+                print("GOAL MISSED: requests failed during the soak")
+                status = 1
         print(f"\nload bench: {time.monotonic() - started:.0f} s in all")
         return status
     finally:
