@@ -49,8 +49,9 @@ class _PlainBehindTheProxy(HTTPAdapter):
     """The simulated browser speaks HTTPS to the proxy, which ends TLS and passes plain HTTP
     on to gunicorn with X-Forwarded-Proto: https. Here the proxy is this adapter: the URL
     stays https:// for the cookie jar (the portal's cookies are Secure with debug off, and
-    come back only over HTTPS) and goes out as http://. A GET on a kept-alive connection
-    that the server closed meanwhile is sent again once, as browsers do."""
+    come back only over HTTPS) and goes out as http://. A request on a kept-alive
+    connection that the server closed meanwhile is sent again once, as browsers do (a
+    POST only when it never reached the server)."""
 
     def __init__(self):
         super().__init__(max_retries=Retry(total=1, status=0, raise_on_status=False))
@@ -192,7 +193,7 @@ class PhoneStaff(ApiSignIn, Person):
                 return
 
     @task(1)
-    def enrolments_of_a_cohort(self) -> None:
+    def session_detail(self) -> None:
         self.fresh_token()
         session = random.choice(self.account["sessions"])
         self.client.get(f"/api/v1/sessions/{session['id']}/", name="api: session")
