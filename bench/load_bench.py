@@ -270,7 +270,12 @@ def drive(args) -> None:
                 flush=True,
             )
         stats = _step_stats(env, time.monotonic() - started)
-        results["steps"].append({"users": args.soak_users, **stats})
+        stats.update(
+            users=args.soak_users,
+            driver_cpu=me.cpu_percent(),
+            rss=results["soak"][-1]["total"] if results["soak"] else 0,
+        )
+        results["steps"].append(stats)
     else:
         for users in args.user_steps:
             env.stats.reset_all()
@@ -309,7 +314,7 @@ def saturation(steps: list[dict], *, min_gain: float, p95_ms: float) -> int | No
     return None
 
 
-def report(steps: list[dict], *, min_gain: float, p95_ms: float) -> int:
+def report(steps: list[dict], *, min_gain: float, p95_ms: float, soak: bool = False) -> int:
     kinds = sorted({kind["name"] for step in steps for kind in step["kinds"]})
     print(f"\n{'request kind':34} {'users':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} fail")
     for name in kinds:
@@ -331,6 +336,14 @@ def report(steps: list[dict], *, min_gain: float, p95_ms: float) -> int:
             f"{step['p99']:6.0f} {step['others_p95']:15.0f} {step['failures']:5d} "
             f"{step.get('driver_cpu', 0):9.0f}% {step.get('rss', 0) / 2**20:9.0f} MiB"
         )
+    for step in steps:
+        for error in step["errors"]:
+            print(
+                f"  errors at {step['users']} users: {error['count']} x {error['kind']}: "
+                f"{error['error']}"
+            )
+    if soak:  # one step held: the soak's own report judges it
+        return 0
     point = saturation(steps, min_gain=min_gain, p95_ms=p95_ms)
     if point is None:
         print(f"\nno saturation up to {steps[-1]['users']} users (add a step: --users)")
@@ -352,12 +365,6 @@ def report(steps: list[dict], *, min_gain: float, p95_ms: float) -> int:
             )
         below = steps[:point]
     status = 0
-    for step in steps:
-        for error in step["errors"]:
-            print(
-                f"  errors at {step['users']} users: {error['count']} x {error['kind']}: "
-                f"{error['error']}"
-            )
     failed = [step for step in below if step["failures"]]
     if failed:
         at = ", ".join(str(step["users"]) for step in failed)
@@ -556,7 +563,9 @@ def main() -> int:
             text=True,
         ).stdout
         results = json.loads(output.split("RESULT ", 1)[1])
-        status = report(results["steps"], min_gain=args.min_gain, p95_ms=args.p95_ms)
+        status = report(
+            results["steps"], min_gain=args.min_gain, p95_ms=args.p95_ms, soak=bool(args.soak)
+        )
         if args.soak:
             status = soak_report(results["soak"], args.rss_growth) or status
             if results["steps"][0]["failures"]:

@@ -143,10 +143,7 @@ def test_the_fixture_builder_finds_what_the_scenario_reads(tmp_path, settings):
     simulated person has something to ask for."""
     settings.SEED_DEMO_ALLOWED = True
     call_command("seed_demo", verbosity=0)
-    spec = importlib.util.spec_from_file_location("load_bench", ROOT / "bench" / "load_bench.py")
-    load_bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(load_bench)
-    load_bench.build_fixture(str(tmp_path / "fixture.json"))
+    _load_bench().build_fixture(str(tmp_path / "fixture.json"))
     fixture = json.loads((tmp_path / "fixture.json").read_text())
     assert set(fixture) == set(SAMPLE)
     assert fixture["staff"] and fixture["council"] and fixture["calls"]
@@ -154,3 +151,42 @@ def test_the_fixture_builder_finds_what_the_scenario_reads(tmp_path, settings):
     assert all(session["enrolments"] for a in fixture["staff"] for session in a["sessions"])
     for request in (f"/calls/{fixture['calls'][0]}/", f"/centres/{fixture['centres'][0]}/"):
         resolve(request)
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("load_bench", ROOT / "bench" / "load_bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_saturation_is_where_throughput_stops_rising_or_p95_passes_the_limit():
+    saturation = _load_bench().saturation
+
+    def steps(*figures):
+        return [{"rps": rps, "others_p95": p95} for rps, p95 in figures]
+
+    rising = steps((5, 100), (10, 150), (19, 300))
+    assert saturation(rising, min_gain=0.1, p95_ms=1000) is None
+    flat = steps((5, 100), (10, 150), (10.5, 300))
+    assert saturation(flat, min_gain=0.1, p95_ms=1000) == 2
+    slow = steps((5, 100), (10, 1200), (19, 300))
+    assert saturation(slow, min_gain=0.1, p95_ms=1000) == 1
+
+
+def test_the_soak_fails_on_growing_memory_or_restarted_workers(capsys):
+    soak_report = _load_bench().soak_report
+
+    def samples(sizes, pids=(1, 2)):
+        return [
+            {"t": t * 10, "total": size, "workers": dict.fromkeys(pids, size // 2)}
+            for t, size in enumerate(sizes)
+        ]
+
+    flat = [100] * 6 + [110] * 20 + [112] * 10
+    assert soak_report(samples(flat), 10) == 0
+    growing = [100] * 6 + [110] * 10 + [150] * 10 + [200] * 10
+    assert soak_report(samples(growing), 10) == 1
+    restarted = samples(flat)
+    restarted[-1]["workers"] = {3: 55, 2: 55}
+    assert soak_report(restarted, 10) == 1
