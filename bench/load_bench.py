@@ -1,7 +1,7 @@
 """Benchmark: many users at once (issue 18), with Locust against gunicorn, debug off.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/empowerment REDIS_URL=redis://... \
-        .venv/bin/python bench/load_bench.py [--users 10,20,40,80] [--step-seconds 35]
+        .venv/bin/python bench/load_bench.py [--users 10,20,40,80,160] [--step-seconds 35]
         [--trainees 20000] [--port 8804] [--p95-ms 1500] [--soak SECONDS] [--keep]
 
 Set-up (about two minutes): a database of its own, `<DATABASE_URL's name>_loadbench`
@@ -434,7 +434,7 @@ def _wait_for(url: str, server: subprocess.Popen) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", default="10,20,40,80")
+    parser.add_argument("--users", default="10,20,40,80,160")
     parser.add_argument("--step-seconds", type=float, default=35)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--trainees", type=int, default=20000)
