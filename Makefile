@@ -10,7 +10,7 @@ PORT ?= 8000
 # development targets ask for debug explicitly. The production build is bin/build.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: lock run test test-fast lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-refresh bench-api bench-sync bench-hasher bench-workers prod-check backup restore restore-drill
+.PHONY: lock run test test-fast lint format install assets migrate seed check-migrations messages messages-compiled worker beat clean fuzz-api bench-import bench-dashboard bench-refresh bench-api bench-sync bench-hasher bench-workers bench-load prod-check backup restore restore-drill
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -109,6 +109,14 @@ bench-hasher: install
 
 bench-workers: install
 	$(PY) bench/worker_model_bench.py $(BENCH_ARGS)
+
+# Many users at once (bench/load_bench.py, scenario bench/locustfile.py): Locust against
+# gunicorn with debug off on <DATABASE_URL's name>_loadbench (made and dropped) and REDIS_URL,
+# users rising in steps; req/s and p50/p95/p99 per request kind, the saturation point, no
+# failure below it. BENCH_ARGS="--soak 600" holds 20 users ten minutes and checks that the
+# workers' memory stays flat.
+bench-load: install
+	$(PY) bench/load_bench.py $(BENCH_ARGS)
 
 # The production path end to end on PostgreSQL and Redis (DATABASE_URL, REDIS_URL): bin/build
 # into a fresh venv, gunicorn + worker + beat with debug off, every kind of page, a real
