@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from centres.meetings import commitment_create
+from centres.meetings import commitment_comment_submit, commitment_create
 from centres.models import Headquarters, Partner
 from empowerment.kernel.jalali import local_today, today_jalali
 from tests.centres.factories import (
@@ -26,8 +26,9 @@ from tests.programs.factories import (
     make_idea,
     to_review,
 )
-from tests.trainees.factories import TraineeFactory
-from trainees.models import CohortInterest, PossibleDuplicate
+from tests.trainees.factories import EnrolmentFactory, TraineeFactory
+from trainees.models import CohortInterest, Outcome, PossibleDuplicate
+from trainees.services import business_message_send, catalogue_entry_create, outcome_record
 
 pytestmark = pytest.mark.django_db
 
@@ -37,17 +38,26 @@ ROLES = ["centre_staff", "centre_manager", "reviewer", "hq_secretary", "partner_
 # each, but two overdue resolutions (the centre's meeting's and the provincial HQ's) for
 # those who see both meetings.
 EXPECTED = {
-    "centre_staff": {"sessions": 1, "comments": 1, "requests": 1, "duplicates": 1},
+    "centre_staff": {
+        "sessions": 1,
+        "comments": 1,
+        "commitment_comments": 1,
+        "business_messages": 1,
+        "requests": 1,
+        "duplicates": 1,
+    },
     "centre_manager": {
         "sessions": 1,
         "comments": 1,
+        "commitment_comments": 1,
+        "business_messages": 1,
         "requests": 1,
         "resolutions": 1,
         "commitments": 1,
         "duplicates": 1,
     },
     "reviewer": {"ideas": 1},
-    "hq_secretary": {"resolutions": 2, "commitments": 1},
+    "hq_secretary": {"resolutions": 2, "commitments": 1, "commitment_comments": 1},
     "partner_officer": {"resolutions": 2, "commitments": 1},
 }
 
@@ -92,13 +102,39 @@ def build_side(name: str, province: str, *, extra: int = 0) -> dict:
         )
         for body in (centre, hq):
             make_resolution(make_meeting(body), responsible=partner, deadline_in_days=-5)
-        commitment_create(
+        commitment = commitment_create(
             title="آسفالت معابر",
             promised_by="شهردار منطقه",
             neighbourhood=neighbourhood,
             due_date=today - datetime.timedelta(days=3),
             promiser_partner=partner,
             headquarters=hq,
+        )
+        commitment_comment_submit(
+            commitment=commitment,
+            name="ساکن",
+            text="کی تمام می‌شود؟",
+            ip_address=f"10.0.{n}.{len(name)}",
+        )
+        business = catalogue_entry_create(
+            outcome=outcome_record(
+                trainee=(owner := EnrolmentFactory(cohort=cohort)).trainee,
+                enrolment=owner,
+                kind=Outcome.Kind.HOME_BUSINESS,
+                date=today_jalali(),
+                follow_up_round=3,
+            ),
+            name=f"کارگاه {n}",
+            description="میناکاری",
+            owner_consents=True,
+            user=people["centre_staff"],
+        )
+        business_message_send(
+            entry=business,
+            name="خریدار",
+            contact="09120000000",
+            text="سفارش",
+            ip_address=f"10.1.{n}.{len(name)}",
         )
         PossibleDuplicate.objects.create(
             trainee=TraineeFactory(registered_at=centre), other=TraineeFactory(registered_at=centre)
@@ -180,5 +216,6 @@ def test_the_first_page_takes_the_same_queries_whatever_waits(client, django_ass
 #  1 the session, 2 the user, 3-4 permissions (the user's own and their groups'),
 #  5 the user's staff roles (scope), then one count per item: 6 today's sessions,
 #  7 comments, 8 requests to join, 9 overdue resolutions, 10 overdue commitments,
-#  11 possible duplicates; 12 Django's "recent actions" box.
-QUERIES_OF_MANAGER_INDEX = 12
+#  11 possible duplicates, 12 comments on commitments, 13 messages to home businesses;
+#  14 Django's "recent actions" box.
+QUERIES_OF_MANAGER_INDEX = 14

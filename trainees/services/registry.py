@@ -96,9 +96,12 @@ class NationalCodeRegistered(errors.Duplicate):
 
 
 class ForeignIdentityRegistered(errors.Duplicate):
-    """The same for a foreign national's code or passport number."""
+    """The same for a foreign national's code or passport number (the code names the
+    field: foreign_code_registered, passport_number_registered)."""
 
-    def __init__(self, field: str):
+    code = "foreign_code_registered"
+
+    def __init__(self, field: str = "foreign_code"):
         super().__init__(
             _(
                 "A trainee with this identifier is already registered: find them and "
