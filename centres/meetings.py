@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from empowerment.kernel import errors
 from empowerment.kernel.jalali import format_jalali
@@ -530,7 +530,7 @@ class UnfollowLinkInvalid(errors.Invalid):
     """An unsubscribe link that was forged, altered, or used already (its secret rotated)."""
 
     code = "unfollow_link_invalid"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "This link is not valid or was used already. You no longer receive messages if you "
         "stopped following."
     )

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from centres.models import Centre, StaffRole
 from centres.scope import scope_for
@@ -51,7 +51,7 @@ def _require_manager(user, call: IdeaCall) -> None:
         )
 
 
-NO_CRITERION = _lazy("A call needs at least one criterion to judge its ideas by.")
+NO_CRITERION = gettext_lazy("A call needs at least one criterion to judge its ideas by.")
 
 
 @transaction.atomic

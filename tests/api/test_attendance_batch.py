@@ -3,6 +3,8 @@
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -168,3 +170,29 @@ def test_a_cancelled_session_refuses_its_marks_and_keeps_the_others(world, staff
         cancelled_message = gettext("This session was cancelled: it takes no attendance.")
     assert answer["results"][0]["message"] == cancelled_message
     assert not Attendance.objects.filter(session=cancelled).exists()
+
+
+def test_a_sessions_new_marks_cost_the_same_queries_however_many(
+    world, staff, django_assert_max_num_queries
+):
+    """A phone's first sync of a session: its new marks go in together (with their history),
+    so a batch of 30 costs what a batch of 3 does; each is answered "created" with its row."""
+    own = world["own"]["rows"]
+    cohort = own["cohort"]
+
+    def batch_of(count):
+        session = CohortSessionFactory(cohort=cohort, date=own["session"].date)
+        return [_mark(session, enrolment=EnrolmentFactory(cohort=cohort)) for _ in range(count)]
+
+    small, large = batch_of(3), batch_of(30)
+    with CaptureQueriesContext(connection) as few:
+        assert staff.post(reverse(URL), {"marks": small}, format="json").json()["created"] == 3
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        answer = staff.post(reverse(URL), {"marks": large}, format="json").json()
+    assert answer["created"] == 30
+    rows = Attendance.objects.filter(pk__in=[r["id"] for r in answer["results"]])
+    assert rows.count() == 30
+    assert Attendance.history.filter(id__in=[r["id"] for r in answer["results"]]).count() == 30
+    assert {h.history_user_id for h in Attendance.history.filter(id=rows[0].pk)} == {
+        world["own"]["users"]["centre_staff"].pk
+    }

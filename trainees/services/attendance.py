@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from empowerment.kernel import errors
 from programs.models import CohortSession
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 # Why an enrolment may not be marked: the one message the admin, the session page and the
 # phones' batches give.
-NOT_ENROLLED = _lazy("This trainee is not enrolled in this session's cohort.")
+NOT_ENROLLED = gettext_lazy("This trainee is not enrolled in this session's cohort.")
 
 
 def attendance_refusal(
@@ -156,8 +157,9 @@ def attendance_record_batch(*, marks: list[dict], by) -> list[dict]:
     by_pk = {e.pk: e for e in enrolled}
     by_trainee = {(e.cohort_id, e.trainee_id): e for e in enrolled}
 
-    results: list[dict] = []
-    for mark in marks:
+    results: list[dict | None] = [None] * len(marks)
+    allowed = []
+    for index, mark in enumerate(marks):
         session = sessions.get(mark["session"])
         if session is None:
             enrolment = None
@@ -168,12 +170,68 @@ def attendance_record_batch(*, marks: list[dict], by) -> list[dict]:
         try:
             attendance_refusal(session=session, status=mark["status"], enrolment=enrolment)
         except errors.DomainError as refusal:
-            results.append(_batch_refusal(mark, refusal.text))
+            results[index] = _batch_refusal(mark, refusal.text)
             continue
-        results.append(
-            _attendance_mark_once(mark=mark, session=session, enrolment=enrolment, by=by)
-        )
+        allowed.append((index, mark, session, enrolment))
+    _attendance_new_in_bulk(allowed, results, by=by)
+    for index, mark, session, enrolment in allowed:
+        if results[index] is None:
+            results[index] = _attendance_mark_once(
+                mark=mark, session=session, enrolment=enrolment, by=by
+            )
     return results
+
+
+def _attendance_new_in_bulk(allowed: list, results: list, *, by) -> None:
+    """The marks of a batch that nothing recorded yet (neither their client id nor their
+    trainee's mark for the session), inserted together with their history: the common case,
+    a phone's first sync of a session. Two reads and two inserts instead of six statements a
+    mark. What is left (a replay, a correction, a mark twice in the batch, or a sync running
+    at once that took one of them: the insert is then undone as a whole) goes one by one
+    through `_attendance_mark_once`, which decides each as before."""
+    if not allowed:
+        return
+    uuids = [mark["client_uuid"] for _index, mark, _session, _enrolment in allowed]
+    known = set(
+        Attendance.objects.filter(client_uuid__in=uuids).values_list("client_uuid", flat=True)
+    )
+    taken = set(
+        Attendance.objects.filter(
+            session_id__in={session.pk for _i, _m, session, _e in allowed},
+            enrolment_id__in={enrolment.pk for _i, _m, _s, enrolment in allowed},
+        ).values_list("session_id", "enrolment_id")
+    )
+    fresh = []
+    for index, mark, session, enrolment in allowed:
+        pair, uuid = (session.pk, enrolment.pk), mark["client_uuid"]
+        if uuid in known or pair in taken:
+            continue
+        known.add(uuid)
+        taken.add(pair)
+        row = Attendance(
+            session=session,
+            enrolment=enrolment,
+            status=mark["status"],
+            recorded_by=by,
+            client_uuid=uuid,
+        )
+        fresh.append((index, row))
+    if not fresh:
+        return
+    try:
+        with transaction.atomic():
+            rows = bulk_create_with_history(
+                [row for _index, row in fresh], Attendance, default_user=by
+            )
+    except IntegrityError:
+        return
+    for (index, _row), row in zip(fresh, rows, strict=True):
+        results[index] = {
+            "client_uuid": str(row.client_uuid),
+            "result": "created",
+            "id": row.pk,
+            "status": row.status,
+        }
 
 
 def _attendance_mark_once(*, mark: dict, session, enrolment: Enrolment, by) -> dict:

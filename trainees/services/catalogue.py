@@ -4,7 +4,7 @@ withdrawing it, and residents' messages to it, kept for the centre's staff."""
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from centres.models import Centre
 from empowerment.kernel import errors, ratelimit
@@ -19,7 +19,7 @@ class MessageRateLimited(errors.DomainError):
     """Too many messages from one address within the window: a 429 page."""
 
     code = "rate_limited"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "You have sent several messages in a short time. Please try again later."
     )
 

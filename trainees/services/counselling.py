@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from centres.models import Centre, Partner, StaffRole
 from centres.scope import ADMINISTRATOR, scope_for
@@ -50,28 +50,30 @@ class SlotTaken(errors.Conflict):
     """Someone booked this slot a moment ago (or it is already booked)."""
 
     code = "slot_taken"
-    default_message = _lazy("This time was just booked by someone else. Please choose another.")
+    default_message = gettext_lazy(
+        "This time was just booked by someone else. Please choose another."
+    )
 
 
 class SlotUnknown(errors.Invalid):
     """The time is not one of the counsellor's slots (past, too far ahead, or made up)."""
 
     code = "slot_unknown"
-    default_message = _lazy("This time is not one of the counsellor's free times.")
+    default_message = gettext_lazy("This time is not one of the counsellor's free times.")
 
 
 class BookingClosed(errors.Conflict):
     """The booking is no longer booked (cancelled, or its session recorded)."""
 
     code = "booking_closed"
-    default_message = _lazy("This booking is no longer open: it was cancelled or held.")
+    default_message = gettext_lazy("This booking is no longer open: it was cancelled or held.")
 
 
 class TooManyBookings(errors.Conflict):
     """The mobile already holds the most bookings ahead one person may hold at a centre."""
 
     code = "too_many_bookings"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "This mobile already has counselling times booked at this centre. Cancel one to "
         "book another."
     )
@@ -81,7 +83,7 @@ class NotesClosed(errors.NotAllowed):
     """The caller may not read or write these notes."""
 
     code = "notes_not_allowed"
-    default_message = _lazy(
+    default_message = gettext_lazy(
         "Only the counsellor who wrote these notes and the centre's manager may read them."
     )
 

@@ -5,7 +5,7 @@ import logging
 import jdatetime
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from empowerment.kernel import errors
@@ -19,7 +19,7 @@ from ..models import (
 
 logger = logging.getLogger(__name__)
 
-COHORT_CLOSED = _lazy("This cohort is closed: nobody can enrol in it any more.")
+COHORT_CLOSED = gettext_lazy("This cohort is closed: nobody can enrol in it any more.")
 
 
 # --- Enrolment ---------------------------------------------------------------------------
