@@ -28,8 +28,8 @@ from django.db.models import CheckConstraint, UniqueConstraint
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from tests.once import built_once
-from tests.security.test_admin_object_urls import _fill_models_the_demo_leaves_empty
+# The demo and a row of every model it leaves empty, built once for the module.
+from tests.security.test_admin_object_urls import demo, demo_once  # noqa: F401
 from tests.security.test_headers import ROLES, sweep_answers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.wording]
@@ -159,23 +159,6 @@ def admin_pages(client: Client) -> list[tuple[str, str, str | None]]:
     return pages
 
 
-@pytest.fixture(scope="module")
-def demo_filled(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo and a row of every model it leaves empty, built once for the module."""
-
-    yield from built_once(
-        django_db_blocker,
-        tmp_path_factory.mktemp("demo"),
-        _fill_models_the_demo_leaves_empty,
-        demo=True,
-    )
-
-
-@pytest.fixture
-def demo(demo_filled, db):
-    pass
-
-
 def report(found: dict[str, set[str]]) -> str:
     by_word: dict[str, list[str]] = {}
     for url, words in found.items():
@@ -187,7 +170,8 @@ def report(found: dict[str, set[str]]) -> str:
     )
 
 
-def test_no_latin_wording_in_the_admin(demo):
+@pytest.mark.usefixtures("demo")
+def test_no_latin_wording_in_the_admin():
     client = Client(raise_request_exception=False)
     client.force_login(get_user_model().objects.get(username="admin"))
     data = data_words()
@@ -212,8 +196,9 @@ def test_no_latin_wording_in_the_admin(demo):
     assert not found, "Latin-script wording in the admin:\n" + report(found)
 
 
+@pytest.mark.usefixtures("demo")
 @pytest.mark.parametrize("role", ["anonymous", "council", "administrator"])
-def test_no_latin_wording_on_dashboards_and_public_pages(demo, role):
+def test_no_latin_wording_on_dashboards_and_public_pages(role):
     username, starts, prefixes, names = ROLES[role]
     client = Client(raise_request_exception=False)
     if username:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from centres.admin_base import ScopedAdmin
 from centres.models import Centre, StaffRole
 from centres.scope import ADMINISTRATOR, scope_for
-from empowerment.kernel.admin_columns import jalali_column
+from empowerment.kernel.admin_columns import ReadOnlyAdminMixin, jalali_column
 from empowerment.kernel.errors import add_refusal_to_form
 from empowerment.kernel.jalali import TEHRAN, format_jalali
 
@@ -342,19 +342,10 @@ class BreakGlassForm(forms.Form):
 
 
 @admin.register(CounsellingNoteAccess)
-class CounsellingNoteAccessAdmin(ScopedAdmin):
+class CounsellingNoteAccessAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     list_display = ["booking", "user", "reason", "at"]
     list_select_related = ["booking", "user"]
     at = jalali_column("created_at", _("at"))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Referrals ---------------------------------------------------------------------------
