@@ -5,6 +5,7 @@ import sys
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.files.storage import storages
 from django.core.management import call_command
@@ -111,6 +112,7 @@ def _demo_copied_in(tmp_path) -> sqlite3.Connection:
     before = _copy(raw)
     if _DEMO_COPY:
         _copy(_DEMO_COPY[0], raw)
+        _forget_ids()
         return before
     try:
         with override_settings(**settings_for_tests(settings, tmp_path)), imports_storage():
@@ -130,6 +132,14 @@ def _put_back(before: sqlite3.Connection | None) -> None:
     if before is not None:
         _copy(before, connection.connection)
         before.close()
+        _forget_ids()
+
+
+def _forget_ids() -> None:
+    """The database was replaced under Django: forget the content types it had read (ids of
+    the other database, which an admin log entry would then name: a foreign key that fails
+    when SQLite checks it)."""
+    ContentType.objects.clear_cache()
 
 
 def committed_once(django_db_blocker, tmp_path, build):
