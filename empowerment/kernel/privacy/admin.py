@@ -34,8 +34,14 @@ class RecordKindFilter(admin.SimpleListFilter):
     parameter_name = "model"
 
     def lookups(self, request, model_admin):
-        labels = model_admin.get_queryset(request).order_by().values_list("model", flat=True)
-        return [(label, record_kind_name(label)) for label in sorted(set(labels))]
+        # The distinct kinds from the database: access records grow by the million.
+        labels = (
+            model_admin.get_queryset(request)
+            .order_by("model")
+            .values_list("model", flat=True)
+            .distinct()
+        )
+        return [(label, record_kind_name(label)) for label in labels]
 
     def queryset(self, request, queryset):
         return queryset.filter(model=self.value()) if self.value() else queryset
